@@ -1,0 +1,243 @@
+// Package nsops holds the error-returning primitives on network namespaces
+// that the public packages build on: opening and checking namespace fds,
+// switching a locked OS thread in and out of a namespace, and opening
+// NETLINK_ROUTE-only handles bound to a namespace.
+//
+// Nothing here knows about tests: every function returns an error and leaves
+// reporting to its caller. All thread locking and setns calls of the module
+// live in this package.
+package nsops
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+
+	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netns"
+	"golang.org/x/sys/unix"
+)
+
+// ErrRestore marks a failure to switch a thread back into its original
+// namespace. The thread must then stay locked so that the Go runtime retires
+// it when its goroutine ends, instead of handing it to another goroutine
+// while it is still in a foreign namespace.
+var ErrRestore = errors.New("cannot switch thread back into its original network namespace")
+
+// threadNetnsPath names the calling thread's network namespace; the
+// process-wide /proc/self/ns/net would name the main thread's instead.
+const threadNetnsPath = "/proc/thread-self/ns/net"
+
+// OpenCurrent opens the network namespace of the calling OS thread. The
+// caller should hold the thread locked, or the answer may describe a thread
+// the goroutine has already left.
+func OpenCurrent() (int, error) {
+	fd, err := unix.Open(threadNetnsPath, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return -1, fmt.Errorf("cannot open %s, reason: %w", threadNetnsPath, err)
+	}
+	return fd, nil
+}
+
+// OpenPath opens a namespace reference such as /proc/1/ns/net or a bind mount
+// under /run/netns and checks that it is a network namespace.
+func OpenPath(path string) (int, error) {
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return -1, err
+	}
+	if err := Check(fd); err != nil {
+		unix.Close(fd)
+		return -1, err
+	}
+	return fd, nil
+}
+
+// Check reports whether fd is an open reference to a network namespace. It
+// asks nsfs itself (NS_GET_NSTYPE), so a closed fd, /dev/null or a mount
+// namespace are told apart from a network namespace.
+func Check(fd int) error {
+	if fd < 0 {
+		return fmt.Errorf("invalid file descriptor %d", fd)
+	}
+	nstype, err := unix.IoctlRetInt(fd, unix.NS_GET_NSTYPE)
+	if err != nil {
+		if errors.Is(err, unix.EBADF) {
+			return fmt.Errorf("file descriptor %d is not open", fd)
+		}
+		return fmt.Errorf("file descriptor %d is not a namespace reference (%w)", fd, err)
+	}
+	if nstype != unix.CLONE_NEWNET {
+		return fmt.Errorf("file descriptor %d refers to a %s namespace, not a network namespace", fd, nsTypeName(nstype))
+	}
+	return nil
+}
+
+func nsTypeName(nstype int) string {
+	switch nstype {
+	case unix.CLONE_NEWNS:
+		return "mount"
+	case unix.CLONE_NEWUTS:
+		return "uts"
+	case unix.CLONE_NEWIPC:
+		return "ipc"
+	case unix.CLONE_NEWUSER:
+		return "user"
+	case unix.CLONE_NEWPID:
+		return "pid"
+	case unix.CLONE_NEWCGROUP:
+		return "cgroup"
+	case unix.CLONE_NEWTIME:
+		return "time"
+	}
+	return fmt.Sprintf("type-%#x", nstype)
+}
+
+// Ino returns the inode number identifying the namespace fd refers to.
+func Ino(fd int) (uint64, error) {
+	if err := Check(fd); err != nil {
+		return 0, err
+	}
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return 0, err
+	}
+	return st.Ino, nil
+}
+
+// Dup duplicates a namespace fd (close-on-exec), so that a cleanup can keep
+// its own reference independent of the caller's.
+func Dup(fd int) (int, error) {
+	if err := Check(fd); err != nil {
+		return -1, err
+	}
+	return unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 0)
+}
+
+// HandleAt opens a netlink handle whose socket lives in the network namespace
+// fd refers to. Only NETLINK_ROUTE is opened: without a family list
+// vishvananda/netlink also opens XFRM and NETFILTER sockets, which fails on
+// kernels where xfrm_user or nfnetlink are modules not loaded.
+func HandleAt(fd int) (*netlink.Handle, error) {
+	if err := Check(fd); err != nil {
+		return nil, err
+	}
+	return netlink.NewHandleAt(netns.NsHandle(fd), unix.NETLINK_ROUTE)
+}
+
+// HandleHere opens a NETLINK_ROUTE-only handle whose socket lives in the
+// calling thread's network namespace.
+func HandleHere() (*netlink.Handle, error) {
+	return netlink.NewHandle(unix.NETLINK_ROUTE)
+}
+
+// Unshare creates a new network namespace and returns an fd referring to it.
+// The calling goroutine's thread ends up back in its original namespace;
+// when that is impossible the error wraps ErrRestore and the thread is left
+// locked on purpose.
+func Unshare() (int, error) {
+	runtime.LockOSThread()
+	orig, err := OpenCurrent()
+	if err != nil {
+		runtime.UnlockOSThread()
+		return -1, err
+	}
+	defer unix.Close(orig)
+	fd, err := unshareHere()
+	if err != nil {
+		// unshareHere already undid what it could; the thread never left.
+		runtime.UnlockOSThread()
+		return -1, err
+	}
+	if err := unix.Setns(orig, unix.CLONE_NEWNET); err != nil {
+		unix.Close(fd)
+		return -1, fmt.Errorf("%w, reason: %w", ErrRestore, err)
+	}
+	runtime.UnlockOSThread()
+	return fd, nil
+}
+
+// EnterNew moves the calling thread, which the caller has locked, into a new
+// network namespace with lo up, and returns an fd for it. On error the
+// thread has not moved.
+func EnterNew() (int, error) {
+	return unshareHere()
+}
+
+// unshareHere moves the locked calling thread into a new network namespace,
+// brings its loopback up and returns an fd for the new namespace. On error
+// the thread is back where it was.
+func unshareHere() (int, error) {
+	orig, err := OpenCurrent()
+	if err != nil {
+		return -1, err
+	}
+	defer unix.Close(orig)
+	if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
+		return -1, fmt.Errorf("unshare(CLONE_NEWNET) failed: %w", err)
+	}
+	fd, err := OpenCurrent()
+	if err == nil {
+		err = loUp()
+		if err != nil {
+			unix.Close(fd)
+		}
+	}
+	if err != nil {
+		if rerr := unix.Setns(orig, unix.CLONE_NEWNET); rerr != nil {
+			return -1, fmt.Errorf("%w, reason: %w (after: %w)", ErrRestore, rerr, err)
+		}
+		return -1, err
+	}
+	return fd, nil
+}
+
+// loUp brings up the loopback of the calling thread's namespace: a fresh
+// namespace starts with lo down, so binding 127.0.0.1 would fail.
+func loUp() error {
+	h, err := HandleHere()
+	if err != nil {
+		return fmt.Errorf("cannot open netlink handle, reason: %w", err)
+	}
+	defer h.Close()
+	lo, err := h.LinkByName("lo")
+	if err != nil {
+		return fmt.Errorf("cannot find loopback, reason: %w", err)
+	}
+	if err := h.LinkSetUp(lo); err != nil {
+		return fmt.Errorf("cannot set loopback up, reason: %w", err)
+	}
+	return nil
+}
+
+// Do runs fn with the calling goroutine locked to its thread and that thread
+// switched into the network namespace fd refers to, and switches back
+// afterwards, also when fn panics (the panic then continues). If switching
+// back fails, Do panics with an error wrapping ErrRestore and leaves the thread
+// locked so that the runtime retires it.
+func Do(fd int, fn func()) error {
+	if err := Check(fd); err != nil {
+		return err
+	}
+	runtime.LockOSThread()
+	orig, err := OpenCurrent()
+	if err != nil {
+		runtime.UnlockOSThread()
+		return err
+	}
+	if err := unix.Setns(fd, unix.CLONE_NEWNET); err != nil {
+		unix.Close(orig)
+		runtime.UnlockOSThread()
+		return fmt.Errorf("setns failed: %w", err)
+	}
+	defer func() {
+		err := unix.Setns(orig, unix.CLONE_NEWNET)
+		unix.Close(orig)
+		if err != nil {
+			panic(fmt.Errorf("%w, reason: %w", ErrRestore, err))
+		}
+		runtime.UnlockOSThread()
+	}()
+	fn()
+	return nil
+}

@@ -1,0 +1,182 @@
+package testsupport
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	"github.com/onsi/gomega/gleak"
+	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netns"
+	"golang.org/x/sys/unix"
+)
+
+// Guard registers, for the whole suite, a BeforeSuite that snapshots the host
+// network namespace and checks it again after the suite, and a BeforeEach
+// whose cleanup checks that the spec leaked no goroutine, no file descriptor
+// and no thread in a foreign network namespace. Call it once per suite, at
+// package level; the suite must not declare a BeforeSuite of its own.
+func Guard() bool {
+	BeforeSuite(func() {
+		before := HostSnapshot()
+		DeferCleanup(func() {
+			Expect(HostSnapshot()).To(Equal(before),
+				"the host network namespace changed during the suite")
+		})
+	})
+	BeforeEach(func() {
+		goroutines := gleak.Goroutines()
+		fds := OpenFDs()
+		hostIno := ThreadNetnsInos()[unix.Getpid()]
+		DeferCleanup(func() {
+			Eventually(gleak.Goroutines).WithTimeout(2*time.Second).WithPolling(20*time.Millisecond).
+				ShouldNot(gleak.HaveLeaked(goroutines), "the spec leaked goroutines")
+			Eventually(OpenFDs).WithTimeout(2*time.Second).WithPolling(20*time.Millisecond).
+				Should(HaveNoNewFDsThan(fds), "the spec leaked file descriptors")
+			Eventually(threadsOutsideNetns).WithArguments(hostIno).WithTimeout(time.Second).
+				Should(BeEmpty(), "threads were left in a foreign network namespace")
+		})
+	})
+	return true
+}
+
+// HaveNoNewFDsThan succeeds when every key of the actual fd map is also in expected
+// with the same target: new fds are leaks, closed ones are not.
+func HaveNoNewFDsThan(expected map[int]string) OmegaMatcher {
+	return WithTransform(func(actual map[int]string) []string {
+		var leaked []string
+		for fd, target := range actual {
+			if prev, ok := expected[fd]; !ok || prev != target {
+				leaked = append(leaked, fmt.Sprintf("%d -> %s", fd, target))
+			}
+		}
+		sort.Strings(leaked)
+		return leaked
+	}, BeEmpty())
+}
+
+// OpenFDs maps each open fd of the process to what it refers to.
+func OpenFDs() map[int]string {
+	entries, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		Fail(fmt.Sprintf("cannot list open file descriptors, reason: %v", err))
+	}
+	fds := map[int]string{}
+	for _, e := range entries {
+		var fd int
+		if _, err := fmt.Sscan(e.Name(), &fd); err != nil {
+			continue
+		}
+		// The fd ReadDir itself used is closed by now and yields an error.
+		target, err := os.Readlink(filepath.Join("/proc/self/fd", e.Name()))
+		if err != nil {
+			continue
+		}
+		fds[fd] = target
+	}
+	return fds
+}
+
+// ThreadNetnsInos maps each thread (task id) of the process to the inode
+// number of the network namespace it is in. Threads that end while being
+// looked at are left out.
+func ThreadNetnsInos() map[int]uint64 {
+	entries, err := os.ReadDir("/proc/self/task")
+	if err != nil {
+		Fail(fmt.Sprintf("cannot list threads, reason: %v", err))
+	}
+	inos := map[int]uint64{}
+	for _, e := range entries {
+		var tid int
+		if _, err := fmt.Sscan(e.Name(), &tid); err != nil {
+			continue
+		}
+		var st unix.Stat_t
+		if err := unix.Stat(filepath.Join("/proc/self/task", e.Name(), "ns/net"), &st); err != nil {
+			continue
+		}
+		inos[tid] = st.Ino
+	}
+	return inos
+}
+
+func threadsOutsideNetns(ino uint64) []string {
+	var foreign []string
+	for tid, tino := range ThreadNetnsInos() {
+		if tino != ino {
+			foreign = append(foreign, fmt.Sprintf("thread %d in net:[%d]", tid, tino))
+		}
+	}
+	return foreign
+}
+
+// HostSnapshot describes the links, addresses and routes of the process's
+// network namespace as text, one line per item, sorted; comparing two
+// snapshots shows what changed. Volatile details (counters, operational
+// state, neighbour-learned routes) are left out.
+func HostSnapshot() []string {
+	h, err := hostHandle()
+	if err != nil {
+		Fail(fmt.Sprintf("cannot snapshot host network namespace, reason: %v", err))
+	}
+	defer h.Close()
+	var lines []string
+	links, err := retryDump(h.LinkList)
+	if err != nil {
+		Fail(fmt.Sprintf("cannot list links of host network namespace, reason: %v", err))
+	}
+	for _, l := range links {
+		a := l.Attrs()
+		lines = append(lines, fmt.Sprintf("link %d %s type=%s mtu=%d flags=%s master=%d",
+			a.Index, a.Name, l.Type(), a.MTU, a.Flags, a.MasterIndex))
+	}
+	addrs, err := retryDump(func() ([]netlink.Addr, error) { return h.AddrList(nil, netlink.FAMILY_ALL) })
+	if err != nil {
+		Fail(fmt.Sprintf("cannot list addresses of host network namespace, reason: %v", err))
+	}
+	for _, a := range addrs {
+		lines = append(lines, fmt.Sprintf("addr %d %s", a.LinkIndex, a.IPNet))
+	}
+	routes, err := retryDump(func() ([]netlink.Route, error) {
+		return h.RouteListFiltered(netlink.FAMILY_ALL, &netlink.Route{Table: unix.RT_TABLE_UNSPEC}, netlink.RT_FILTER_TABLE)
+	})
+	if err != nil {
+		Fail(fmt.Sprintf("cannot list routes of host network namespace, reason: %v", err))
+	}
+	for _, r := range routes {
+		lines = append(lines, fmt.Sprintf("route table=%d dst=%v gw=%v dev=%d proto=%d", r.Table, r.Dst, r.Gw, r.LinkIndex, r.Protocol))
+	}
+	slices.Sort(lines)
+	return slices.Compact(lines)
+}
+
+// hostHandle opens a NETLINK_ROUTE handle in the process's network namespace
+// (the main thread's), whatever thread the caller runs on.
+func hostHandle() (*netlink.Handle, error) {
+	fd, err := unix.Open("/proc/self/ns/net", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer unix.Close(fd)
+	return netlink.NewHandleAt(netns.NsHandle(fd), unix.NETLINK_ROUTE)
+}
+
+// retryDump repeats a netlink dump that a concurrent change interrupted: the
+// partial result it returns with ErrDumpInterrupted is not worth comparing.
+func retryDump[T any](dump func() ([]T, error)) ([]T, error) {
+	var err error
+	for range 10 {
+		var out []T
+		out, err = dump()
+		if !errors.Is(err, netlink.ErrDumpInterrupted) {
+			return out, err
+		}
+	}
+	return nil, err
+}

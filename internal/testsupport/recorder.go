@@ -1,0 +1,130 @@
+package testsupport
+
+import (
+	"fmt"
+	"runtime"
+	"sync"
+	"testing"
+)
+
+// Recorder is a testing.TB that records failures, skips, log lines and
+// cleanups instead of acting on them, so that a spec can assert what a helper
+// reports on a failure path. Only the methods the module's helpers use are
+// implemented; any other method panics on the nil embedded TB.
+//
+// Fatalf, FailNow and Skipf end the calling goroutine with runtime.Goexit,
+// exactly like testing.T does, so deferred calls of the helper run. Use
+// [Recorder.Run] to call a helper.
+type Recorder struct {
+	testing.TB
+
+	mu       sync.Mutex
+	failures []string
+	skips    []string
+	logs     []string
+	cleanups []func()
+}
+
+// Run calls fn with the recorder on a goroutine of its own, waits for it to
+// return or to end through Fatalf/Skipf, and then runs the recorded cleanups
+// in reverse order on yet another goroutine, as Ginkgo and testing do.
+func (r *Recorder) Run(fn func(t testing.TB)) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		fn(r)
+	}()
+	<-done
+	cleaned := make(chan struct{})
+	go func() {
+		defer close(cleaned)
+		r.mu.Lock()
+		cleanups := r.cleanups
+		r.cleanups = nil
+		r.mu.Unlock()
+		for i := len(cleanups) - 1; i >= 0; i-- {
+			cleanups[i]()
+		}
+	}()
+	<-cleaned
+}
+
+// Failures returns the recorded failure messages.
+func (r *Recorder) Failures() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.failures...)
+}
+
+// Skips returns the recorded skip messages.
+func (r *Recorder) Skips() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.skips...)
+}
+
+// Logs returns the recorded log lines.
+func (r *Recorder) Logs() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.logs...)
+}
+
+func (r *Recorder) Helper() {}
+
+func (r *Recorder) Name() string { return "recorder" }
+
+func (r *Recorder) Cleanup(fn func()) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.cleanups = append(r.cleanups, fn)
+}
+
+func (r *Recorder) Logf(format string, args ...any) { r.record(&r.logs, fmt.Sprintf(format, args...)) }
+
+func (r *Recorder) Log(args ...any) { r.record(&r.logs, fmt.Sprint(args...)) }
+
+func (r *Recorder) Errorf(format string, args ...any) {
+	r.record(&r.failures, fmt.Sprintf(format, args...))
+}
+
+func (r *Recorder) Error(args ...any) { r.record(&r.failures, fmt.Sprint(args...)) }
+
+func (r *Recorder) Fail() { r.record(&r.failures, "failed") }
+
+func (r *Recorder) Failed() bool { return len(r.Failures()) > 0 }
+
+func (r *Recorder) FailNow() {
+	r.Fail()
+	runtime.Goexit()
+}
+
+func (r *Recorder) Fatalf(format string, args ...any) {
+	r.record(&r.failures, fmt.Sprintf(format, args...))
+	runtime.Goexit()
+}
+
+func (r *Recorder) Fatal(args ...any) {
+	r.record(&r.failures, fmt.Sprint(args...))
+	runtime.Goexit()
+}
+
+func (r *Recorder) Skipf(format string, args ...any) {
+	r.record(&r.skips, fmt.Sprintf(format, args...))
+	runtime.Goexit()
+}
+
+func (r *Recorder) Skip(args ...any) {
+	r.record(&r.skips, fmt.Sprint(args...))
+	runtime.Goexit()
+}
+
+func (r *Recorder) SkipNow() { r.Skip("skipped") }
+
+func (r *Recorder) Skipped() bool { return len(r.Skips()) > 0 }
+
+func (r *Recorder) record(into *[]string, msg string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	*into = append(*into, msg)
+}

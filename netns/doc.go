@@ -1,0 +1,48 @@
+// Package netns gives tests throw-away Linux network namespaces and the small
+// tools to work with them: enter one, run code in one, identify one, and talk
+// netlink to one.
+//
+// Every helper fails the current spec (or test) with a message of the form
+// "cannot <do what> ..., reason: <cause>" when something goes wrong, and
+// registers its own teardown, so a test never closes or deletes anything the
+// package gave it.
+//
+//	It("talks to a server in a namespace of its own", func() {
+//	    defer netns.EnterTransient()()  // this goroutine now runs in a fresh namespace
+//	    ln, err := net.Listen("tcp", "127.0.0.1:0") // lo is already up
+//	    Expect(err).NotTo(HaveOccurred())
+//	    ln.Close()
+//	})
+//
+//	It("runs code in a namespace without entering it for good", func() {
+//	    fd := netns.NewTransient() // closed at the end of the spec
+//	    netns.Execute(fd, func() {
+//	        // the calling goroutine's thread is inside the namespace here
+//	    })
+//	})
+//
+// # Pitfalls
+//
+// A network namespace belongs to an OS thread, not to a goroutine. Go may move
+// a goroutine to another thread at any time, unless the goroutine is locked to
+// its thread. [EnterTransient] and [Execute] lock the thread for as long as the
+// goroutine is inside the other namespace; code running there must not start
+// goroutines and expect them to share the namespace: a new goroutine runs on
+// whatever thread the scheduler picks.
+//
+// Ginkgo runs each node and each DeferCleanup callback on a goroutine of its
+// own, so a cleanup never runs in the namespace its spec had entered. This is
+// why everything in this module works from namespace fds and netlink handles
+// bound to them, never from "the current namespace" at cleanup time.
+//
+// If switching a thread back into its original namespace ever fails, the
+// helpers panic and leave the thread locked: when the goroutine ends, the Go
+// runtime then retires that thread instead of reusing it in a foreign namespace.
+//
+// A new transient namespace has its loopback "lo" up, so binding 127.0.0.1 or
+// ::1 works at once.
+//
+// Each helper has a sibling ending in T that takes a [testing.TB] instead of
+// using Ginkgo, for plain "go test" users: cleanup then goes through t.Cleanup.
+// The Ginkgo helpers are these siblings called with GinkgoTB().
+package netns
