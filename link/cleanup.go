@@ -1,0 +1,67 @@
+package link
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
+
+	"github.com/scratchnet/scratchnet/internal/nsops"
+)
+
+// registerCleanup arranges for the link to be deleted at cleanup. It keeps a
+// reference of its own to the link's namespace: the cleanup runs on another
+// goroutine and thread, possibly after the caller's fd is closed, and must
+// still find the namespace the link was made in.
+func registerCleanup(t testing.TB, nsfd int, l netlink.Link, kind string) error {
+	own, err := nsops.Dup(nsfd)
+	if err != nil {
+		return err
+	}
+	index, name := l.Attrs().Index, l.Attrs().Name
+	t.Cleanup(func() {
+		defer unix.Close(own)
+		if err := deleteIfOurs(t, own, index, name, kind); err != nil {
+			t.Errorf("cannot delete transient link %q (index %d) in %s, reason: %v", name, index, describeNs(own), err)
+		}
+	})
+	return nil
+}
+
+// deleteIfOurs deletes the link with the given index if it still is the link
+// created as name of that kind. Anything else found is left alone and
+// reported in the log: a spec may have deleted, moved or renamed its link,
+// and another link may have taken the old name since.
+func deleteIfOurs(t testing.TB, nsfd, index int, name, kind string) error {
+	h, err := nsops.HandleAt(nsfd)
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	l, err := h.LinkByIndex(index)
+	if errors.As(err, new(netlink.LinkNotFoundError)) || errors.Is(err, unix.ENODEV) {
+		if other, err := h.LinkByName(name); err == nil {
+			t.Logf("transient link %q (index %d) is gone from %s; left link %q (index %d) that now has its name alone",
+				name, index, describeNs(nsfd), name, other.Attrs().Index)
+		}
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if l.Type() != kind {
+		t.Logf("index %d in %s now belongs to link %q of type %q, not to transient link %q of type %q; left it alone",
+			index, describeNs(nsfd), l.Attrs().Name, l.Type(), name, kind)
+		return nil
+	}
+	if l.Attrs().Name != name {
+		t.Logf("transient link %q (index %d) in %s was renamed to %q; deleting it by index",
+			name, index, describeNs(nsfd), l.Attrs().Name)
+	}
+	err = h.LinkDel(l)
+	if errors.Is(err, unix.ENODEV) {
+		return nil
+	}
+	return err
+}

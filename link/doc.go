@@ -1,0 +1,44 @@
+// Package link is the machinery behind every transient network interface of
+// this module: it creates a link from a template, gives it a random name,
+// finds it where it really ended up, and deletes it again when the test node
+// that made it ends, whatever happened in it.
+//
+// The kind packages (veth, dummy, macvlan, ...) are thin layers over
+// [NewTransient]: a template, a name prefix and a few options. Use this
+// package directly for kinds that have no package of their own:
+//
+//	It("creates a bridge in a transient namespace", func() {
+//	    ns := netns.NewTransient()
+//	    br := link.NewTransient(&netlink.Bridge{}, "br-", link.InNamespace(ns))
+//	    link.EnsureUp(br)
+//	    // br.Attrs().Index is the bridge's index in ns;
+//	    // br.Attrs().Namespace is netlink.NsFd(ns), so EnsureUp found it there.
+//	})
+//
+// # Which namespace
+//
+// Three namespaces may be involved in creating a link, and vishvananda/netlink
+// mixes them up easily (the specs in this module's netlink directory show how):
+//
+//   - the destination, LinkAttrs.Namespace, set by [InNamespace];
+//   - the namespace of the netlink socket sending the request, in which the
+//     kernel resolves references to other links, such as a macvlan's parent;
+//     it is the calling thread's namespace unless [WithLinkNamespace] names
+//     another one;
+//   - for a veth, the peer's namespace, which is the socket's namespace (not
+//     the destination!) unless the veth's PeerNamespace says otherwise.
+//
+// A returned link always carries the Index it has in its own namespace, and
+// its LinkAttrs.Namespace names that namespace unless it is the calling
+// thread's.
+//
+// # Kernel support
+//
+// When the kernel lacks a link kind, creation fails with "kernel does not
+// support link type ..."; [SkipUnlessSupported] lets a spec skip instead.
+// Inside a user namespace the kernel does not load modules, so a kind whose
+// module is not loaded yet is unsupported there too.
+//
+// Every helper has a sibling ending in T taking a [testing.TB], for plain
+// "go test" users; the Ginkgo helpers call those with GinkgoTB().
+package link

@@ -1,0 +1,98 @@
+package link
+
+import (
+	"fmt"
+
+	"github.com/vishvananda/netlink"
+
+	"github.com/scratchnet/scratchnet/internal/nsops"
+)
+
+// Link wraps a link template together with the namespace in which the
+// kernel resolves the template's references to other links, such as a
+// macvlan's ParentIndex or a vlan's parent. A nil LinkNamespace means the
+// namespace of the calling thread.
+//
+// The kernel always resolves such references in the namespace of the netlink
+// socket that sends the request, not in the destination namespace
+// (LinkAttrs.Namespace); [NewTransient] honours LinkNamespace by sending the
+// request from a socket bound to it.
+type Link struct {
+	netlink.Link
+	// LinkNamespace is nil or a netlink.NsFd.
+	LinkNamespace any
+}
+
+// Opt configures a link before it is created. Options are applied in the
+// order given, to a deep copy of the template wrapped in a [Link]; an option
+// returning an error fails the spec with that error.
+type Opt func(*Link) error
+
+// WrapWithLinkNamespace returns l wrapped in a [Link] whose references are
+// resolved in the network namespace netnsfd refers to. The fd stays owned by
+// the caller and must stay open until the link has been created.
+func WrapWithLinkNamespace(l netlink.Link, netnsfd int) netlink.Link {
+	return &Link{Link: l, LinkNamespace: netlink.NsFd(netnsfd)}
+}
+
+// EnsureWrap returns l itself if it already is a *[Link], and l wrapped in
+// one with no link namespace otherwise.
+func EnsureWrap(l netlink.Link) netlink.Link {
+	if w, ok := l.(*Link); ok {
+		return w
+	}
+	return &Link{Link: l}
+}
+
+// Unwrap returns the plain netlink link and the link namespace (nil or a
+// netlink.NsFd) of l; for a link that is not a *[Link] the namespace is nil.
+func Unwrap(l netlink.Link) (netlink.Link, any) {
+	if w, ok := l.(*Link); ok {
+		return w.Link, w.LinkNamespace
+	}
+	return l, nil
+}
+
+// InNamespace creates the link in the network namespace netnsfd refers to
+// (LinkAttrs.Namespace). The fd stays owned by the caller. For a veth pair,
+// this places only the first end: see the veth package.
+func InNamespace(netnsfd int) Opt {
+	return func(l *Link) error {
+		if err := nsops.Check(netnsfd); err != nil {
+			return fmt.Errorf("InNamespace(%d): %w", netnsfd, err)
+		}
+		l.Attrs().Namespace = netlink.NsFd(netnsfd)
+		return nil
+	}
+}
+
+// WithLinkNamespace resolves the link's references to other links (such as a
+// macvlan's parent) in the network namespace netnsfd refers to, by sending
+// the creation request from a netlink socket bound to that namespace. Unless
+// [InNamespace] is given too, the new link also ends up in that namespace.
+func WithLinkNamespace(netnsfd int) Opt {
+	return func(l *Link) error {
+		if err := nsops.Check(netnsfd); err != nil {
+			return fmt.Errorf("WithLinkNamespace(%d): %w", netnsfd, err)
+		}
+		l.LinkNamespace = netlink.NsFd(netnsfd)
+		return nil
+	}
+}
+
+// OptFor returns an option that applies fn to links of type T and fails for
+// any other type; kind packages build their options with it, for instance
+// a macvlan mode option for *netlink.Macvlan.
+func OptFor[T netlink.Link](name string, fn func(T) error) Opt {
+	return func(l *Link) error {
+		typed, ok := l.Link.(T)
+		if !ok {
+			var want T
+			return fmt.Errorf("%s applies to %T links, not to %T", name, want, l.Link)
+		}
+		if err := fn(typed); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		return nil
+	}
+}

@@ -1,0 +1,103 @@
+package link
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	. "github.com/onsi/ginkgo/v2"
+	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
+
+	"github.com/scratchnet/scratchnet/internal/nsops"
+)
+
+// RequireKindsEnv names the environment variable that turns a skip by
+// [SkipUnlessSupported] into a failure: a comma-separated list of link kinds,
+// or "all". A run that must prove it exercised a kind (such as the
+// distribution-kernel VM run) sets it.
+const RequireKindsEnv = "SCRATCHNET_REQUIRE_KINDS"
+
+var probes sync.Map // kind -> *probeResult
+
+type probeResult struct {
+	once      sync.Once
+	supported bool
+	err       error
+}
+
+// SkipUnlessSupported skips the current spec, saying that the kernel does not
+// support link type kind, unless the kernel can create links of that kind.
+// It probes once per kind and process, in a throw-away network namespace.
+// If kind is listed in the environment variable named by [RequireKindsEnv]
+// (or it holds "all"), a missing kind fails the spec instead.
+func SkipUnlessSupported(kind string) {
+	GinkgoHelper()
+	SkipUnlessSupportedT(GinkgoTB(), kind)
+}
+
+// SkipUnlessSupportedT is [SkipUnlessSupported] for plain testing users.
+func SkipUnlessSupportedT(t testing.TB, kind string) {
+	t.Helper()
+	supported, err := probe(kind)
+	if err != nil {
+		t.Fatalf("cannot probe kernel support for link type %q, reason: %v", kind, err)
+	}
+	if supported {
+		return
+	}
+	if required(kind) {
+		t.Fatalf("cannot run spec needing link type %q, reason: %v, and %s=%q requires it",
+			kind, unsupportedError(kind), RequireKindsEnv, os.Getenv(RequireKindsEnv))
+	}
+	t.Skipf("%v", unsupportedError(kind))
+}
+
+func required(kind string) bool {
+	list := strings.Split(os.Getenv(RequireKindsEnv), ",")
+	return slices.Contains(list, "all") || slices.Contains(list, kind)
+}
+
+func unsupportedError(kind string) error {
+	return fmt.Errorf("kernel does not support link type %q", kind)
+}
+
+// probe reports whether the kernel knows the rtnetlink link kind. It asks for
+// a link of that kind without any kind-specific attributes: a kernel lacking
+// the kind answers EOPNOTSUPP, while one that has it creates the link or
+// refuses the missing attributes with another error. Either way, the probe
+// namespace and whatever got created in it vanish when its fd is closed.
+func probe(kind string) (bool, error) {
+	v, _ := probes.LoadOrStore(kind, &probeResult{})
+	p := v.(*probeResult)
+	p.once.Do(func() { p.supported, p.err = probeOnce(kind) })
+	return p.supported, p.err
+}
+
+func probeOnce(kind string) (bool, error) {
+	nsfd, err := nsops.Unshare()
+	if err != nil {
+		return false, err
+	}
+	defer unix.Close(nsfd)
+	h, err := nsops.HandleAt(nsfd)
+	if err != nil {
+		return false, err
+	}
+	defer h.Close()
+	err = h.LinkAdd(&netlink.GenericLink{
+		LinkAttrs: netlink.LinkAttrs{Name: "probe"},
+		LinkType:  kind,
+	})
+	if errors.Is(err, unix.EOPNOTSUPP) {
+		return false, nil
+	}
+	if errors.Is(err, unix.EPERM) {
+		return false, err
+	}
+	return true, nil
+}

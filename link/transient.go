@@ -1,0 +1,301 @@
+package link
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"runtime"
+	"testing"
+
+	. "github.com/onsi/ginkgo/v2"
+	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
+
+	"github.com/scratchnet/scratchnet/internal/nsops"
+)
+
+// nameAttempts bounds the retries with fresh random names when the kernel
+// answers EEXIST: with 62^4 names per prefix, ten collisions in a row mean
+// something else is wrong.
+const nameAttempts = 10
+
+// NewTransient creates a link from the template l and returns it. The link is
+// deleted when the current node's cleanup runs, unless it is gone by then.
+//
+// The template is deep-copied and never modified; options are applied to the
+// copy in order. Unless the template names the link, its name is prefix
+// followed by random characters, 15 characters in all (see [RandomNifname]);
+// on a name collision NewTransient retries with fresh names. A veth peer
+// without a name gets a random name with the same prefix.
+//
+// The link is created in LinkAttrs.Namespace (which must be nil or a
+// netlink.NsFd, see [InNamespace]) or else in the namespace of the link's
+// references (see [WithLinkNamespace]) or else in the calling thread's. The
+// returned link carries the Index and hardware address that the link really
+// has in the namespace where it ended up, and its LinkAttrs.Namespace names
+// that namespace whenever it is not the calling thread's, so that other
+// helpers such as [EnsureUp] find it there.
+//
+// Cleanup works from the namespace fd recorded at creation, on whatever
+// goroutine it runs, deletes the link by index only while it is still the
+// link created here (same kind), and treats a link already gone as fine.
+func NewTransient(l netlink.Link, prefix string, opts ...Opt) netlink.Link {
+	GinkgoHelper()
+	return NewTransientT(GinkgoTB(), l, prefix, opts...)
+}
+
+// NewTransientT is [NewTransient] for plain testing users; the link is
+// deleted through t.Cleanup.
+func NewTransientT(t testing.TB, l netlink.Link, prefix string, opts ...Opt) netlink.Link {
+	t.Helper()
+	first, _ := create(t, l, prefix, opts)
+	return first
+}
+
+// NewTransientPair is [NewTransient] for kinds whose one creation request
+// makes two links, such as veth: it returns both ends, each with the Index
+// it has in its own namespace. For other kinds the second link is nil.
+// Deleting the first end at cleanup removes the second with it.
+func NewTransientPair(l netlink.Link, prefix string, opts ...Opt) (netlink.Link, netlink.Link) {
+	GinkgoHelper()
+	return NewTransientPairT(GinkgoTB(), l, prefix, opts...)
+}
+
+// NewTransientPairT is [NewTransientPair] for plain testing users.
+func NewTransientPairT(t testing.TB, l netlink.Link, prefix string, opts ...Opt) (netlink.Link, netlink.Link) {
+	t.Helper()
+	return create(t, l, prefix, opts)
+}
+
+// request is one link creation: the configured copy of the template and the
+// namespaces it involves. Namespace fds here are borrowed from the caller.
+type request struct {
+	link   netlink.Link
+	kind   string
+	linkNs int // -1: the calling thread's namespace
+}
+
+func create(t testing.TB, tmpl netlink.Link, prefix string, opts []Opt) (netlink.Link, netlink.Link) {
+	t.Helper()
+	req, err := prepare(tmpl, prefix, opts)
+	if err != nil {
+		t.Fatalf("cannot create transient link with prefix %q, reason: %v", prefix, err)
+	}
+
+	// Hold the thread, so that "the calling thread's namespace" means one
+	// namespace from here to the end of creation.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	sockNs, err := req.openSocketNs()
+	if err != nil {
+		t.Fatalf("cannot create transient link of type %q, reason: %v", req.kind, err)
+	}
+	defer unix.Close(sockNs)
+	h, err := nsops.HandleAt(sockNs)
+	if err != nil {
+		t.Fatalf("cannot create transient link of type %q in %s, reason: %v", req.kind, describeNs(sockNs), err)
+	}
+	defer h.Close()
+
+	if err := req.add(h, prefix); err != nil {
+		t.Fatalf("cannot create transient link %q of type %q in %s, reason: %v",
+			req.link.Attrs().Name, req.kind, describeNs(req.destNs(sockNs)), explain(req.kind, err))
+	}
+
+	first, err := req.locate(req.link.Attrs().Name, req.destNs(sockNs), req.destRef())
+	if err != nil {
+		// The link exists but cannot be found where it should be; take it
+		// down again through the socket that made it rather than leak it.
+		if l, lerr := h.LinkByName(req.link.Attrs().Name); lerr == nil {
+			_ = h.LinkDel(l)
+		}
+		t.Fatalf("cannot find new transient link %q in %s, reason: %v",
+			req.link.Attrs().Name, describeNs(req.destNs(sockNs)), err)
+	}
+	if err := registerCleanup(t, req.destNs(sockNs), first, req.kind); err != nil {
+		t.Fatalf("cannot arrange deletion of transient link %q, reason: %v", first.Attrs().Name, err)
+	}
+
+	veth, ok := req.link.(*netlink.Veth)
+	if !ok {
+		return req.result(first), nil
+	}
+	peerNs, peerRef := sockNs, req.socketRef()
+	if fd, ok := veth.PeerNamespace.(netlink.NsFd); ok {
+		peerNs, peerRef = int(fd), fd
+	}
+	peer, err := req.locate(veth.PeerName, peerNs, peerRef)
+	if err != nil {
+		t.Fatalf("cannot find peer %q of new transient veth %q in %s, reason: %v",
+			veth.PeerName, first.Attrs().Name, describeNs(peerNs), err)
+	}
+	dupont := &netlink.Veth{
+		LinkAttrs:     *peer.Attrs(),
+		PeerName:      first.Attrs().Name,
+		PeerNamespace: req.destRef(),
+	}
+	dupont.Namespace = peerRef
+	return req.result(first), dupont
+}
+
+// prepare copies and configures the template and checks every namespace
+// reference in it, before anything touches the kernel.
+func prepare(tmpl netlink.Link, prefix string, opts []Opt) (*request, error) {
+	if tmpl == nil || reflect.ValueOf(tmpl).IsNil() {
+		return nil, errors.New("link template is nil")
+	}
+	if err := checkPrefix(prefix); err != nil {
+		return nil, err
+	}
+	plain, linkNs := Unwrap(tmpl)
+	if plain == nil || reflect.ValueOf(plain).IsNil() {
+		return nil, errors.New("link template is nil")
+	}
+	w := &Link{
+		Link:          deepCopy(reflect.ValueOf(plain)).Interface().(netlink.Link),
+		LinkNamespace: linkNs,
+	}
+	for i, opt := range opts {
+		if opt == nil {
+			return nil, fmt.Errorf("option %d is nil", i+1)
+		}
+		if err := opt(w); err != nil {
+			return nil, fmt.Errorf("option %d failed: %w", i+1, err)
+		}
+	}
+	req := &request{link: w.Link, kind: w.Link.Type(), linkNs: -1}
+	if err := checkNsRef("LinkAttrs.Namespace", w.Attrs().Namespace); err != nil {
+		return nil, err
+	}
+	if err := checkNsRef("LinkNamespace", w.LinkNamespace); err != nil {
+		return nil, err
+	}
+	if fd, ok := w.LinkNamespace.(netlink.NsFd); ok {
+		req.linkNs = int(fd)
+	}
+	if veth, ok := w.Link.(*netlink.Veth); ok {
+		if err := checkNsRef("Veth.PeerNamespace", veth.PeerNamespace); err != nil {
+			return nil, err
+		}
+	}
+	return req, nil
+}
+
+func checkNsRef(what string, ref any) error {
+	switch r := ref.(type) {
+	case nil:
+		return nil
+	case netlink.NsFd:
+		if err := nsops.Check(int(r)); err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		return nil
+	}
+	return fmt.Errorf("%s must be nil or a netlink.NsFd, not a %T", what, ref)
+}
+
+// openSocketNs returns a new fd for the namespace the creation request is
+// sent from: the link namespace, or the calling (locked) thread's.
+func (r *request) openSocketNs() (int, error) {
+	if r.linkNs >= 0 {
+		return nsops.Dup(r.linkNs)
+	}
+	return nsops.OpenCurrent()
+}
+
+// destNs is the namespace the new link ends up in.
+func (r *request) destNs(sockNs int) int {
+	if fd, ok := r.link.Attrs().Namespace.(netlink.NsFd); ok {
+		return int(fd)
+	}
+	return sockNs
+}
+
+// socketRef names the socket's namespace in returned links: nil for the
+// calling thread's namespace, the caller's fd for a link namespace.
+func (r *request) socketRef() any {
+	if r.linkNs >= 0 {
+		return netlink.NsFd(r.linkNs)
+	}
+	return nil
+}
+
+func (r *request) destRef() any {
+	if fd, ok := r.link.Attrs().Namespace.(netlink.NsFd); ok {
+		return fd
+	}
+	return r.socketRef()
+}
+
+// add sends RTM_NEWLINK, drawing fresh random names while the kernel reports
+// a collision, as long as the names are ours to choose.
+func (r *request) add(h *netlink.Handle, prefix string) error {
+	attrs := r.link.Attrs()
+	veth, _ := r.link.(*netlink.Veth)
+	randomName := attrs.Name == ""
+	randomPeer := veth != nil && veth.PeerName == ""
+	var err error
+	for range nameAttempts {
+		if randomName {
+			attrs.Name, _ = randomNifname(prefix)
+		}
+		if randomPeer {
+			veth.PeerName, _ = randomNifname(prefix)
+		}
+		err = h.LinkAdd(r.link)
+		if !errors.Is(err, unix.EEXIST) || !(randomName || randomPeer) {
+			return err
+		}
+	}
+	return fmt.Errorf("%d random names in a row were taken: %w", nameAttempts, err)
+}
+
+// locate looks a link up by name in the namespace nsfd refers to: only there
+// is its Index meaningful, and netlink's LinkAdd does not report it reliably
+// when the link was created for another namespace.
+func (r *request) locate(name string, nsfd int, ref any) (netlink.Link, error) {
+	h, err := nsops.HandleAt(nsfd)
+	if err != nil {
+		return nil, err
+	}
+	defer h.Close()
+	l, err := h.LinkByName(name)
+	if err != nil {
+		return nil, err
+	}
+	l.Attrs().Namespace = ref
+	return l, nil
+}
+
+// result is the configured template with what the kernel decided filled in.
+func (r *request) result(found netlink.Link) netlink.Link {
+	attrs := r.link.Attrs()
+	attrs.Index = found.Attrs().Index
+	attrs.HardwareAddr = found.Attrs().HardwareAddr
+	attrs.Namespace = found.Attrs().Namespace
+	if attrs.MTU == 0 {
+		attrs.MTU = found.Attrs().MTU
+	}
+	return r.link
+}
+
+// explain turns the kernel's "operation not supported" for a link kind it
+// lacks into a sentence saying so; other errors pass unchanged.
+func explain(kind string, err error) error {
+	if errors.Is(err, unix.EOPNOTSUPP) {
+		if supported, perr := probe(kind); perr == nil && !supported {
+			return fmt.Errorf("%w (%w)", unsupportedError(kind), err)
+		}
+	}
+	return err
+}
+
+// describeNs names a namespace in messages by its inode number, as "ip" and
+// /proc show it.
+func describeNs(fd int) string {
+	ino, err := nsops.Ino(fd)
+	if err != nil {
+		return fmt.Sprintf("network namespace fd %d", fd)
+	}
+	return fmt.Sprintf("network namespace net:[%d]", ino)
+}

@@ -1,0 +1,144 @@
+package link
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"testing"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netlink/nl"
+	"github.com/vishvananda/netns"
+	"golang.org/x/sys/unix"
+
+	"github.com/scratchnet/scratchnet/internal/nsops"
+)
+
+// DefaultUpWithin is how long [EnsureUp] waits when no duration is given.
+const DefaultUpWithin = 2 * time.Second
+
+// EnsureUp sets the link up and waits until its operational state is UP or
+// UNKNOWN (the state of links without a carrier notion, such as dummy or lo),
+// for at most the given duration or [DefaultUpWithin]. It fails the spec,
+// naming the operational state reached, when that does not happen in time.
+//
+// The link is looked up by its Index (or else its Name) in the namespace
+// named by its LinkAttrs.Namespace (nil or a netlink.NsFd), or else in the
+// calling thread's namespace. EnsureUp waits on the kernel's link
+// notifications, so it returns as soon as the state changes.
+//
+// A veth end only becomes UP when its peer is up too.
+func EnsureUp(l netlink.Link, within ...time.Duration) {
+	GinkgoHelper()
+	EnsureUpT(GinkgoTB(), l, within...)
+}
+
+// EnsureUpT is [EnsureUp] for plain testing users.
+func EnsureUpT(t testing.TB, l netlink.Link, within ...time.Duration) {
+	t.Helper()
+	if l == nil {
+		t.Fatalf("cannot bring up link, reason: link is nil")
+	}
+	l, _ = Unwrap(l)
+	timeout := DefaultUpWithin
+	if len(within) > 0 {
+		timeout = within[0]
+	}
+	name := l.Attrs().Name
+	if err := ensureUp(l, timeout); err != nil {
+		t.Fatalf("cannot bring up link %q, reason: %v", name, err)
+	}
+}
+
+func ensureUp(l netlink.Link, timeout time.Duration) error {
+	if err := checkNsRef("LinkAttrs.Namespace", l.Attrs().Namespace); err != nil {
+		return err
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	var nsfd int
+	var err error
+	if fd, ok := l.Attrs().Namespace.(netlink.NsFd); ok {
+		nsfd, err = nsops.Dup(int(fd))
+	} else {
+		nsfd, err = nsops.OpenCurrent()
+	}
+	if err != nil {
+		return err
+	}
+	defer unix.Close(nsfd)
+
+	// Subscribe before setting the link up, so no state change can slip by
+	// between the request and the wait.
+	sock, err := nl.SubscribeAt(netns.NsHandle(nsfd), netns.None(), unix.NETLINK_ROUTE, unix.RTNLGRP_LINK)
+	if err != nil {
+		return fmt.Errorf("cannot subscribe to link notifications in %s: %w", describeNs(nsfd), err)
+	}
+	defer sock.Close()
+	h, err := nsops.HandleAt(nsfd)
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+
+	cur, err := lookup(h, l)
+	if err != nil {
+		return fmt.Errorf("cannot find it in %s: %w", describeNs(nsfd), err)
+	}
+	index := cur.Attrs().Index
+	if err := h.LinkSetUp(cur); err != nil {
+		return fmt.Errorf("cannot set it up in %s: %w", describeNs(nsfd), err)
+	}
+	if cur, err = h.LinkByIndex(index); err != nil {
+		return err
+	}
+	state := cur.Attrs().OperState
+	deadline := time.Now().Add(timeout)
+	for !isUp(state) {
+		remaining := time.Until(deadline)
+		if remaining <= 0 {
+			return fmt.Errorf("operational state still %q after %s in %s", state, timeout, describeNs(nsfd))
+		}
+		tv := unix.NsecToTimeval(remaining.Nanoseconds())
+		if err := sock.SetReceiveTimeout(&tv); err != nil {
+			return err
+		}
+		msgs, _, err := sock.Receive()
+		if err != nil {
+			if errors.Is(err, unix.EAGAIN) || errors.Is(err, unix.ETIMEDOUT) || isTimeout(err) {
+				continue
+			}
+			return fmt.Errorf("cannot receive link notifications in %s: %w", describeNs(nsfd), err)
+		}
+		for _, m := range msgs {
+			if m.Header.Type != unix.RTM_NEWLINK {
+				continue
+			}
+			hdr := unix.NlMsghdr(m.Header)
+			upd, err := netlink.LinkDeserialize(&hdr, m.Data)
+			if err != nil || upd.Attrs().Index != index {
+				continue
+			}
+			state = upd.Attrs().OperState
+		}
+	}
+	return nil
+}
+
+func isUp(s netlink.LinkOperState) bool {
+	return s == netlink.OperUp || s == netlink.OperUnknown
+}
+
+func isTimeout(err error) bool {
+	var te interface{ Timeout() bool }
+	return errors.As(err, &te) && te.Timeout()
+}
+
+func lookup(h *netlink.Handle, l netlink.Link) (netlink.Link, error) {
+	if idx := l.Attrs().Index; idx > 0 {
+		return h.LinkByIndex(idx)
+	}
+	return h.LinkByName(l.Attrs().Name)
+}

@@ -1,0 +1,163 @@
+package macvlan
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"runtime"
+	"testing"
+
+	. "github.com/onsi/ginkgo/v2"
+	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
+
+	"github.com/scratchnet/scratchnet/internal/nsops"
+	"github.com/scratchnet/scratchnet/link"
+)
+
+// MacvlanPrefix starts the names of transient macvlan links.
+const MacvlanPrefix = "mcvl-"
+
+// Opt configures a macvlan link before it is created; see the link package.
+type Opt = link.Opt
+
+// InNamespace creates the macvlan in the network namespace netnsfd refers to;
+// the fd stays owned by the caller.
+var InNamespace = link.InNamespace
+
+// WithLinkNamespace looks the parent up in the network namespace netnsfd
+// refers to; without [InNamespace] the macvlan is created there too.
+var WithLinkNamespace = link.WithLinkNamespace
+
+// WithMode sets the macvlan mode; the default is netlink.MACVLAN_MODE_BRIDGE.
+func WithMode(mode netlink.MacvlanMode) Opt {
+	return link.OptFor("WithMode", func(m *netlink.Macvlan) error {
+		if mode > netlink.MACVLAN_MODE_SOURCE {
+			return fmt.Errorf("unknown macvlan mode %d", mode)
+		}
+		m.Mode = mode
+		return nil
+	})
+}
+
+// NewTransient creates a transient macvlan on parent, in bridge mode unless
+// [WithMode] says otherwise, and returns it with its Index in the namespace
+// where it ended up. It is deleted when the current node's cleanup runs.
+//
+// parent must live in the namespace named by [WithLinkNamespace], or in the
+// calling thread's namespace when that option is not given.
+func NewTransient(parent netlink.Link, opts ...Opt) netlink.Link {
+	GinkgoHelper()
+	return NewTransientT(GinkgoTB(), parent, opts...)
+}
+
+// NewTransientT is [NewTransient] for plain testing users.
+func NewTransientT(t testing.TB, parent netlink.Link, opts ...Opt) netlink.Link {
+	t.Helper()
+	if parent == nil {
+		t.Fatalf("cannot create transient macvlan, reason: parent link is nil")
+	}
+	tmpl := &netlink.Macvlan{
+		LinkAttrs: netlink.LinkAttrs{ParentIndex: parent.Attrs().Index},
+		Mode:      netlink.MACVLAN_MODE_BRIDGE,
+	}
+	opts = append(opts[:len(opts):len(opts)], parentReachable(parent))
+	return link.NewTransientT(t, tmpl, MacvlanPrefix, opts...)
+}
+
+// parentReachable runs after all other options and refuses a parent that the
+// request's socket would not find, because it lives in another namespace.
+func parentReachable(parent netlink.Link) Opt {
+	return func(l *link.Link) error {
+		fd, ok := parent.Attrs().Namespace.(netlink.NsFd)
+		if !ok {
+			return nil
+		}
+		parentIno, err := nsops.Ino(int(fd))
+		if err != nil {
+			return fmt.Errorf("parent %q: %w", parent.Attrs().Name, err)
+		}
+		var sockIno uint64
+		if lfd, ok := l.LinkNamespace.(netlink.NsFd); ok {
+			sockIno, err = nsops.Ino(int(lfd))
+		} else {
+			sockIno, err = currentIno()
+		}
+		if err != nil {
+			return err
+		}
+		if sockIno != parentIno {
+			return fmt.Errorf("parent %q lives in network namespace net:[%d], but would be looked up in net:[%d]; use WithLinkNamespace",
+				parent.Attrs().Name, parentIno, sockIno)
+		}
+		return nil
+	}
+}
+
+func currentIno() (uint64, error) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	fd, err := nsops.OpenCurrent()
+	if err != nil {
+		return 0, err
+	}
+	defer unix.Close(fd)
+	return nsops.Ino(fd)
+}
+
+// LocateHWParent returns an interface of the calling thread's namespace that
+// is backed by a device driver (netlink type "device", never lo) and whose
+// operational state is UP or UNKNOWN, preferring UP. It fails the spec when
+// there is none, as in a fresh network namespace.
+func LocateHWParent() netlink.Link {
+	GinkgoHelper()
+	return LocateHWParentT(GinkgoTB())
+}
+
+// LocateHWParentT is [LocateHWParent] for plain testing users.
+func LocateHWParentT(t testing.TB) netlink.Link {
+	t.Helper()
+	l, err := locateHWParent()
+	if err != nil {
+		t.Fatalf("cannot locate a hardware parent interface, reason: %v", err)
+	}
+	return l
+}
+
+func locateHWParent() (netlink.Link, error) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	h, err := nsops.HandleHere()
+	if err != nil {
+		return nil, err
+	}
+	defer h.Close()
+	var links []netlink.Link
+	for range 10 {
+		if links, err = h.LinkList(); !errors.Is(err, netlink.ErrDumpInterrupted) {
+			break
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	var unknown netlink.Link
+	for _, l := range links {
+		a := l.Attrs()
+		if l.Type() != "device" || a.Flags&net.FlagLoopback != 0 {
+			continue
+		}
+		switch a.OperState {
+		case netlink.OperUp:
+			return l, nil
+		case netlink.OperUnknown:
+			if unknown == nil {
+				unknown = l
+			}
+		}
+	}
+	if unknown != nil {
+		return unknown, nil
+	}
+	return nil, errors.New("no interface of type \"device\" other than lo is up in the current network namespace")
+}
