@@ -1,0 +1,286 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"time"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// probeLimit bounds the KVM probe boot. A working KVM guest reaches init in
+// a second or two; a broken nested setup hangs, and waiting longer than
+// this would cost more than TCG's slowdown saves.
+const probeLimit = 6 * time.Second
+
+func run(args []string, stdout, stderr io.Writer) int {
+	cfg, err := parseFlags(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	r := &runner{cfg: cfg, out: stdout, start: time.Now()}
+	boots, err := r.runAll(ctx)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		// Still end with the closing line so that a reader of the log sees
+		// a failed run, not one that printed no result.
+		fmt.Fprintln(stdout, totals{Failed: 1})
+		return 1
+	}
+	t := writeReport(stdout, boots)
+	fmt.Fprintf(stdout, "test-vm: total %s\n\n", time.Since(r.start).Round(time.Second))
+	fmt.Fprintln(stdout, t) // the closing line, alone on its line
+	if t.Failed > 0 {
+		return 1
+	}
+	return 0
+}
+
+// runner holds the state of one `make test-vm` run.
+type runner struct {
+	cfg     config
+	out     io.Writer
+	start   time.Time
+	mod     module
+	cache   string // kernels and apt state, kept across runs
+	work    string // this run's binaries and initramfs images
+	busybox string
+	applets []string
+}
+
+func (r *runner) logf(format string, args ...any) {
+	fmt.Fprintf(r.out, "test-vm [%5.1fs]: %s\n", time.Since(r.start).Seconds(), fmt.Sprintf(format, args...))
+}
+
+var reUnsafe = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+func dirName(label string) string { return reUnsafe.ReplaceAllString(label, "_") }
+
+func (r *runner) runAll(ctx context.Context) ([]*bootResult, error) {
+	var err error
+	if r.mod, err = findModule(); err != nil {
+		return nil, err
+	}
+	r.cache = r.cfg.CacheDir
+	if r.cache == "" {
+		r.cache = filepath.Join(r.mod.Dir, ".cache", "vm")
+	}
+	r.work = filepath.Join(r.cache, "run")
+	if err := os.RemoveAll(r.work); err != nil {
+		return nil, fmt.Errorf("cannot clear the work directory %s, reason: %w", r.work, err)
+	}
+	if err := os.MkdirAll(r.work, 0o755); err != nil {
+		return nil, fmt.Errorf("cannot create the work directory %s, reason: %w", r.work, err)
+	}
+	if err := ensureHostTools(r.out); err != nil {
+		return nil, err
+	}
+	r.busybox, _ = staticBusybox()
+	list, err := exec.Command(r.busybox, "--list-full").Output()
+	if err != nil {
+		return nil, fmt.Errorf("cannot list the applets of %s, reason: %w", r.busybox, err)
+	}
+	r.applets = strings.Fields(string(list))
+
+	// Kernels first: a fetch problem should show before minutes of building.
+	type prepared struct {
+		k       kernel
+		depDir  string
+		problem string
+	}
+	var kernels []prepared
+	for _, src := range r.cfg.Kernels {
+		k, depDir, err := r.prepareKernel(src)
+		p := prepared{k: k, depDir: depDir}
+		p.k.Label = src.Label
+		if err != nil {
+			p.problem = err.Error()
+			r.logf("%v", err)
+		} else {
+			r.logf("kernel %s: %s", src.Label, k.Release)
+		}
+		kernels = append(kernels, p)
+	}
+
+	tests, err := listTestPackages(r.mod, r.cfg.Patterns)
+	if err != nil {
+		return nil, err
+	}
+	if len(tests) == 0 {
+		return nil, fmt.Errorf("cannot find test packages in %s, reason: no package matching %s has tests", r.mod.Dir, strings.Join(r.cfg.Patterns, " "))
+	}
+	r.logf("building %d test binaries (CGO_ENABLED=0)", len(tests))
+	builds := buildTests(r.mod, tests, filepath.Join(r.work, "bin"))
+	var built []testBinary
+	for _, b := range builds {
+		if b.Error != "" {
+			r.logf("FAIL build %s", b.Test.Pkg)
+			fmt.Fprintln(r.out, indent(b.Error, "    "))
+			continue
+		}
+		built = append(built, b.Test)
+	}
+	r.logf("built %d of %d test binaries", len(built), len(builds))
+
+	accel := r.cfg.Accel
+	var boots []*bootResult
+	for _, p := range kernels {
+		br := &bootResult{Kernel: p.k.Label}
+		for _, b := range builds {
+			s := br.suite(b.Test.Pkg)
+			s.BuildError = b.Error
+		}
+		boots = append(boots, br)
+		if p.problem != "" {
+			br.Problem = p.problem
+			continue
+		}
+		if len(built) == 0 {
+			br.Problem = "cannot boot the guest, reason: no test binary was built"
+			continue
+		}
+		if accel == "auto" {
+			accel = r.chooseAccel(ctx, p.k)
+		}
+		r.boot(ctx, p.k, p.depDir, built, accel, br)
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	return boots, nil
+}
+
+// prepareKernel fetches (once) and unpacks a kernel, and makes sure its
+// modules have a modules.dep. It returns the directory holding modules.dep.
+func (r *runner) prepareKernel(src kernelSource) (kernel, string, error) {
+	switch {
+	case src.Vmlinuz != "":
+		k := kernel{Label: src.Label, Vmlinuz: src.Vmlinuz, Modules: src.Modules, Release: filepath.Base(filepath.Clean(src.Modules))}
+		depDir, err := ensureModulesDep(k, filepath.Join(r.work, "depmod", dirName(src.Label)))
+		return k, depDir, err
+	case src.Deb != "":
+		return r.kernelFromDeb(src.Label, src.Deb)
+	}
+	sources, err := readSystemSources("/etc/apt")
+	if err != nil {
+		return kernel{}, "", err
+	}
+	mirror, signedBy, err := debianMirror(sources, src.Suite)
+	if err != nil {
+		return kernel{}, "", err
+	}
+	f := &debFetcher{
+		Dir:      filepath.Join(r.cache, "apt", dirName(src.Suite)),
+		DebDir:   filepath.Join(r.cache, "debs"),
+		Suite:    src.Suite,
+		Mirror:   mirror,
+		SignedBy: signedBy,
+		Out:      r.out,
+	}
+	deb, err := f.Fetch(src.Package, r.cfg.Refresh)
+	if err != nil {
+		return kernel{}, "", fmt.Errorf("cannot fetch kernel %s, reason: %w", src.Label, err)
+	}
+	return r.kernelFromDeb(src.Label, deb)
+}
+
+func (r *runner) kernelFromDeb(label, deb string) (kernel, string, error) {
+	root, err := unpackDeb(deb, r.cache)
+	if err != nil {
+		return kernel{}, "", err
+	}
+	k, err := kernelFromRoot(label, root)
+	if err != nil {
+		return kernel{}, "", err
+	}
+	depDir, err := ensureModulesDep(k, filepath.Join(r.work, "depmod", dirName(label)))
+	return k, depDir, err
+}
+
+// chooseAccel probes KVM once per run with a tiny busybox-only guest.
+func (r *runner) chooseAccel(ctx context.Context, k kernel) string {
+	initrd := filepath.Join(r.work, "probe.cpio.gz")
+	err := writeInitramfs(initrd, initramfsSpec{Busybox: r.busybox, Applets: r.applets, Init: probeInit})
+	if err != nil {
+		r.logf("using TCG: %v", err)
+		return "tcg"
+	}
+	start := time.Now()
+	ok, why := kvmWorks(ctx, k.Vmlinuz, initrd, probeLimit)
+	if ok {
+		r.logf("using KVM: %s in %s", why, time.Since(start).Round(time.Millisecond))
+		return "kvm"
+	}
+	r.logf("using TCG (software emulation): %s", why)
+	return "tcg"
+}
+
+// boot stages the guest for one kernel, runs it and parses its output.
+func (r *runner) boot(ctx context.Context, k kernel, depDir string, tests []testBinary, accel string, br *bootResult) {
+	dir := filepath.Join(r.work, dirName(k.Label))
+	sel, err := stageModules(k, depDir, wantedModules, filepath.Join(dir, "modroot"))
+	if err != nil {
+		br.Problem = err.Error()
+		return
+	}
+	if len(sel.Builtin) > 0 {
+		r.logf("kernel %s has built in: %s", k.Label, strings.Join(sel.Builtin, " "))
+	}
+	if len(sel.Missing) > 0 {
+		// Not fatal here: the suites, run with SCRATCHNET_REQUIRE_KINDS=all,
+		// fail on exactly the kinds these modules would have provided.
+		r.logf("WARNING kernel %s lacks modules: %s", k.Label, strings.Join(sel.Missing, " "))
+	}
+	initrd := filepath.Join(dir, "initramfs.cpio.gz")
+	spec := initramfsSpec{
+		Busybox:     r.busybox,
+		Applets:     r.applets,
+		ModulesRoot: filepath.Join(dir, "modroot"),
+		Tests:       tests,
+		Init:        initScript(initOptions{Modules: sel.Load, Tests: tests, GinkgoArgs: r.cfg.GinkgoArgs}),
+	}
+	if err := writeInitramfs(initrd, spec); err != nil {
+		br.Problem = err.Error()
+		return
+	}
+	if st, err := os.Stat(initrd); err == nil {
+		r.logf("initramfs for %s: %d modules, %.1f MiB", k.Label, len(sel.Files), float64(st.Size())/(1<<20))
+	}
+
+	start := time.Now()
+	r.logf("booting %s (%s) with %s, timeout %s", k.Label, k.Release, accel, r.cfg.Timeout)
+	prefix := "[" + k.Label + "] "
+	br.Problem = bootGuest(ctx, qemuArgs(accel, k.Vmlinuz, initrd), r.cfg.Timeout, func(line string) {
+		fmt.Fprintln(r.out, prefix+line)
+		br.Line(line)
+		if strings.Contains(line, markerPrefix+" end ") {
+			for _, s := range br.Suites {
+				if s.Ended && strings.Contains(line, " "+s.Pkg+" ") {
+					fmt.Fprintln(r.out, suiteLine(k.Label, s))
+				}
+			}
+		}
+	})
+	br.Accel = accel
+	br.Elapsed = time.Since(start)
+	r.logf("%s finished in %s", k.Label, br.Elapsed.Round(100*time.Millisecond))
+}
