@@ -35,6 +35,32 @@ func EnsureUp(l netlink.Link, within ...time.Duration) {
 	EnsureUpT(GinkgoTB(), l, within...)
 }
 
+// EnsureAllUp sets all the links up first and then waits for each as
+// [EnsureUp] does, with the default timeout. Use it for links whose state
+// depends on each other, such as the two ends of a veth pair: an end only
+// becomes UP once its peer is up as well.
+func EnsureAllUp(links ...netlink.Link) {
+	GinkgoHelper()
+	EnsureAllUpT(GinkgoTB(), links...)
+}
+
+// EnsureAllUpT is [EnsureAllUp] for plain testing users.
+func EnsureAllUpT(t testing.TB, links ...netlink.Link) {
+	t.Helper()
+	for _, l := range links {
+		if l == nil {
+			t.Fatalf("cannot bring up link, reason: link is nil")
+		}
+		l, _ = Unwrap(l)
+		if err := setUp(l); err != nil {
+			t.Fatalf("cannot bring up link %q, reason: %v", l.Attrs().Name, err)
+		}
+	}
+	for _, l := range links {
+		EnsureUpT(t, l)
+	}
+}
+
 // EnsureUpT is [EnsureUp] for plain testing users.
 func EnsureUpT(t testing.TB, l netlink.Link, within ...time.Duration) {
 	t.Helper()
@@ -52,19 +78,43 @@ func EnsureUpT(t testing.TB, l netlink.Link, within ...time.Duration) {
 	}
 }
 
-func ensureUp(l netlink.Link, timeout time.Duration) error {
+// openLinkNs returns a new fd for the namespace a link lives in, as its
+// LinkAttrs.Namespace says; the caller holds its thread locked.
+func openLinkNs(l netlink.Link) (int, error) {
 	if err := checkNsRef("LinkAttrs.Namespace", l.Attrs().Namespace); err != nil {
-		return err
+		return -1, err
 	}
+	if fd, ok := l.Attrs().Namespace.(netlink.NsFd); ok {
+		return nsops.Dup(int(fd))
+	}
+	return nsops.OpenCurrent()
+}
+
+// setUp sets the link administratively up without waiting.
+func setUp(l netlink.Link) error {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	var nsfd int
-	var err error
-	if fd, ok := l.Attrs().Namespace.(netlink.NsFd); ok {
-		nsfd, err = nsops.Dup(int(fd))
-	} else {
-		nsfd, err = nsops.OpenCurrent()
+	nsfd, err := openLinkNs(l)
+	if err != nil {
+		return err
 	}
+	defer unix.Close(nsfd)
+	h, err := nsops.HandleAt(nsfd)
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	cur, err := lookup(h, l)
+	if err != nil {
+		return fmt.Errorf("cannot find it in %s: %w", describeNs(nsfd), err)
+	}
+	return h.LinkSetUp(cur)
+}
+
+func ensureUp(l netlink.Link, timeout time.Duration) error {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	nsfd, err := openLinkNs(l)
 	if err != nil {
 		return err
 	}
@@ -99,7 +149,11 @@ func ensureUp(l netlink.Link, timeout time.Duration) error {
 	for !isUp(state) {
 		remaining := time.Until(deadline)
 		if remaining <= 0 {
-			return fmt.Errorf("operational state still %q after %s in %s", state, timeout, describeNs(nsfd))
+			hint := ""
+			if state == netlink.OperLowerLayerDown && cur.Type() == "veth" {
+				hint = " (its veth peer is down: bring up both ends, e.g. with EnsureAllUp)"
+			}
+			return fmt.Errorf("operational state still %q after %s in %s%s", state, timeout, describeNs(nsfd), hint)
 		}
 		tv := unix.NsecToTimeval(remaining.Nanoseconds())
 		if err := sock.SetReceiveTimeout(&tv); err != nil {

@@ -2,6 +2,7 @@ package testsupport
 
 import (
 	"fmt"
+	. "github.com/onsi/ginkgo/v2"
 	"runtime"
 	"sync"
 	"testing"
@@ -28,16 +29,20 @@ type Recorder struct {
 // Run calls fn with the recorder on a goroutine of its own, waits for it to
 // return or to end through Fatalf/Skipf, and then runs the recorded cleanups
 // in reverse order on yet another goroutine, as Ginkgo and testing do.
+// Gomega assertions failing inside fn fail the spec that calls Run.
 func (r *Recorder) Run(fn func(t testing.TB)) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
+		// Assertions inside fn fail the real spec, not the recorder.
+		defer GinkgoRecover()
 		fn(r)
 	}()
 	<-done
 	cleaned := make(chan struct{})
 	go func() {
 		defer close(cleaned)
+		defer GinkgoRecover()
 		r.mu.Lock()
 		cleanups := r.cleanups
 		r.cleanups = nil
