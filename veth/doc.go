@@ -6,8 +6,7 @@
 //	    left, right := netns.NewTransient(), netns.NewTransient()
 //	    dupond, dupont := veth.NewTransient(
 //	        veth.InNamespace(left), veth.WithPeerNamespace(right))
-//	    link.EnsureUp(dupond)
-//	    link.EnsureUp(dupont)
+//	    link.EnsureAllUp(dupond, dupont) // an end is only UP once both are
 //	})
 //
 // Both ends are returned with the Index they have in their own namespace, and
