@@ -150,7 +150,9 @@ func ensureUp(l netlink.Link, timeout time.Duration) error {
 		remaining := time.Until(deadline)
 		if remaining <= 0 {
 			hint := ""
-			if state == netlink.OperLowerLayerDown && cur.Type() == "veth" {
+			// An end whose peer lives in another namespace reports "down",
+			// one whose peer lives alongside "lower-layer-down".
+			if (state == netlink.OperLowerLayerDown || state == netlink.OperDown) && cur.Type() == "veth" {
 				hint = " (its veth peer is down: bring up both ends, e.g. with EnsureAllUp)"
 			}
 			return fmt.Errorf("operational state still %q after %s in %s%s", state, timeout, describeNs(nsfd), hint)
