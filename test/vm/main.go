@@ -280,6 +280,9 @@ func (r *runner) boot(ctx context.Context, k kernel, depDir string, tests []test
 			}
 		}
 	})
+	if strings.Contains(br.Problem, "timed out") {
+		br.Problem += " (raise it with -timeout, e.g. make test-vm VMFLAGS=-timeout=30m)"
+	}
 	br.Accel = accel
 	br.Elapsed = time.Since(start)
 	r.logf("%s finished in %s", k.Label, br.Elapsed.Round(100*time.Millisecond))

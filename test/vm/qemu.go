@@ -62,7 +62,7 @@ func bootGuest(ctx context.Context, args []string, timeout time.Duration, onLine
 	<-done
 	switch {
 	case errors.Is(ctx.Err(), context.DeadlineExceeded):
-		return fmt.Sprintf("cannot finish the guest run, reason: timed out after %s (raise -timeout / VMFLAGS=-timeout=...)", timeout)
+		return fmt.Sprintf("cannot finish the guest run, reason: timed out after %s", timeout)
 	case ctx.Err() != nil:
 		return fmt.Sprintf("cannot finish the guest run, reason: %v", ctx.Err())
 	case err != nil:
