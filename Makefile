@@ -2,6 +2,15 @@
 #
 # make test     all package suites on this machine's kernel (root, or via sudo)
 # make example  the runnable example suite, step by step
+# make test-vm  all package suites inside Debian kernels under qemu (bookworm's
+#               6.1 and bookworm-backports' 6.12): the link kinds that the host
+#               kernel lacks (dummy, vlan, ipvlan, bond, vrf ...) really run.
+#               As root it installs qemu, busybox-static, kmod, cpio and xz when
+#               missing; kernels are fetched once into .cache/vm/. Runner flags
+#               and Ginkgo flags go in VMFLAGS, for example
+#                 make test-vm VMFLAGS='-kernel=bookworm -ginkgo.v'
+#                 make test-vm VMFLAGS='-ginkgo.label-filter="dummy" -timeout=30m'
+#               (go run ./test/vm -h lists them all)
 # make vet      go vet and a gofmt check
 
 GO ?= go
@@ -20,7 +29,9 @@ else
 TEST_EXEC :=
 endif
 
-.PHONY: test vet example
+VMFLAGS ?=
+
+.PHONY: test vet example test-vm
 
 test: vet
 	$(GO) test -race -count=1 $(TEST_EXEC) $(PKGS)
@@ -32,3 +43,6 @@ vet:
 
 example:
 	$(GO) test -count=1 $(TEST_EXEC) ./example/ -ginkgo.v
+
+test-vm:
+	GO=$(GO) $(GO) run ./test/vm $(VMFLAGS)
