@@ -21,6 +21,16 @@ type Link struct {
 	netlink.Link
 	// LinkNamespace is nil or a netlink.NsFd.
 	LinkNamespace any
+	// Addrs are added to the link once it exists (see [WithAddress]).
+	Addrs []netlink.Addr
+	// PeerAddrs are added to the second link of a pair, such as a veth peer.
+	PeerAddrs []netlink.Addr
+	// Up and PeerUp bring the link, or its peer, up once it exists and
+	// has its addresses (see [WithUp]).
+	Up, PeerUp bool
+	// GoesWithNamespace skips the explicit deletion at cleanup (see
+	// [GoesWithNamespace]).
+	GoesWithNamespace bool
 }
 
 // Opt configures a link before it is created. Options are applied in the
@@ -76,6 +86,19 @@ func WithLinkNamespace(netnsfd int) Opt {
 			return fmt.Errorf("WithLinkNamespace(%d): %w", netnsfd, err)
 		}
 		l.LinkNamespace = netlink.NsFd(netnsfd)
+		return nil
+	}
+}
+
+// GoesWithNamespace leaves the link to its namespace's teardown instead of
+// deleting it explicitly at cleanup. Deleting a link costs the kernel an RCU
+// grace period (tens of milliseconds), while a dying namespace removes all
+// its links in one batch. Use it only for a link that lives, together with
+// anything joined to it such as a veth peer, in transient namespaces that are
+// torn down at the end of the same node; otherwise the link stays behind.
+func GoesWithNamespace() Opt {
+	return func(l *Link) error {
+		l.GoesWithNamespace = true
 		return nil
 	}
 }

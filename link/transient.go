@@ -73,6 +73,7 @@ type request struct {
 	link   netlink.Link
 	kind   string
 	linkNs int // -1: the calling thread's namespace
+	wrap   *Link
 }
 
 func create(t testing.TB, tmpl netlink.Link, prefix string, opts []Opt) (netlink.Link, netlink.Link) {
@@ -112,30 +113,70 @@ func create(t testing.TB, tmpl netlink.Link, prefix string, opts []Opt) (netlink
 		t.Fatalf("cannot find new transient link %q in %s, reason: %v",
 			req.link.Attrs().Name, describeNs(req.destNs(sockNs)), err)
 	}
-	if err := registerCleanup(t, req.destNs(sockNs), first, req.kind); err != nil {
-		t.Fatalf("cannot arrange deletion of transient link %q, reason: %v", first.Attrs().Name, err)
+	if !req.wrap.GoesWithNamespace {
+		if err := registerCleanup(t, req.destNs(sockNs), first, req.kind); err != nil {
+			t.Fatalf("cannot arrange deletion of transient link %q, reason: %v", first.Attrs().Name, err)
+		}
 	}
 
-	veth, ok := req.link.(*netlink.Veth)
-	if !ok {
-		return req.result(first), nil
+	var dupont netlink.Link
+	if veth, ok := req.link.(*netlink.Veth); ok {
+		peerNs, peerRef := sockNs, req.socketRef()
+		if fd, ok := veth.PeerNamespace.(netlink.NsFd); ok {
+			peerNs, peerRef = int(fd), fd
+		}
+		peer, err := req.locate(veth.PeerName, peerNs, peerRef)
+		if err != nil {
+			t.Fatalf("cannot find peer %q of new transient veth %q in %s, reason: %v",
+				veth.PeerName, first.Attrs().Name, describeNs(peerNs), err)
+		}
+		dupont = &netlink.Veth{
+			LinkAttrs:     *peer.Attrs(),
+			PeerName:      first.Attrs().Name,
+			PeerNamespace: req.destRef(),
+		}
+		dupont.Attrs().Namespace = peerRef
 	}
-	peerNs, peerRef := sockNs, req.socketRef()
-	if fd, ok := veth.PeerNamespace.(netlink.NsFd); ok {
-		peerNs, peerRef = int(fd), fd
+	first = req.result(first)
+	if err := req.configure(first, dupont); err != nil {
+		t.Fatalf("cannot configure new transient link %q, reason: %v", first.Attrs().Name, err)
 	}
-	peer, err := req.locate(veth.PeerName, peerNs, peerRef)
-	if err != nil {
-		t.Fatalf("cannot find peer %q of new transient veth %q in %s, reason: %v",
-			veth.PeerName, first.Attrs().Name, describeNs(peerNs), err)
+	return first, dupont
+}
+
+// configure adds the requested addresses to the new link and its peer, then
+// brings up what was asked to be up: all of it first, then waiting for each,
+// since a veth end only comes up together with its peer.
+func (r *request) configure(first, peer netlink.Link) error {
+	if err := addAddrs(first, r.wrap.Addrs); err != nil {
+		return err
 	}
-	dupont := &netlink.Veth{
-		LinkAttrs:     *peer.Attrs(),
-		PeerName:      first.Attrs().Name,
-		PeerNamespace: req.destRef(),
+	if len(r.wrap.PeerAddrs) > 0 || r.wrap.PeerUp {
+		if peer == nil {
+			return fmt.Errorf("a %q link has no peer to configure", r.kind)
+		}
+		if err := addAddrs(peer, r.wrap.PeerAddrs); err != nil {
+			return fmt.Errorf("peer %q: %w", peer.Attrs().Name, err)
+		}
 	}
-	dupont.Namespace = peerRef
-	return req.result(first), dupont
+	var up []netlink.Link
+	if r.wrap.Up {
+		up = append(up, first)
+	}
+	if r.wrap.PeerUp {
+		up = append(up, peer)
+	}
+	for _, l := range up {
+		if err := setUp(l); err != nil {
+			return fmt.Errorf("cannot set %q up: %w", l.Attrs().Name, err)
+		}
+	}
+	for _, l := range up {
+		if err := ensureUp(l, DefaultUpWithin); err != nil {
+			return fmt.Errorf("cannot bring %q up: %w", l.Attrs().Name, err)
+		}
+	}
+	return nil
 }
 
 // prepare copies and configures the template and checks every namespace
@@ -163,7 +204,7 @@ func prepare(tmpl netlink.Link, prefix string, opts []Opt) (*request, error) {
 			return nil, fmt.Errorf("option %d failed: %w", i+1, err)
 		}
 	}
-	req := &request{link: w.Link, kind: w.Link.Type(), linkNs: -1}
+	req := &request{link: w.Link, kind: w.Link.Type(), linkNs: -1, wrap: w}
 	if err := checkNsRef("LinkAttrs.Namespace", w.Attrs().Namespace); err != nil {
 		return nil, err
 	}

@@ -40,6 +40,13 @@ func WithMode(mode netlink.MacvlanMode) Opt {
 	})
 }
 
+// WithAddress adds an address such as "10.0.0.1/24" or "fd00::1/64" to the
+// macvlan once it exists; see [link.WithAddress].
+var WithAddress = link.WithAddress
+
+// WithUp brings the macvlan up once it exists; see [link.WithUp].
+var WithUp = link.WithUp
+
 // NewTransient creates a transient macvlan on parent, in bridge mode unless
 // [WithMode] says otherwise, and returns it with its Index in the namespace
 // where it ended up. It is deleted when the current node's cleanup runs.

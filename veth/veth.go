@@ -1,6 +1,7 @@
 package veth
 
 import (
+	"fmt"
 	"testing"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -19,6 +20,52 @@ type Opt = link.Opt
 // InNamespace creates the first end ("dupond") in the network namespace
 // netnsfd refers to. The peer is not affected: see [WithPeerNamespace].
 var InNamespace = link.InNamespace
+
+// WithAddress adds an address such as "10.0.0.1/24" or "fd00::1/64" to the
+// first end; see [link.WithAddress].
+var WithAddress = link.WithAddress
+
+// WithUp brings the first end up; see [link.WithUp]. The end only becomes
+// operationally UP together with its peer, so use it with [WithPeerUp].
+var WithUp = link.WithUp
+
+// GoesWithNamespace leaves the pair to its namespaces' teardown; see
+// [link.GoesWithNamespace].
+var GoesWithNamespace = link.GoesWithNamespace
+
+// WithPeerAddress adds an address such as "10.0.0.2/24" or "fd00::2/64" to
+// the peer end, without duplicate address detection for IPv6.
+func WithPeerAddress(cidr string) Opt {
+	return withPeer("WithPeerAddress", func(l *link.Link) error {
+		a, err := link.ParseAddr(cidr)
+		if err != nil {
+			return err
+		}
+		l.PeerAddrs = append(l.PeerAddrs, *a)
+		return nil
+	})
+}
+
+// WithPeerUp brings the peer end up once the pair exists.
+func WithPeerUp() Opt {
+	return withPeer("WithPeerUp", func(l *link.Link) error {
+		l.PeerUp = true
+		return nil
+	})
+}
+
+// withPeer limits an option that configures the peer to veth templates.
+func withPeer(name string, fn func(*link.Link) error) Opt {
+	return func(l *link.Link) error {
+		if _, ok := l.Link.(*netlink.Veth); !ok {
+			return fmt.Errorf("%s applies to *netlink.Veth links, not to %T", name, l.Link)
+		}
+		if err := fn(l); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		return nil
+	}
+}
 
 // WithPeerNamespace creates the peer end ("dupont") in the network namespace
 // netnsfd refers to. The fd stays owned by the caller.

@@ -1,0 +1,166 @@
+package link
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"runtime"
+	"testing"
+
+	. "github.com/onsi/ginkgo/v2"
+	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
+
+	"github.com/scratchnet/scratchnet/internal/nsops"
+)
+
+// ParseAddr turns "10.0.0.1/24" or "fd00::1/64" into a netlink address. IPv6
+// addresses get IFA_F_NODAD: without it they stay "tentative", unusable for
+// binding or sending, for one to two seconds of duplicate address detection,
+// which on a test's private link can never find a duplicate anyway.
+func ParseAddr(cidr string) (*netlink.Addr, error) {
+	p, err := netip.ParsePrefix(cidr)
+	if err != nil {
+		return nil, fmt.Errorf("%q is not an address with prefix length such as 10.0.0.1/24 or fd00::1/64", cidr)
+	}
+	a := &netlink.Addr{IPNet: &net.IPNet{
+		IP:   net.IP(p.Addr().Unmap().AsSlice()),
+		Mask: net.CIDRMask(p.Bits(), p.Addr().Unmap().BitLen()),
+	}}
+	if p.Addr().Is6() && !p.Addr().Is4In6() {
+		a.Flags |= unix.IFA_F_NODAD
+	}
+	return a, nil
+}
+
+// WithAddress adds an IPv4 or IPv6 address in CIDR notation ("10.0.0.1/24",
+// "fd00::1/64") to the link once it is created; IPv6 addresses skip duplicate
+// address detection and are usable at once. The option may be given several
+// times. The addresses go with the link.
+func WithAddress(cidr string) Opt {
+	return func(l *Link) error {
+		a, err := ParseAddr(cidr)
+		if err != nil {
+			return fmt.Errorf("WithAddress: %w", err)
+		}
+		l.Addrs = append(l.Addrs, *a)
+		return nil
+	}
+}
+
+// WithUp brings the link up once it is created (and its addresses are in
+// place), and waits as [EnsureUp] does until it is operationally up. For a
+// veth pair, combine it with the veth package's WithPeerUp: an end only
+// becomes UP once its peer is up too.
+func WithUp() Opt {
+	return func(l *Link) error {
+		l.Up = true
+		return nil
+	}
+}
+
+// AddAddress adds an address in CIDR notation to an existing link, found by
+// its Index (or Name) in the namespace its LinkAttrs.Namespace names (or the
+// calling thread's). At cleanup the address is removed again if the link
+// still has it; a link that is gone by then took the address with it.
+func AddAddress(l netlink.Link, cidr string) {
+	GinkgoHelper()
+	AddAddressT(GinkgoTB(), l, cidr)
+}
+
+// AddAddressT is [AddAddress] for plain testing users.
+func AddAddressT(t testing.TB, l netlink.Link, cidr string) {
+	t.Helper()
+	if l == nil {
+		t.Fatalf("cannot add address %s, reason: link is nil", cidr)
+	}
+	l, _ = Unwrap(l)
+	a, err := ParseAddr(cidr)
+	if err != nil {
+		t.Fatalf("cannot add address to link %q, reason: %v", l.Attrs().Name, err)
+	}
+	nsfd, index, err := addAddr(l, a)
+	if err != nil {
+		t.Fatalf("cannot add address %s to link %q, reason: %v", cidr, l.Attrs().Name, err)
+	}
+	t.Cleanup(func() {
+		defer unix.Close(nsfd)
+		if err := delAddr(nsfd, index, a); err != nil {
+			t.Errorf("cannot remove address %s from link %q (index %d) in %s, reason: %v",
+				cidr, l.Attrs().Name, index, describeNs(nsfd), err)
+		}
+	})
+}
+
+// addAddr adds a to the link and returns a new fd of the link's namespace
+// and the link's index there, for the cleanup.
+func addAddr(l netlink.Link, a *netlink.Addr) (int, int, error) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	nsfd, err := openLinkNs(l)
+	if err != nil {
+		return -1, 0, err
+	}
+	h, err := nsops.HandleAt(nsfd)
+	if err != nil {
+		unix.Close(nsfd)
+		return -1, 0, err
+	}
+	defer h.Close()
+	cur, err := lookup(h, l)
+	if err == nil {
+		err = h.AddrAdd(cur, a)
+	}
+	if err != nil {
+		unix.Close(nsfd)
+		return -1, 0, fmt.Errorf("in %s: %w", describeNs(nsfd), err)
+	}
+	return nsfd, cur.Attrs().Index, nil
+}
+
+func delAddr(nsfd, index int, a *netlink.Addr) error {
+	h, err := nsops.HandleAt(nsfd)
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	l, err := h.LinkByIndex(index)
+	if errors.As(err, new(netlink.LinkNotFoundError)) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	err = h.AddrDel(l, a)
+	if errors.Is(err, unix.EADDRNOTAVAIL) {
+		return nil
+	}
+	return err
+}
+
+// addAddrs gives a freshly created link its addresses, through a handle in
+// the namespace its LinkAttrs.Namespace names.
+func addAddrs(l netlink.Link, addrs []netlink.Addr) error {
+	if len(addrs) == 0 {
+		return nil
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	nsfd, err := openLinkNs(l)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(nsfd)
+	h, err := nsops.HandleAt(nsfd)
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	for i := range addrs {
+		if err := h.AddrAdd(l, &addrs[i]); err != nil {
+			return fmt.Errorf("cannot add address %s in %s: %w", addrs[i].IPNet, describeNs(nsfd), err)
+		}
+	}
+	return nil
+}
