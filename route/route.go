@@ -1,0 +1,162 @@
+package route
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"testing"
+
+	. "github.com/onsi/ginkgo/v2"
+	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
+
+	"github.com/scratchnet/scratchnet/internal/nsops"
+)
+
+// Opt configures a route before it is added.
+type Opt func(*netlink.Route) error
+
+// Via sends the route's traffic to the gateway address gw.
+func Via(gw string) Opt {
+	return func(r *netlink.Route) error {
+		a, err := netip.ParseAddr(gw)
+		if err != nil {
+			return fmt.Errorf("Via: %q is not an IP address", gw)
+		}
+		r.Gw = net.IP(a.Unmap().AsSlice())
+		return nil
+	}
+}
+
+// Dev sends the route's traffic out of the link l, which must live in the
+// namespace the route is added to.
+func Dev(l netlink.Link) Opt {
+	return func(r *netlink.Route) error {
+		if l == nil || l.Attrs().Index <= 0 {
+			return errors.New("Dev: link is nil or has no index")
+		}
+		r.LinkIndex = l.Attrs().Index
+		return nil
+	}
+}
+
+// Table puts the route into routing table id instead of the main table.
+func Table(id int) Opt {
+	return func(r *netlink.Route) error {
+		r.Table = id
+		return nil
+	}
+}
+
+// Add adds a route to dst ("10.1.0.0/16", "fd00:1::/64", or "default" for
+// the default route of the gateway's address family) in the network
+// namespace netnsfd refers to, and removes it at cleanup. netnsfd stays
+// owned by the caller.
+func Add(netnsfd int, dst string, opts ...Opt) {
+	GinkgoHelper()
+	AddT(GinkgoTB(), netnsfd, dst, opts...)
+}
+
+// AddT is [Add] for plain testing users.
+func AddT(t testing.TB, netnsfd int, dst string, opts ...Opt) {
+	t.Helper()
+	r, err := build(dst, opts)
+	if err != nil {
+		t.Fatalf("cannot add route to %s, reason: %v", dst, err)
+	}
+	own, err := nsops.Dup(netnsfd)
+	if err != nil {
+		t.Fatalf("cannot add route to %s in network namespace fd %d, reason: %v", dst, netnsfd, err)
+	}
+	if err := add(own, r); err != nil {
+		unix.Close(own)
+		t.Fatalf("cannot add route to %s in %s, reason: %v", dst, describe(netnsfd), err)
+	}
+	t.Cleanup(func() {
+		defer unix.Close(own)
+		if err := del(own, r); err != nil {
+			t.Errorf("cannot remove route to %s from %s, reason: %v", dst, describe(own), err)
+		}
+	})
+}
+
+// AddDefault adds a default route via the gateway gw (IPv4 or IPv6) in the
+// network namespace netnsfd refers to, and removes it at cleanup.
+func AddDefault(netnsfd int, gw string, opts ...Opt) {
+	GinkgoHelper()
+	AddDefaultT(GinkgoTB(), netnsfd, gw, opts...)
+}
+
+// AddDefaultT is [AddDefault] for plain testing users.
+func AddDefaultT(t testing.TB, netnsfd int, gw string, opts ...Opt) {
+	t.Helper()
+	AddT(t, netnsfd, "default", append([]Opt{Via(gw)}, opts...)...)
+}
+
+// build turns dst and the options into a route. "default" takes its address
+// family from the gateway, since the kernel needs one.
+func build(dst string, opts []Opt) (*netlink.Route, error) {
+	r := &netlink.Route{}
+	for i, opt := range opts {
+		if opt == nil {
+			return nil, fmt.Errorf("option %d is nil", i+1)
+		}
+		if err := opt(r); err != nil {
+			return nil, fmt.Errorf("option %d failed: %w", i+1, err)
+		}
+	}
+	if dst == "default" {
+		if r.Gw == nil {
+			return nil, errors.New(`a "default" route needs a gateway (Via) to tell its address family`)
+		}
+		bits := 32
+		if r.Gw.To4() == nil {
+			bits = 128
+		}
+		r.Dst = &net.IPNet{IP: make(net.IP, bits/8), Mask: net.CIDRMask(0, bits)}
+		return r, nil
+	}
+	p, err := netip.ParsePrefix(dst)
+	if err != nil {
+		return nil, fmt.Errorf("%q is neither \"default\" nor a prefix such as 10.1.0.0/16", dst)
+	}
+	p = p.Masked()
+	r.Dst = &net.IPNet{IP: net.IP(p.Addr().Unmap().AsSlice()), Mask: net.CIDRMask(p.Bits(), p.Addr().Unmap().BitLen())}
+	if r.Gw == nil && r.LinkIndex == 0 {
+		return nil, errors.New("a route needs a gateway (Via) or a link (Dev)")
+	}
+	return r, nil
+}
+
+func add(nsfd int, r *netlink.Route) error {
+	h, err := nsops.HandleAt(nsfd)
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	return h.RouteAdd(r)
+}
+
+// del removes the route if it is still there: its link, or the link its
+// gateway was reached through, may have taken it along already.
+func del(nsfd int, r *netlink.Route) error {
+	h, err := nsops.HandleAt(nsfd)
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	err = h.RouteDel(r)
+	if errors.Is(err, unix.ESRCH) || errors.Is(err, unix.ENODEV) {
+		return nil
+	}
+	return err
+}
+
+func describe(nsfd int) string {
+	ino, err := nsops.Ino(nsfd)
+	if err != nil {
+		return fmt.Sprintf("network namespace fd %d", nsfd)
+	}
+	return fmt.Sprintf("network namespace net:[%d]", ino)
+}
