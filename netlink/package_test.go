@@ -1,0 +1,17 @@
+package netlink_test
+
+import (
+	"testing"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/scratchnet/scratchnet/internal/testsupport"
+)
+
+func TestNetlinkGotchas(t *testing.T) {
+	RegisterFailHandler(Fail)
+	RunSpecs(t, "vishvananda/netlink gotchas")
+}
+
+var _ = testsupport.Guard()
