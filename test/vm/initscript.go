@@ -17,8 +17,9 @@ type guestModule struct {
 	Params []string
 }
 
-// wantedModules are the modules init loads. dummy and bonding would each
-// create a device in the guest's initial namespace unless told not to.
+// wantedModules are the modules init loads. dummy, bonding and ifb would
+// each create devices in the guest's initial namespace unless told not to,
+// and the suites check that namespace stays as they found it.
 // virtio_pci and virtio_net give the guest its eth0 for the specs that need
 // a "hardware" parent. xfrm_user and nfnetlink are deliberately absent: the
 // suites must prove they work without those netlink families.
@@ -34,7 +35,7 @@ var wantedModules = []guestModule{
 	{Name: "vxlan"},
 	{Name: "bridge"},
 	{Name: "tun"},
-	{Name: "ifb"},
+	{Name: "ifb", Params: []string{"numifbs=0"}},
 	{Name: "virtio_pci"},
 	{Name: "virtio_net"},
 }
@@ -81,10 +82,15 @@ func initScript(o initOptions) string {
 	}
 	// The specs that need a "hardware" parent look for an interface that is
 	// up; the virtio NIC reports UP a second or two after being set up.
+	// qemu's user network sends IPv6 router advertisements, which would add
+	// addresses and routes to eth0 while the suites run and trip their check
+	// that the initial namespace is left unchanged: eth0 keeps only its
+	// link-local address, assigned at once without duplicate detection.
 	w("if [ -e /sys/class/net/eth0 ]; then")
+	w("  for knob in accept_ra=0 autoconf=0 accept_dad=0 dad_transmits=0; do echo ${knob#*=} > /proc/sys/net/ipv6/conf/eth0/${knob%%%%=*}; done")
 	w("  ip link set eth0 up")
 	w("  i=0")
-	w("  while [ \"$(cat /sys/class/net/eth0/operstate)\" != up ] && [ $i -lt 100 ]; do usleep 100000; i=$((i+1)); done")
+	w("  while { [ \"$(cat /sys/class/net/eth0/operstate)\" != up ] || ! grep -q 'eth0$' /proc/net/if_inet6; } && [ $i -lt 100 ]; do usleep 100000; i=$((i+1)); done")
 	w("  echo %s eth0 \"$(cat /sys/class/net/eth0/operstate)\"", markerPrefix)
 	w("else")
 	w("  echo %s eth0 missing", markerPrefix)

@@ -30,6 +30,11 @@ var _ = Describe("the guest's /init", func() {
 		Expect(err).NotTo(HaveOccurred(), string(out))
 	})
 
+	It("keeps router advertisements from changing eth0 while the suites run", func() {
+		Expect(script).To(ContainSubstring("for knob in accept_ra=0 autoconf=0 accept_dad=0 dad_transmits=0; do echo ${knob#*=} > /proc/sys/net/ipv6/conf/eth0/${knob%%=*}; done"))
+		Expect(strings.Index(script, "accept_ra=0")).To(BeNumerically("<", strings.Index(script, "ip link set eth0 up")))
+	})
+
 	It("mounts the pseudo file systems and brings lo and eth0 up", func() {
 		for _, want := range []string{
 			"mount -t proc proc /proc", "mount -t sysfs sysfs /sys", "mount -t devtmpfs devtmpfs /dev",
@@ -42,7 +47,8 @@ var _ = Describe("the guest's /init", func() {
 	It("loads the link-kind modules, without devices of their own, and never the xfrm or netfilter netlink families", func() {
 		Expect(script).To(ContainSubstring("modprobe dummy numdummies=0 || echo @@scratchnet-vm modprobe-failed dummy"))
 		Expect(script).To(ContainSubstring("modprobe bonding max_bonds=0 ||"))
-		for _, m := range []string{"veth", "macvlan", "macvtap", "8021q", "ipvlan", "vrf", "vxlan", "bridge", "tun", "ifb", "virtio_pci", "virtio_net"} {
+		Expect(script).To(ContainSubstring("modprobe ifb numifbs=0 ||"))
+		for _, m := range []string{"veth", "macvlan", "macvtap", "8021q", "ipvlan", "vrf", "vxlan", "bridge", "tun", "virtio_pci", "virtio_net"} {
 			Expect(script).To(ContainSubstring("modprobe "+m+" ||"), m)
 		}
 		Expect(script).NotTo(ContainSubstring("xfrm"))

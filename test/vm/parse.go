@@ -44,7 +44,7 @@ func (s *suiteResult) Problem() string {
 	case !s.Ended:
 		return "no end marker (the guest crashed, hung or timed out)"
 	case s.Failed > 0 || len(s.Failures) > 0:
-		return fmt.Sprintf("%d spec(s) failed", max(s.Failed, len(s.Failures)))
+		return fmt.Sprintf("%d failure(s)", max(s.Failed, len(s.Failures)))
 	case s.Exit != 0:
 		return fmt.Sprintf("test binary exited with status %d", s.Exit)
 	case !s.HaveCounts:

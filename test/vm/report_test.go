@@ -35,7 +35,7 @@ var _ = Describe("the report", func() {
 		// that never started, the same build error, and the timeout.
 		Expect(t).To(Equal(totals{Passed: 3, Failed: 5}))
 		text := out.String()
-		Expect(text).To(ContainSubstring("FAIL bookworm link: ran 4 of 4 specs, 3 passed, 1 failed, 0 pending, 0 skipped (1 spec(s) failed)\n    [FAIL] links [It] come up"))
+		Expect(text).To(ContainSubstring("FAIL bookworm link: ran 4 of 4 specs, 3 passed, 1 failed, 0 pending, 0 skipped (1 failure(s))\n    [FAIL] links [It] come up"))
 		Expect(text).To(ContainSubstring("FAIL bookworm dummy (test binary did not build)"))
 		Expect(strings.Count(text, "undefined: y")).To(Equal(1))
 		Expect(text).To(ContainSubstring("FAIL bookworm-backports: cannot finish the guest run, reason: timed out after 1s"))
