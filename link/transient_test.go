@@ -330,6 +330,7 @@ var _ = Describe("wrapping links with their link namespace", func() {
 	})
 
 	It("resolves references in the link namespace", func() {
+		testsupport.NeedsRoot()
 		parentNs, ns := netns.NewTransient(), netns.NewTransient()
 		parent := link.NewTransient(&netlink.Veth{PeerNamespace: netlink.NsFd(parentNs)}, "veth-", link.InNamespace(parentNs))
 		mcvl := link.NewTransient(
