@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 	"time"
 )
@@ -135,9 +136,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	case set["package"]:
 		cfg.Kernels = []kernelSource{{Label: *suite + "/" + *pkg, Suite: *suite, Package: *pkg}}
 	case set["deb"]:
-		cfg.Kernels = []kernelSource{{Label: "deb:" + *deb, Deb: *deb}}
+		cfg.Kernels = []kernelSource{{Label: "deb:" + filepath.Base(*deb), Deb: *deb}}
 	case set["vmlinuz"]:
-		cfg.Kernels = []kernelSource{{Label: "local:" + *vmlinuz, Vmlinuz: *vmlinuz, Modules: *modules}}
+		cfg.Kernels = []kernelSource{{Label: "local:" + filepath.Base(*vmlinuz), Vmlinuz: *vmlinuz, Modules: *modules}}
 	default:
 		for _, name := range splitList(*kernels) {
 			found := false

@@ -37,11 +37,11 @@ var _ = Describe("the command line", func() {
 
 		cfg, err = parse("-deb", "/tmp/k.deb")
 		Expect(err).NotTo(HaveOccurred())
-		Expect(cfg.Kernels).To(Equal([]kernelSource{{Label: "deb:/tmp/k.deb", Deb: "/tmp/k.deb"}}))
+		Expect(cfg.Kernels).To(Equal([]kernelSource{{Label: "deb:k.deb", Deb: "/tmp/k.deb"}}))
 
 		cfg, err = parse("-vmlinuz", "/boot/vmlinuz-6.1", "-modules", "/lib/modules/6.1")
 		Expect(err).NotTo(HaveOccurred())
-		Expect(cfg.Kernels).To(Equal([]kernelSource{{Label: "local:/boot/vmlinuz-6.1", Vmlinuz: "/boot/vmlinuz-6.1", Modules: "/lib/modules/6.1"}}))
+		Expect(cfg.Kernels).To(Equal([]kernelSource{{Label: "local:vmlinuz-6.1", Vmlinuz: "/boot/vmlinuz-6.1", Modules: "/lib/modules/6.1"}}))
 	})
 
 	It("passes Ginkgo flags through, with their values, and everything after --", func() {
