@@ -1,0 +1,179 @@
+package lab
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"sort"
+	"sync"
+
+	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
+
+	"github.com/scratchnet/scratchnet/internal/nsops"
+)
+
+// Host is one network namespace of a lab, named for the reader.
+type Host struct {
+	// Name is the host's name in the lab.
+	Name string
+
+	lab    *Lab
+	netns  int
+	mu     sync.Mutex
+	ifaces []*Iface
+	handle *netlink.Handle
+}
+
+// Iface is one interface of a host: the link, as it is in the host's
+// namespace, and the addresses the lab gave it (invalid prefixes when none).
+type Iface struct {
+	Host *Host
+	Link netlink.Link
+	IPv4 netip.Prefix
+	IPv6 netip.Prefix
+}
+
+// Name is the interface's name in its host.
+func (i *Iface) Name() string { return i.Link.Attrs().Name }
+
+// Netns returns an fd referring to the host's network namespace. It stays
+// open until the lab is torn down; the caller must not close it.
+func (h *Host) Netns() int { return h.netns }
+
+// Execute runs fn on the calling goroutine with its thread switched into the
+// host's network namespace, and switches back afterwards (also when fn
+// panics). Goroutines that fn starts do not run in the host's namespace.
+func (h *Host) Execute(fn func()) {
+	h.lab.t.Helper()
+	if err := nsops.Do(h.netns, fn); err != nil {
+		h.lab.t.Fatalf("cannot execute in host %q, reason: %v", h.Name, err)
+	}
+}
+
+// Handle returns a NETLINK_ROUTE handle bound to the host's namespace, the
+// same one on every call. It is closed when the lab is torn down; the caller
+// must not close it.
+func (h *Host) Handle() *netlink.Handle {
+	h.lab.t.Helper()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.handle == nil {
+		hd, err := nsops.HandleAt(h.netns)
+		if err != nil {
+			h.lab.t.Fatalf("cannot open netlink handle for host %q, reason: %v", h.Name, err)
+		}
+		h.handle = hd
+	}
+	return h.handle
+}
+
+func (h *Host) closeHandle() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.handle != nil {
+		h.handle.Close()
+		h.handle = nil
+	}
+}
+
+// Ifaces returns the interfaces the lab gave the host, in the order they
+// were made.
+func (h *Host) Ifaces() []*Iface {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]*Iface(nil), h.ifaces...)
+}
+
+// Iface returns the host's interface of the given name, or nil.
+func (h *Host) Iface(name string) *Iface {
+	for _, i := range h.Ifaces() {
+		if i.Name() == name {
+			return i
+		}
+	}
+	return nil
+}
+
+// Addrs returns the global addresses of every link of the host, by link
+// name, as the kernel reports them now.
+func (h *Host) Addrs() map[string][]netip.Prefix {
+	h.lab.t.Helper()
+	addrs, err := dumpAddrs(h.Handle())
+	if err != nil {
+		h.lab.t.Fatalf("cannot list addresses of host %q, reason: %v", h.Name, err)
+	}
+	return addrs
+}
+
+func dumpAddrs(hd *netlink.Handle) (map[string][]netip.Prefix, error) {
+	links, err := retry(hd.LinkList)
+	if err != nil {
+		return nil, err
+	}
+	names := map[int]string{}
+	for _, l := range links {
+		names[l.Attrs().Index] = l.Attrs().Name
+	}
+	all, err := retry(func() ([]netlink.Addr, error) { return hd.AddrList(nil, netlink.FAMILY_ALL) })
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]netip.Prefix{}
+	for _, a := range all {
+		if a.Scope != unix.RT_SCOPE_UNIVERSE {
+			continue
+		}
+		ip, _ := netip.AddrFromSlice(a.IP)
+		ones, _ := a.Mask.Size()
+		name := names[a.LinkIndex]
+		out[name] = append(out[name], netip.PrefixFrom(ip.Unmap(), ones))
+	}
+	for _, p := range out {
+		sort.Slice(p, func(i, j int) bool { return p[i].Addr().Less(p[j].Addr()) })
+	}
+	return out, nil
+}
+
+// retry repeats a dump that a concurrent change interrupted (the partial
+// result coming with netlink.ErrDumpInterrupted is not to be trusted).
+func retry[T any](dump func() ([]T, error)) ([]T, error) {
+	var err error
+	for range 10 {
+		var out []T
+		if out, err = dump(); !errors.Is(err, netlink.ErrDumpInterrupted) {
+			return out, err
+		}
+	}
+	return nil, fmt.Errorf("dump kept being interrupted: %w", err)
+}
+
+func (h *Host) addIface(i *Iface) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.ifaces = append(h.ifaces, i)
+}
+
+// uniqueName returns base, cut to the 15 characters of an interface name, or
+// that with a number appended if the host already has an interface by it.
+func (h *Host) uniqueName(base string) string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	taken := map[string]bool{}
+	for _, i := range h.ifaces {
+		taken[i.Name()] = true
+	}
+	for n := 0; ; n++ {
+		suffix := ""
+		if n > 0 {
+			suffix = fmt.Sprint(n)
+		}
+		name := base
+		if len(name)+len(suffix) > 15 {
+			name = name[:15-len(suffix)]
+		}
+		if name += suffix; !taken[name] && name != "lo" {
+			return name
+		}
+	}
+}

@@ -1,0 +1,142 @@
+package lab
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+	"sync"
+	"testing"
+
+	. "github.com/onsi/ginkgo/v2"
+	"golang.org/x/sys/unix"
+
+	"github.com/scratchnet/scratchnet/internal/nsops"
+)
+
+// Lab is one topology: its hosts, wires and segments. Build it within one
+// test node; it is torn down when that node's cleanup runs.
+type Lab struct {
+	t testing.TB
+
+	mu       sync.Mutex
+	hosts    map[string]*Host
+	nsfds    []int
+	nextNet  int
+	closing  bool
+	segments map[string]*Segment
+}
+
+// New returns an empty lab whose namespaces are closed when the current
+// node's cleanup runs.
+func New() *Lab {
+	GinkgoHelper()
+	return NewT(GinkgoTB())
+}
+
+// NewT is [New] for plain testing users; the lab is torn down through
+// t.Cleanup. Methods of the returned lab report failures to t.
+func NewT(t testing.TB) *Lab {
+	t.Helper()
+	l := &Lab{t: t, hosts: map[string]*Host{}, segments: map[string]*Segment{}}
+	t.Cleanup(l.teardown)
+	return l
+}
+
+// teardown closes every namespace of the lab; the kernel then removes their
+// interfaces, addresses and routes in one batch per namespace.
+func (l *Lab) teardown() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.closing = true
+	for _, h := range l.hosts {
+		h.closeHandle()
+	}
+	for _, fd := range l.nsfds {
+		unix.Close(fd)
+	}
+	l.nsfds = nil
+}
+
+// newNetns creates a namespace owned by the lab.
+func (l *Lab) newNetns(what string) int {
+	l.t.Helper()
+	fd, err := nsops.Unshare()
+	if err != nil {
+		l.t.Fatalf("cannot create network namespace for %s, reason: %v", what, err)
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.nsfds = append(l.nsfds, fd)
+	return fd
+}
+
+// Host adds a host: a transient network namespace with lo up. Host names
+// are unique within a lab.
+func (l *Lab) Host(name string) *Host {
+	l.t.Helper()
+	l.mu.Lock()
+	_, taken := l.hosts[name]
+	l.mu.Unlock()
+	if taken || name == "" {
+		l.t.Fatalf("cannot add host %q to lab, reason: host names must be unique and not empty", name)
+	}
+	if strings.ContainsAny(name, "/: \t\n") || name == "." || name == ".." {
+		l.t.Fatalf("cannot add host %q to lab, reason: interfaces are named after hosts, and interface names cannot hold '/', ':' or white space", name)
+	}
+	h := &Host{Name: name, lab: l, netns: l.newNetns(fmt.Sprintf("host %q", name))}
+	l.mu.Lock()
+	l.hosts[name] = h
+	l.mu.Unlock()
+	return h
+}
+
+// Router adds a host that forwards IPv4 and IPv6 packets between its
+// interfaces.
+func (l *Lab) Router(name string) *Host {
+	l.t.Helper()
+	h := l.Host(name)
+	err := nsops.Do(h.netns, func() {
+		for _, knob := range []string{"ipv4/ip_forward", "ipv6/conf/all/forwarding"} {
+			// /proc/sys/net shows the namespace of the thread opening it.
+			if err := writeSysctl("/proc/sys/net/"+knob, "1"); err != nil {
+				l.t.Fatalf("cannot enable forwarding on router %q, reason: %v", name, err)
+			}
+		}
+	})
+	if err != nil {
+		l.t.Fatalf("cannot enable forwarding on router %q, reason: %v", name, err)
+	}
+	return h
+}
+
+// Hosts returns the lab's hosts by name.
+func (l *Lab) Hosts() map[string]*Host {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	hosts := make(map[string]*Host, len(l.hosts))
+	for n, h := range l.hosts {
+		hosts[n] = h
+	}
+	return hosts
+}
+
+// nextSubnets hands out the next automatic subnet pair.
+func (l *Lab) nextSubnets() (netip.Prefix, netip.Prefix) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.nextNet++
+	n := l.nextNet
+	v4 := netip.PrefixFrom(netip.AddrFrom4([4]byte{10, byte(n >> 8), byte(n), 0}), 24)
+	v6 := netip.PrefixFrom(netip.AddrFrom16([16]byte{0: 0xfd, 6: byte(n >> 8), 7: byte(n)}), 64)
+	return v4, v6
+}
+
+func writeSysctl(path, value string) error {
+	fd, err := unix.Open(path, unix.O_WRONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(fd)
+	_, err = unix.Write(fd, []byte(value))
+	return err
+}

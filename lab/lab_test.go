@@ -1,0 +1,154 @@
+package lab_test
+
+import (
+	"io"
+	"net"
+	"net/netip"
+	"testing"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	"golang.org/x/sys/unix"
+
+	"github.com/scratchnet/scratchnet/internal/testsupport"
+	"github.com/scratchnet/scratchnet/lab"
+)
+
+// talkTCP listens on addr in server, connects from client and returns what
+// the server read.
+func talkTCP(server, client *lab.Host, addr netip.Addr) string {
+	GinkgoHelper()
+	var ln net.Listener
+	server.Execute(func() {
+		var err error
+		ln, err = net.Listen("tcp", netip.AddrPortFrom(addr, 0).String())
+		Expect(err).NotTo(HaveOccurred())
+	})
+	defer ln.Close()
+	client.Execute(func() {
+		c, err := net.Dial("tcp", ln.Addr().String())
+		Expect(err).NotTo(HaveOccurred())
+		_, err = c.Write([]byte("hi from " + client.Name))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(c.Close()).To(Succeed())
+	})
+	c, err := ln.Accept()
+	Expect(err).NotTo(HaveOccurred())
+	defer c.Close()
+	msg, err := io.ReadAll(c)
+	Expect(err).NotTo(HaveOccurred())
+	return string(msg)
+}
+
+var _ = Describe("labs", func() {
+
+	BeforeEach(testsupport.NeedsRoot)
+
+	It("connects two hosts with an addressed wire that carries TCP over IPv4 and IPv6", func() {
+		l := lab.New()
+		alice, bob := l.Host("alice"), l.Host("bob")
+		a, b := l.Connect(alice, bob)
+		Expect(a.Name()).To(Equal("bob"))
+		Expect(b.Name()).To(Equal("alice"))
+		Expect(a.IPv4.String()).To(Equal("10.0.1.1/24"))
+		Expect(b.IPv4.String()).To(Equal("10.0.1.2/24"))
+		Expect(a.IPv6.String()).To(Equal("fd00:0:0:1::1/64"))
+		Expect(b.IPv6.String()).To(Equal("fd00:0:0:1::2/64"))
+		Expect(alice.Addrs()).To(HaveKeyWithValue("bob", ConsistOf(a.IPv4, a.IPv6)))
+		Expect(talkTCP(bob, alice, b.IPv4.Addr())).To(Equal("hi from alice"))
+		Expect(talkTCP(alice, bob, a.IPv6.Addr())).To(Equal("hi from bob"))
+	})
+
+	It("takes explicit subnets and addresses", func() {
+		l := lab.New()
+		alice, bob := l.Host("alice"), l.Host("bob")
+		a, b := l.Connect(alice, bob, lab.Subnet("192.168.7.0/24"), lab.Addrs("fd07::a/64", "fd07::b/64"))
+		Expect([]string{a.IPv4.String(), b.IPv4.String(), a.IPv6.String(), b.IPv6.String()}).To(Equal(
+			[]string{"192.168.7.1/24", "192.168.7.2/24", "fd07::a/64", "fd07::b/64"}))
+		Expect(bob.Addrs()["alice"]).To(ConsistOf(b.IPv4, b.IPv6))
+	})
+
+	It("names a second wire between the same hosts apart from the first", func() {
+		l := lab.New()
+		alice, bob := l.Host("alice"), l.Host("bob")
+		l.Connect(alice, bob)
+		a2, _ := l.Connect(alice, bob)
+		Expect(a2.Name()).To(Equal("bob1"))
+		Expect(alice.Ifaces()).To(HaveLen(2))
+		Expect(alice.Iface("bob1")).To(BeIdenticalTo(a2))
+	})
+
+	It("puts three hosts on one bridged segment where each reaches the others", func() {
+		l := lab.New()
+		hosts := []*lab.Host{l.Host("alice"), l.Host("bob"), l.Host("carol")}
+		lan := l.Segment("lan")
+		ifaces := lan.Attach(hosts...)
+		Expect(ifaces[2].IPv4.String()).To(Equal("10.0.1.3/24"))
+		Expect(lan.Iface(hosts[1])).To(BeIdenticalTo(ifaces[1]))
+		ports, err := lab.New().Host("observer").Handle().LinkList()
+		Expect(err).NotTo(HaveOccurred())
+		Expect(ports).To(HaveLen(1), "a host of another lab sees nothing of this one")
+		for _, from := range hosts {
+			for i, to := range hosts {
+				if from != to {
+					Expect(talkTCP(to, from, ifaces[i].IPv6.Addr())).To(Equal("hi from " + from.Name))
+				}
+			}
+		}
+	})
+
+	It("routes between two subnets through a router", func() {
+		l := lab.New()
+		alice, router, bob := l.Host("alice"), l.Router("router"), l.Host("bob")
+		_, ra := l.Connect(alice, router)
+		b, rb := l.Connect(bob, router)
+		alice.DefaultRoute(ra)
+		bob.Route("10.0.1.0/24", rb)
+		bob.Route("fd00:0:0:1::/64", rb)
+		Expect(talkTCP(bob, alice, b.IPv4.Addr())).To(Equal("hi from alice"))
+		Expect(talkTCP(bob, alice, b.IPv6.Addr())).To(Equal("hi from alice"))
+	})
+
+	It("closes all its namespaces at teardown", func() {
+		rec := &testsupport.Recorder{}
+		var fds []int
+		rec.Run(func(t testing.TB) {
+			l := lab.NewT(t)
+			alice, bob := l.Host("alice"), l.Host("bob")
+			l.Connect(alice, bob)
+			l.Segment("lan").Attach(alice, bob)
+			fds = []int{alice.Netns(), bob.Netns()}
+		})
+		Expect(rec.Failures()).To(BeEmpty())
+		for _, fd := range fds {
+			_, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0)
+			Expect(err).To(MatchError(unix.EBADF))
+		}
+	})
+
+	DescribeTable("refuses topologies it cannot build, naming why",
+		func(build func(l *lab.Lab), reason string) {
+			rec := &testsupport.Recorder{}
+			rec.Run(func(t testing.TB) { build(lab.NewT(t)) })
+			Expect(rec.Failures()).To(ConsistOf(SatisfyAll(HavePrefix("cannot "), ContainSubstring(reason))))
+		},
+		Entry("two hosts of one name", func(l *lab.Lab) { l.Host("alice"); l.Host("alice") },
+			`cannot add host "alice" to lab, reason: host names must be unique`),
+		Entry("a host name no interface can carry", func(l *lab.Lab) { l.Host("a/b") },
+			"interface names cannot hold"),
+		Entry("a wire from a host to itself", func(l *lab.Lab) { a := l.Host("a"); l.Connect(a, a) },
+			"need two different hosts of this lab"),
+		Entry("a bad subnet", func(l *lab.Lab) { l.Connect(l.Host("a"), l.Host("b"), lab.Subnet("10.0.0.0")) },
+			`Subnet: "10.0.0.0" is not a prefix`),
+		Entry("too few explicit addresses", func(l *lab.Lab) { l.Connect(l.Host("a"), l.Host("b"), lab.Addrs("10.0.0.1/24")) },
+			"only 1 explicit addresses given for member 2"),
+		Entry("a subnet too small", func(l *lab.Lab) { l.Segment("lan", lab.Subnet("10.0.0.0/31")).Attach(l.Host("a"), l.Host("b")) },
+			"subnet 10.0.0.0/31 has no address for member 2"),
+		Entry("a gateway of the wrong family", func(l *lab.Lab) {
+			a, r := l.Host("a"), l.Router("r")
+			_, ra := l.Connect(a, r, lab.Subnet("fd01::/64"), lab.Subnet("10.0.0.0/24"))
+			ra.IPv6 = netip.Prefix{}
+			a.Route("fd09::/64", ra)
+		}, "the gateway interface has no address of the destination's family"),
+	)
+})

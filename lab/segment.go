@@ -1,0 +1,106 @@
+package lab
+
+import (
+	"fmt"
+	"sync"
+
+	"github.com/vishvananda/netlink"
+
+	"github.com/scratchnet/scratchnet/link"
+	"github.com/scratchnet/scratchnet/veth"
+)
+
+// Segment is a shared Ethernet segment: a bridge in a network namespace of
+// its own, with one veth pair per attached host, like hosts plugged into
+// one switch.
+type Segment struct {
+	// Name is the segment's name; it is also the name of each member's
+	// interface on it and of the bridge.
+	Name string
+
+	lab    *Lab
+	netns  int
+	bridge netlink.Link
+	mu     sync.Mutex
+	addrs  *addressing
+	ports  map[*Host]*Iface
+}
+
+// Segment adds an empty segment; [Segment.Attach] plugs hosts into it. Unless
+// [Subnet] says otherwise, it gets the next automatic subnet pair.
+func (l *Lab) Segment(name string, opts ...Opt) *Segment {
+	l.t.Helper()
+	l.mu.Lock()
+	_, taken := l.segments[name]
+	l.mu.Unlock()
+	if taken || name == "" {
+		l.t.Fatalf("cannot add segment %q to lab, reason: segment names must be unique and not empty", name)
+	}
+	s := &Segment{Name: name, lab: l, ports: map[*Host]*Iface{}}
+	s.addrs = l.newAddressing(fmt.Sprintf("segment %q", name), opts)
+	s.netns = l.newNetns(fmt.Sprintf("segment %q", name))
+	// The bridge is set up but not waited for: without ports it may have
+	// no carrier, and it needs none to forward between ports.
+	s.bridge = link.NewTransientT(l.t, &netlink.Bridge{LinkAttrs: netlink.LinkAttrs{Name: name}}, "lab-",
+		link.WithLinkNamespace(s.netns), link.GoesWithNamespace())
+	if err := setUp(s.netns, s.bridge); err != nil {
+		l.t.Fatalf("cannot set bridge of segment %q up, reason: %v", name, err)
+	}
+	l.mu.Lock()
+	l.segments[name] = s
+	l.mu.Unlock()
+	return s
+}
+
+// Attach plugs the hosts into the segment, in order, and returns their new
+// interfaces, each up and addressed.
+func (s *Segment) Attach(hosts ...*Host) []*Iface {
+	s.lab.t.Helper()
+	ifaces := make([]*Iface, 0, len(hosts))
+	for _, h := range hosts {
+		ifaces = append(ifaces, s.attach(h))
+	}
+	return ifaces
+}
+
+func (s *Segment) attach(h *Host) *Iface {
+	s.lab.t.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.ports[h]; ok || h.lab != s.lab {
+		s.lab.t.Fatalf("cannot attach host %q to segment %q, reason: it is attached already or of another lab", h.Name, s.Name)
+	}
+	v4, v6, err := s.addrs.take()
+	if err != nil {
+		s.lab.t.Fatalf("cannot attach host %q to segment %q, reason: %v", h.Name, s.Name, err)
+	}
+	// The first end is the bridge port, created as the bridge's slave; the
+	// peer is the host's interface.
+	tmpl := &netlink.Veth{
+		LinkAttrs: netlink.LinkAttrs{Name: h.Name, MasterIndex: s.bridge.Attrs().Index},
+		PeerName:  h.uniqueName(s.Name),
+	}
+	_, hostEnd := link.NewTransientPairT(s.lab.t, tmpl, "lab-",
+		link.WithLinkNamespace(s.netns), veth.WithPeerNamespace(h.netns), link.GoesWithNamespace(),
+		veth.WithPeerAddress(v4.String()), veth.WithPeerAddress(v6.String()),
+		link.WithUp(), veth.WithPeerUp())
+	i := &Iface{Host: h, Link: hostEnd, IPv4: v4, IPv6: v6}
+	h.addIface(i)
+	s.ports[h] = i
+	return i
+}
+
+// Iface returns the interface by which h is attached to the segment, or nil.
+func (s *Segment) Iface(h *Host) *Iface {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ports[h]
+}
+
+// Netns returns an fd referring to the segment's namespace, where its bridge
+// and the bridge's ports live. It stays open until the lab is torn down; the
+// caller must not close it.
+func (s *Segment) Netns() int { return s.netns }
+
+// Bridge returns the segment's bridge, as it is in the segment's namespace.
+func (s *Segment) Bridge() netlink.Link { return s.bridge }
