@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -213,7 +212,7 @@ type debFetcher struct {
 	Suite    string
 	Mirror   string
 	SignedBy string
-	Out      io.Writer
+	Logf     func(format string, args ...any)
 }
 
 func (f *debFetcher) options() []string {
@@ -264,7 +263,7 @@ func (f *debFetcher) Fetch(pkg string, refresh bool) (string, error) {
 	if err := os.WriteFile(filepath.Join(f.Dir, "sources.list"), []byte(src), 0o644); err != nil {
 		return "", fmt.Errorf("cannot write the apt sources for suite %s, reason: %w", f.Suite, err)
 	}
-	fmt.Fprintf(f.Out, "test-vm: apt-get update for %s (%s)\n", f.Suite, f.Mirror)
+	f.Logf("apt-get update for %s (%s)", f.Suite, f.Mirror)
 	if _, err := f.run(f.Dir, "apt-get", "update"); err != nil {
 		return "", err
 	}
@@ -276,7 +275,7 @@ func (f *debFetcher) Fetch(pkg string, refresh bool) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	fmt.Fprintf(f.Out, "test-vm: downloading %s from %s\n", real, f.Suite)
+	f.Logf("downloading %s from %s", real, f.Suite)
 	if _, err := f.run(f.DebDir, "apt-get", "download", real); err != nil {
 		return "", err
 	}

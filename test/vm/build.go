@@ -121,7 +121,7 @@ func buildTests(mod module, tests []testBinary, outDir string) []buildResult {
 			t.HostPath = bin
 			results[i] = buildResult{Test: t}
 			if err := os.MkdirAll(filepath.Dir(bin), 0o755); err != nil {
-				results[i].Error = err.Error()
+				results[i].Error = fmt.Sprintf("cannot create the output directory for %s, reason: %v", t.Pkg, err)
 				return
 			}
 			cmd := exec.Command(goCommand(), "test", "-c", "-ldflags=-s -w", "-o", bin, t.Pkg)

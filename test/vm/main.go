@@ -194,7 +194,7 @@ func (r *runner) prepareKernel(src kernelSource) (kernel, string, error) {
 		Suite:    src.Suite,
 		Mirror:   mirror,
 		SignedBy: signedBy,
-		Out:      r.out,
+		Logf:     r.logf,
 	}
 	deb, err := f.Fetch(src.Package, r.cfg.Refresh)
 	if err != nil {
