@@ -1,7 +1,6 @@
 package lab
 
 import (
-	"errors"
 	"fmt"
 	"net/netip"
 	"sort"
@@ -107,7 +106,7 @@ func (h *Host) Addrs() map[string][]netip.Prefix {
 }
 
 func dumpAddrs(hd *netlink.Handle) (map[string][]netip.Prefix, error) {
-	links, err := retry(hd.LinkList)
+	links, err := nsops.RetryDump(hd.LinkList)
 	if err != nil {
 		return nil, err
 	}
@@ -115,7 +114,7 @@ func dumpAddrs(hd *netlink.Handle) (map[string][]netip.Prefix, error) {
 	for _, l := range links {
 		names[l.Attrs().Index] = l.Attrs().Name
 	}
-	all, err := retry(func() ([]netlink.Addr, error) { return hd.AddrList(nil, netlink.FAMILY_ALL) })
+	all, err := nsops.RetryDump(func() ([]netlink.Addr, error) { return hd.AddrList(nil, netlink.FAMILY_ALL) })
 	if err != nil {
 		return nil, err
 	}
@@ -133,19 +132,6 @@ func dumpAddrs(hd *netlink.Handle) (map[string][]netip.Prefix, error) {
 		sort.Slice(p, func(i, j int) bool { return p[i].Addr().Less(p[j].Addr()) })
 	}
 	return out, nil
-}
-
-// retry repeats a dump that a concurrent change interrupted (the partial
-// result coming with netlink.ErrDumpInterrupted is not to be trusted).
-func retry[T any](dump func() ([]T, error)) ([]T, error) {
-	var err error
-	for range 10 {
-		var out []T
-		if out, err = dump(); !errors.Is(err, netlink.ErrDumpInterrupted) {
-			return out, err
-		}
-	}
-	return nil, fmt.Errorf("dump kept being interrupted: %w", err)
 }
 
 func (h *Host) addIface(i *Iface) {

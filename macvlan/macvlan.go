@@ -139,12 +139,7 @@ func locateHWParent() (netlink.Link, error) {
 		return nil, err
 	}
 	defer h.Close()
-	var links []netlink.Link
-	for range 10 {
-		if links, err = h.LinkList(); !errors.Is(err, netlink.ErrDumpInterrupted) {
-			break
-		}
-	}
+	links, err := nsops.RetryDump(h.LinkList)
 	if err != nil {
 		return nil, err
 	}

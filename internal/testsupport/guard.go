@@ -1,7 +1,6 @@
 package testsupport
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -14,6 +13,8 @@ import (
 	"github.com/onsi/gomega/gleak"
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
+
+	"github.com/scratchnet/scratchnet/internal/nsops"
 )
 
 // Guard registers, for the whole suite, a BeforeSuite that snapshots the host
@@ -126,7 +127,7 @@ func HostSnapshot() []string {
 	}
 	defer h.Close()
 	var lines []string
-	links, err := retryDump(h.LinkList)
+	links, err := nsops.RetryDump(h.LinkList)
 	if err != nil {
 		Fail(fmt.Sprintf("cannot list links of host network namespace, reason: %v", err))
 	}
@@ -135,14 +136,14 @@ func HostSnapshot() []string {
 		lines = append(lines, fmt.Sprintf("link %d %s type=%s mtu=%d flags=%s master=%d",
 			a.Index, a.Name, l.Type(), a.MTU, a.Flags, a.MasterIndex))
 	}
-	addrs, err := retryDump(func() ([]netlink.Addr, error) { return h.AddrList(nil, netlink.FAMILY_ALL) })
+	addrs, err := nsops.RetryDump(func() ([]netlink.Addr, error) { return h.AddrList(nil, netlink.FAMILY_ALL) })
 	if err != nil {
 		Fail(fmt.Sprintf("cannot list addresses of host network namespace, reason: %v", err))
 	}
 	for _, a := range addrs {
 		lines = append(lines, fmt.Sprintf("addr %d %s", a.LinkIndex, a.IPNet))
 	}
-	routes, err := retryDump(func() ([]netlink.Route, error) {
+	routes, err := nsops.RetryDump(func() ([]netlink.Route, error) {
 		return h.RouteListFiltered(netlink.FAMILY_ALL, &netlink.Route{Table: unix.RT_TABLE_UNSPEC}, netlink.RT_FILTER_TABLE)
 	})
 	if err != nil {
@@ -161,18 +162,4 @@ func HostSnapshot() []string {
 // unlike NewHandleAt this needs no setns, which unprivileged users may not do.
 func hostHandle() (*netlink.Handle, error) {
 	return netlink.NewHandle(unix.NETLINK_ROUTE)
-}
-
-// retryDump repeats a netlink dump that a concurrent change interrupted: the
-// partial result it returns with ErrDumpInterrupted is not worth comparing.
-func retryDump[T any](dump func() ([]T, error)) ([]T, error) {
-	var err error
-	for range 10 {
-		var out []T
-		out, err = dump()
-		if !errors.Is(err, netlink.ErrDumpInterrupted) {
-			return out, err
-		}
-	}
-	return nil, err
 }
