@@ -20,8 +20,9 @@ import (
 const DefaultUpWithin = 2 * time.Second
 
 // EnsureUp sets the link up and waits until its operational state is UP or
-// UNKNOWN (the state of links without a carrier notion, such as dummy or lo),
-// for at most the given duration or [DefaultUpWithin]. It fails the spec,
+// UNKNOWN (the state of links without a carrier notion, such as dummy or lo;
+// veth, macvlan and macvtap links must reach UP), for at most the given
+// duration or [DefaultUpWithin]. It fails the spec,
 // naming the operational state reached, when that does not happen in time.
 //
 // The link is looked up by its Index (or else its Name) in the namespace
@@ -146,13 +147,14 @@ func ensureUp(l netlink.Link, timeout time.Duration) error {
 	}
 	state := cur.Attrs().OperState
 	deadline := time.Now().Add(timeout)
-	for !isUp(state) {
+	for !isUp(cur.Type(), state) {
 		remaining := time.Until(deadline)
 		if remaining <= 0 {
 			hint := ""
-			// An end whose peer lives in another namespace reports "down",
-			// one whose peer lives alongside "lower-layer-down".
-			if (state == netlink.OperLowerLayerDown || state == netlink.OperDown) && cur.Type() == "veth" {
+			// An administratively up veth end lacks a carrier exactly while
+			// its peer is down; the operational state may then read "down",
+			// "lower-layer-down" or, on older kernels, still "unknown".
+			if cur.Type() == "veth" && cur.Attrs().RawFlags&unix.IFF_LOWER_UP == 0 {
 				hint = " (its veth peer is down: bring up both ends, e.g. with EnsureAllUp)"
 			}
 			return fmt.Errorf("operational state still %q after %s in %s%s", state, timeout, describeNs(nsfd), hint)
@@ -183,7 +185,19 @@ func ensureUp(l netlink.Link, timeout time.Duration) error {
 	return nil
 }
 
-func isUp(s netlink.LinkOperState) bool {
+// carrierKinds are link kinds whose drivers track a carrier, so that the
+// kernel's linkwatch eventually computes an operational state of UP (or
+// DOWN, LOWERLAYERDOWN) for them. Until linkwatch has run, which it may
+// delay by up to a second, such a link still reports the UNKNOWN it was
+// born with: older kernels (seen on Debian's 6.1) do not set the state at
+// creation. For these kinds only UP counts, or EnsureUp would return on
+// that stale UNKNOWN.
+var carrierKinds = map[string]bool{"veth": true, "macvlan": true, "macvtap": true}
+
+func isUp(kind string, s netlink.LinkOperState) bool {
+	if carrierKinds[kind] {
+		return s == netlink.OperUp
+	}
 	return s == netlink.OperUp || s == netlink.OperUnknown
 }
 
