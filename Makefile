@@ -42,7 +42,10 @@ vet:
 	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
 
 example:
-	$(GO) test -count=1 $(TEST_EXEC) ./example/ -ginkgo.v
+	$(GO) test -count=1 $(TEST_EXEC) -v ./example/ -ginkgo.v
 
+# Built rather than go run, so that the runner's closing "N passed, N failed"
+# line stays the last line of its output.
 test-vm:
-	GO=$(GO) $(GO) run ./test/vm $(VMFLAGS)
+	$(GO) build -o .cache/vm/test-vm ./test/vm
+	GO=$(GO) ./.cache/vm/test-vm $(VMFLAGS)
