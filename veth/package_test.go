@@ -1,0 +1,17 @@
+package veth_test
+
+import (
+	"testing"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/scratchnet/scratchnet/internal/testsupport"
+)
+
+func TestVeth(t *testing.T) {
+	RegisterFailHandler(Fail)
+	RunSpecs(t, "veth package")
+}
+
+var _ = testsupport.Guard()
