@@ -2,7 +2,9 @@ package lab
 
 import (
 	"fmt"
+	"maps"
 	"net/netip"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -10,6 +12,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	"golang.org/x/sys/unix"
 
+	"github.com/scratchnet/scratchnet/internal/diag"
 	"github.com/scratchnet/scratchnet/internal/nsops"
 )
 
@@ -38,7 +41,11 @@ func New() *Lab {
 func NewT(t testing.TB) *Lab {
 	t.Helper()
 	l := &Lab{t: t, hosts: map[string]*Host{}, segments: map[string]*Segment{}}
-	t.Cleanup(l.teardown)
+	t.Cleanup(func() {
+		diag.AtTeardown(t, "scratchnet lab", l.targets)
+		l.teardown()
+	})
+	diag.Watch(t, "scratchnet lab", l.targets)
 	return l
 }
 
@@ -55,6 +62,23 @@ func (l *Lab) teardown() {
 		unix.Close(fd)
 	}
 	l.nsfds = nil
+}
+
+// targets lists the lab's namespaces for a failure report, hosts first.
+func (l *Lab) targets() []diag.Target {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closing {
+		return nil
+	}
+	var out []diag.Target
+	for _, name := range slices.Sorted(maps.Keys(l.hosts)) {
+		out = append(out, diag.Target{Name: "host " + name, NsFd: l.hosts[name].netns})
+	}
+	for _, name := range slices.Sorted(maps.Keys(l.segments)) {
+		out = append(out, diag.Target{Name: "segment " + name, NsFd: l.segments[name].netns})
+	}
+	return out
 }
 
 // newNetns creates a namespace owned by the lab.

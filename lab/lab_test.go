@@ -152,3 +152,46 @@ var _ = Describe("labs", func() {
 		}, "the gateway interface has no address of the destination's family"),
 	)
 })
+
+var _ = Describe("failure reports", func() {
+
+	BeforeEach(testsupport.NeedsRoot)
+
+	It("describe every host's links, addresses and routes when a test fails", func() {
+		rec := &testsupport.Recorder{}
+		rec.Run(func(t testing.TB) {
+			l := lab.NewT(t)
+			alice, router := l.Host("alice"), l.Router("router")
+			_, ra := l.Connect(alice, router)
+			alice.DefaultRoute(ra)
+			t.Errorf("something went wrong")
+		})
+		Expect(rec.Logs()).To(ConsistOf(SatisfyAll(
+			HavePrefix("scratchnet lab\n"),
+			ContainSubstring("host alice (network namespace net:["),
+			MatchRegexp(`\d+: router \(veth\) <UP,BROADCAST,MULTICAST,RUNNING> state up mtu 1500`),
+			ContainSubstring("inet 10.0.1.1/24"),
+			ContainSubstring("inet6 fd00:0:0:1::2/64"),
+			ContainSubstring("default via 10.0.1.2 dev router"),
+			ContainSubstring("host router (network namespace net:["),
+		)))
+	})
+
+	It("stay out of the log of a passing test", func() {
+		rec := &testsupport.Recorder{}
+		rec.Run(func(t testing.TB) {
+			l := lab.NewT(t)
+			l.Connect(l.Host("alice"), l.Host("bob"))
+		})
+		Expect(rec.Logs()).To(BeEmpty())
+	})
+
+	It("shows the lab in the report of a failing spec", Label(deliberateFailure), func() {
+		l := lab.New()
+		alice, router, bob := l.Host("alice"), l.Router("router"), l.Host("bob")
+		_, ra := l.Connect(alice, router)
+		l.Connect(bob, router)
+		alice.DefaultRoute(ra)
+		Fail("deliberate failure: the report below this message shows alice, router and bob")
+	})
+})

@@ -9,9 +9,18 @@ import (
 	"github.com/scratchnet/scratchnet/internal/testsupport"
 )
 
+// deliberateFailure labels a spec that fails on purpose to show what a
+// failure report looks like; it runs only when a label filter selects it
+// (make demo-failure).
+const deliberateFailure = "deliberate-failure"
+
 func TestLab(t *testing.T) {
 	RegisterFailHandler(Fail)
-	RunSpecs(t, "lab package")
+	suiteConfig, reporterConfig := GinkgoConfiguration()
+	if suiteConfig.LabelFilter == "" {
+		suiteConfig.LabelFilter = "!" + deliberateFailure
+	}
+	RunSpecs(t, "lab package", suiteConfig, reporterConfig)
 }
 
 var _ = testsupport.Guard()

@@ -2,12 +2,14 @@ package netns
 
 import (
 	"errors"
+	"fmt"
 	"runtime"
 	"testing"
 
 	. "github.com/onsi/ginkgo/v2"
 	"golang.org/x/sys/unix"
 
+	"github.com/scratchnet/scratchnet/internal/diag"
 	"github.com/scratchnet/scratchnet/internal/nsops"
 )
 
@@ -17,8 +19,9 @@ import (
 //
 //	defer netns.EnterTransient()()
 //
-// The namespace disappears once the thread has left it, as nothing else holds
-// a reference to it (unless the test opened one, e.g. with [Current]).
+// The namespace disappears once the thread has left it and the current node's
+// cleanup has run (until then it is kept for a failure report), unless the
+// test holds another reference to it.
 //
 // If the returned function cannot switch back, it panics and leaves the thread
 // locked, so that the Go runtime retires the thread rather than reuse it in a
@@ -47,8 +50,9 @@ func EnterTransientT(t testing.TB) func() {
 		runtime.UnlockOSThread()
 		t.Fatalf("cannot enter transient network namespace, reason: %v", err)
 	}
-	// The thread itself keeps the namespace alive; no fd is needed.
-	unix.Close(fd)
+	// The fd keeps the namespace describable in a failure report until
+	// cleanup, after the thread has left it.
+	watch(t, fd)
 	return func() {
 		err := unix.Setns(orig, unix.CLONE_NEWNET)
 		unix.Close(orig)
@@ -80,8 +84,21 @@ func NewTransientT(t testing.TB) int {
 		}
 		t.Fatalf("cannot create transient network namespace, reason: %v", err)
 	}
-	t.Cleanup(func() { unix.Close(fd) })
+	watch(t, fd)
 	return fd
+}
+
+// watch closes fd at cleanup and, until then, has the namespace described in
+// the report of a failing spec.
+func watch(t testing.TB, fd int) {
+	targets := func() []diag.Target {
+		return []diag.Target{{Name: fmt.Sprintf("transient network namespace (fd %d)", fd), NsFd: fd}}
+	}
+	t.Cleanup(func() {
+		diag.AtTeardown(t, "scratchnet transient network namespace", targets)
+		unix.Close(fd)
+	})
+	diag.Watch(t, "scratchnet transient network namespace", targets)
 }
 
 // Execute runs fn on the calling goroutine, with its thread locked and
