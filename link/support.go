@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	. "github.com/onsi/ginkgo/v2"
-	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
 	"github.com/scratchnet/scratchnet/internal/nsops"
@@ -89,10 +88,7 @@ func probeOnce(kind string) (bool, error) {
 		return false, err
 	}
 	defer h.Close()
-	err = h.LinkAdd(&netlink.GenericLink{
-		LinkAttrs: netlink.LinkAttrs{Name: "probe"},
-		LinkType:  kind,
-	})
+	err = probeAdd(h, nsfd, probeTemplate(kind))
 	if errors.Is(err, unix.EOPNOTSUPP) {
 		return false, nil
 	}

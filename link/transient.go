@@ -283,7 +283,7 @@ func (r *request) add(h *netlink.Handle, prefix string) error {
 		if randomPeer {
 			veth.PeerName, _ = randomNifname(prefix)
 		}
-		err = h.LinkAdd(r.link)
+		err = r.send(h)
 		if !errors.Is(err, unix.EEXIST) || !(randomName || randomPeer) {
 			return err
 		}

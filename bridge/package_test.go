@@ -1,0 +1,17 @@
+package bridge_test
+
+import (
+	"testing"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/scratchnet/scratchnet/internal/testsupport"
+)
+
+func TestBridge(t *testing.T) {
+	RegisterFailHandler(Fail)
+	RunSpecs(t, "bridge package")
+}
+
+var _ = testsupport.Guard()

@@ -1,0 +1,55 @@
+package link_test
+
+import (
+	"testing"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	"github.com/vishvananda/netlink"
+
+	"github.com/scratchnet/scratchnet/internal/testsupport"
+	"github.com/scratchnet/scratchnet/link"
+)
+
+var _ = Describe("kernel support for link features", func() {
+
+	BeforeEach(testsupport.NeedsRoot)
+
+	It("lets a spec go on when the kernel can create the link", func() {
+		rec := &testsupport.Recorder{}
+		rec.Run(func(t testing.TB) { link.SkipUnlessCreatableT(t, "plain-bridge", &netlink.Bridge{}) })
+		Expect(rec.Skips()).To(BeEmpty())
+		Expect(rec.Failures()).To(BeEmpty())
+	})
+
+	It("skips naming the feature when the kernel answers EOPNOTSUPP", func() {
+		GinkgoT().Setenv(link.RequireKindsEnv, "")
+		rec := &testsupport.Recorder{}
+		rec.Run(func(t testing.TB) {
+			link.SkipUnlessCreatableT(t, "no-such-feature", &netlink.GenericLink{LinkType: "nosuchkind"})
+		})
+		Expect(rec.Skips()).To(ConsistOf(
+			`kernel does not support no-such-feature (creating a "nosuchkind" link with it fails with EOPNOTSUPP)`))
+	})
+
+	It("fails instead of skipping when the environment requires the feature", func() {
+		for _, req := range []string{"all", "veth,no-such-feature"} {
+			GinkgoT().Setenv(link.RequireKindsEnv, req)
+			rec := &testsupport.Recorder{}
+			rec.Run(func(t testing.TB) {
+				link.SkipUnlessCreatableT(t, "no-such-feature", &netlink.GenericLink{LinkType: "nosuchkind"})
+			})
+			Expect(rec.Skips()).To(BeEmpty())
+			Expect(rec.Failures()).To(ConsistOf(SatisfyAll(
+				HavePrefix("cannot run spec needing no-such-feature"),
+				ContainSubstring("kernel does not support no-such-feature"))))
+		}
+	})
+
+	It("fails clearly for a nil template", func() {
+		rec := &testsupport.Recorder{}
+		rec.Run(func(t testing.TB) { link.SkipUnlessCreatableT(t, "nil-feature", (*netlink.Bridge)(nil)) })
+		Expect(rec.Failures()).To(ConsistOf(
+			"cannot probe kernel support for nil-feature, reason: link template is nil"))
+	})
+})

@@ -1,0 +1,96 @@
+package link
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
+
+	"github.com/scratchnet/scratchnet/internal/nsops"
+)
+
+// send asks the kernel for the link through h, which is bound to the
+// namespace the request is sent from.
+//
+// Tuntap links are the exception: the kernel refuses to create them through
+// rtnetlink, so vishvananda/netlink opens /dev/net/tun and issues TUNSETIFF
+// instead. The kernel then creates the device in the network namespace of
+// the thread that opened /dev/net/tun, ignoring the handle's socket as well
+// as LinkAttrs.Namespace. sendTuntap makes that thread's namespace the
+// intended one.
+func (r *request) send(h *netlink.Handle) error {
+	if tt, ok := r.link.(*netlink.Tuntap); ok {
+		return r.sendTuntap(tt)
+	}
+	return h.LinkAdd(r.link)
+}
+
+// sendTuntap creates a persistent tun or tap device directly in its
+// destination namespace, by switching the locked calling thread there for
+// the open of /dev/net/tun, and using a handle bound there for what
+// vishvananda/netlink does through netlink afterwards (index look-up,
+// MasterIndex). So, unlike for other kinds, a tuntap's MasterIndex refers to
+// a link in the destination namespace.
+func (r *request) sendTuntap(tt *netlink.Tuntap) error {
+	if tt.NonPersist || tt.Queues != 0 {
+		// A non-persistent device vanishes with its last fd, and queues
+		// would leave fds in Tuntap.Fds that nobody closes.
+		return errors.New("a transient tuntap must be persistent and hold no file descriptors (NonPersist false, Queues 0)")
+	}
+	dest, err := r.tuntapNs()
+	if err != nil {
+		return err
+	}
+	defer unix.Close(dest)
+	h, err := nsops.HandleAt(dest)
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	// Without IFF_TUN_EXCL, TUNSETIFF on the name of an existing tun device
+	// attaches to that device instead of failing; vishvananda/netlink only
+	// sets the flag when Flags is zero. The copy keeps the caller's Flags.
+	req := *tt
+	req.Flags |= netlink.TUNTAP_TUN_EXCL
+	var addErr error
+	if err := nsops.Do(dest, func() { addErr = h.LinkAdd(&req) }); err != nil {
+		return err
+	}
+	// Only the open of /dev/net/tun returns a bare errno, and, without a
+	// MasterIndex, no later step can fail with these.
+	if tt.MasterIndex == 0 && (errors.Is(addErr, unix.ENODEV) || errors.Is(addErr, unix.ENOENT)) {
+		return fmt.Errorf("no usable /dev/net/tun (%w): %w", addErr, unix.EOPNOTSUPP)
+	}
+	return addErr
+}
+
+// tuntapNs returns a new fd for the namespace a tuntap is to be created in:
+// its LinkAttrs.Namespace, else its link namespace, else the calling
+// thread's (which the caller holds locked).
+func (r *request) tuntapNs() (int, error) {
+	if fd, ok := r.link.Attrs().Namespace.(netlink.NsFd); ok {
+		return nsops.Dup(int(fd))
+	}
+	if r.linkNs >= 0 {
+		return nsops.Dup(r.linkNs)
+	}
+	return nsops.OpenCurrent()
+}
+
+// probeTemplate is the link the kernel-support probe asks for. Most kinds are
+// probed with a bare rtnetlink request; a tuntap cannot be, since the tun
+// driver answers every rtnetlink creation request with EOPNOTSUPP although it
+// is there. vishvananda/netlink calls the kind "tuntap", the kernel "tun".
+func probeTemplate(kind string) netlink.Link {
+	attrs := netlink.LinkAttrs{Name: "probe"}
+	if kind == "tuntap" || kind == "tun" {
+		return &netlink.Tuntap{LinkAttrs: attrs, Mode: netlink.TUNTAP_MODE_TAP}
+	}
+	return &netlink.GenericLink{LinkAttrs: attrs, LinkType: kind}
+}
+
+// probeAdd creates tmpl in the probe namespace nsfd, through h bound there.
+func probeAdd(h *netlink.Handle, nsfd int, tmpl netlink.Link) error {
+	return (&request{link: tmpl, kind: tmpl.Type(), linkNs: nsfd}).send(h)
+}
