@@ -1,0 +1,17 @@
+package vxlan_test
+
+import (
+	"testing"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/scratchnet/scratchnet/internal/testsupport"
+)
+
+func TestVxlan(t *testing.T) {
+	RegisterFailHandler(Fail)
+	RunSpecs(t, "vxlan package")
+}
+
+var _ = testsupport.Guard()
