@@ -9,6 +9,7 @@ import (
 
 	"github.com/scratchnet/scratchnet/internal/testsupport"
 	"github.com/scratchnet/scratchnet/link"
+	"github.com/scratchnet/scratchnet/netns"
 )
 
 var _ = Describe("kernel support for link features", func() {
@@ -51,5 +52,30 @@ var _ = Describe("kernel support for link features", func() {
 		rec.Run(func(t testing.TB) { link.SkipUnlessCreatableT(t, "nil-feature", (*netlink.Bridge)(nil)) })
 		Expect(rec.Failures()).To(ConsistOf(
 			"cannot probe kernel support for nil-feature, reason: link template is nil"))
+	})
+})
+
+var _ = Describe("the kernel-support probe for ipvlan, which vishvananda/netlink will not request without a parent", func() {
+
+	BeforeEach(testsupport.NeedsRoot)
+
+	It("skips exactly when creating an ipvlan on a veth fails for missing kernel support", func() {
+		GinkgoT().Setenv(link.RequireKindsEnv, "")
+		ns := netns.NewTransient()
+		parent := newParent(ns)
+		probe := &testsupport.Recorder{}
+		probe.Run(func(t testing.TB) { link.SkipUnlessSupportedT(t, "ipvlan") })
+		create := &testsupport.Recorder{}
+		create.Run(func(t testing.TB) {
+			link.NewStackedT(t, &netlink.IPVlan{}, "ipvl-", parent, link.WithLinkNamespace(ns))
+		})
+
+		Expect(probe.Failures()).To(BeEmpty())
+		if len(probe.Skips()) == 0 {
+			Expect(create.Failures()).To(BeEmpty())
+			return
+		}
+		Expect(probe.Skips()).To(ConsistOf(`kernel does not support link type "ipvlan"`))
+		Expect(create.Failures()).To(ConsistOf(ContainSubstring(`kernel does not support link type "ipvlan"`)))
 	})
 })

@@ -3,6 +3,7 @@ package link
 import (
 	"errors"
 	"fmt"
+	"math"
 
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
@@ -79,13 +80,20 @@ func (r *request) tuntapNs() (int, error) {
 }
 
 // probeTemplate is the link the kernel-support probe asks for. Most kinds are
-// probed with a bare rtnetlink request; a tuntap cannot be, since the tun
-// driver answers every rtnetlink creation request with EOPNOTSUPP although it
-// is there. vishvananda/netlink calls the kind "tuntap", the kernel "tun".
+// probed with a bare rtnetlink request, but:
+//   - a tuntap cannot be, since the tun driver answers every rtnetlink
+//     creation request with EOPNOTSUPP although it is there;
+//     vishvananda/netlink calls the kind "tuntap", the kernel "tun";
+//   - vishvananda/netlink refuses to send a request for an ipvlan or ipoib
+//     link without a parent index, so the probe names one that does not
+//     exist: a kernel with the kind answers ENODEV, one without EOPNOTSUPP.
 func probeTemplate(kind string) netlink.Link {
 	attrs := netlink.LinkAttrs{Name: "probe"}
-	if kind == "tuntap" || kind == "tun" {
+	switch kind {
+	case "tuntap", "tun":
 		return &netlink.Tuntap{LinkAttrs: attrs, Mode: netlink.TUNTAP_MODE_TAP}
+	case "ipvlan", "ipoib":
+		attrs.ParentIndex = math.MaxInt32
 	}
 	return &netlink.GenericLink{LinkAttrs: attrs, LinkType: kind}
 }

@@ -1,0 +1,17 @@
+package ipvlan_test
+
+import (
+	"testing"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/scratchnet/scratchnet/internal/testsupport"
+)
+
+func TestIPVlan(t *testing.T) {
+	RegisterFailHandler(Fail)
+	RunSpecs(t, "ipvlan package")
+}
+
+var _ = testsupport.Guard()
