@@ -11,6 +11,11 @@
 #                 make test-vm VMFLAGS='-kernel=bookworm -ginkgo.v'
 #                 make test-vm VMFLAGS='-ginkgo.label-filter="dummy" -timeout=30m'
 #               (go run ./test/vm -h lists them all)
+# make bench    the benchmark suite (gmeasure): helpers against raw kernel
+#               operations, printed as a table of medians and ratios
+# make demo-failure
+#               a spec that fails on purpose, to show the namespace dump that
+#               failure reports carry (exits non-zero by design)
 # make vet      go vet and a gofmt check
 
 GO ?= go
@@ -31,7 +36,7 @@ endif
 
 VMFLAGS ?=
 
-.PHONY: test vet example test-vm
+.PHONY: test vet example test-vm bench demo-failure
 
 test: vet
 	$(GO) test -race -count=1 $(TEST_EXEC) $(PKGS)
@@ -43,6 +48,14 @@ vet:
 
 example:
 	$(GO) test -count=1 $(TEST_EXEC) -v ./example/ -ginkgo.v
+
+bench:
+	@mkdir -p .cache
+	SCRATCHNET_BENCH_OUT=$(CURDIR)/.cache/bench.txt $(GO) test -tags bench -count=1 $(TEST_EXEC) ./bench/
+	@cat .cache/bench.txt
+
+demo-failure:
+	$(GO) test -count=1 $(TEST_EXEC) -v ./lab/ -ginkgo.label-filter=deliberate-failure
 
 # Built rather than go run, so that the runner's closing "N passed, N failed"
 # line stays the last line of its output. -buildvcs=false: in CI containers

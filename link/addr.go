@@ -138,29 +138,3 @@ func delAddr(nsfd, index int, a *netlink.Addr) error {
 	}
 	return err
 }
-
-// addAddrs gives a freshly created link its addresses, through a handle in
-// the namespace its LinkAttrs.Namespace names.
-func addAddrs(l netlink.Link, addrs []netlink.Addr) error {
-	if len(addrs) == 0 {
-		return nil
-	}
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	nsfd, err := openLinkNs(l)
-	if err != nil {
-		return err
-	}
-	defer unix.Close(nsfd)
-	h, err := nsops.HandleAt(nsfd)
-	if err != nil {
-		return err
-	}
-	defer h.Close()
-	for i := range addrs {
-		if err := h.AddrAdd(l, &addrs[i]); err != nil {
-			return fmt.Errorf("cannot add address %s in %s: %w", addrs[i].IPNet, describeNs(nsfd), err)
-		}
-	}
-	return nil
-}

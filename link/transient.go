@@ -3,6 +3,7 @@ package link
 import (
 	"errors"
 	"fmt"
+	"net"
 	"reflect"
 	"runtime"
 	"testing"
@@ -92,18 +93,23 @@ func create(t testing.TB, tmpl netlink.Link, prefix string, opts []Opt) (netlink
 		t.Fatalf("cannot create transient link of type %q, reason: %v", req.kind, err)
 	}
 	defer unix.Close(sockNs)
-	h, err := nsops.HandleAt(sockNs)
+	s := newSession()
+	defer s.close()
+	h, err := s.at(sockNs)
 	if err != nil {
 		t.Fatalf("cannot create transient link of type %q in %s, reason: %v", req.kind, describeNs(sockNs), err)
 	}
-	defer h.Close()
+	if req.wrap.Up {
+		// Up from birth saves a request; addresses can be added to an up link.
+		req.link.Attrs().Flags |= net.FlagUp
+	}
 
 	if err := req.add(h, prefix); err != nil {
 		t.Fatalf("cannot create transient link %q of type %q in %s, reason: %v",
 			req.link.Attrs().Name, req.kind, describeNs(req.destNs(sockNs)), explain(req.kind, err))
 	}
 
-	first, err := req.locate(req.link.Attrs().Name, req.destNs(sockNs), req.destRef())
+	first, err := req.locate(s, req.link.Attrs().Name, req.destNs(sockNs), req.destRef())
 	if err != nil {
 		// The link exists but cannot be found where it should be; take it
 		// down again through the socket that made it rather than leak it.
@@ -125,7 +131,7 @@ func create(t testing.TB, tmpl netlink.Link, prefix string, opts []Opt) (netlink
 		if fd, ok := veth.PeerNamespace.(netlink.NsFd); ok {
 			peerNs, peerRef = int(fd), fd
 		}
-		peer, err := req.locate(veth.PeerName, peerNs, peerRef)
+		peer, err := req.locate(s, veth.PeerName, peerNs, peerRef)
 		if err != nil {
 			t.Fatalf("cannot find peer %q of new transient veth %q in %s, reason: %v",
 				veth.PeerName, first.Attrs().Name, describeNs(peerNs), err)
@@ -138,7 +144,7 @@ func create(t testing.TB, tmpl netlink.Link, prefix string, opts []Opt) (netlink
 		dupont.Attrs().Namespace = peerRef
 	}
 	first = req.result(first)
-	if err := req.configure(first, dupont); err != nil {
+	if err := req.configure(s, first, dupont); err != nil {
 		t.Fatalf("cannot configure new transient link %q, reason: %v", first.Attrs().Name, err)
 	}
 	return first, dupont
@@ -147,33 +153,53 @@ func create(t testing.TB, tmpl netlink.Link, prefix string, opts []Opt) (netlink
 // configure adds the requested addresses to the new link and its peer, then
 // brings up what was asked to be up: all of it first, then waiting for each,
 // since a veth end only comes up together with its peer.
-func (r *request) configure(first, peer netlink.Link) error {
-	if err := addAddrs(first, r.wrap.Addrs); err != nil {
-		return err
-	}
+func (r *request) configure(s *session, first, peer netlink.Link) error {
 	if len(r.wrap.PeerAddrs) > 0 || r.wrap.PeerUp {
 		if peer == nil {
 			return fmt.Errorf("a %q link has no peer to configure", r.kind)
 		}
-		if err := addAddrs(peer, r.wrap.PeerAddrs); err != nil {
-			return fmt.Errorf("peer %q: %w", peer.Attrs().Name, err)
+	}
+	type step struct {
+		l     netlink.Link
+		addrs []netlink.Addr
+		up    bool
+	}
+	steps := []step{{first, r.wrap.Addrs, r.wrap.Up}}
+	if peer != nil {
+		steps = append(steps, step{peer, r.wrap.PeerAddrs, r.wrap.PeerUp})
+	}
+	var waits []step
+	for _, st := range steps {
+		if len(st.addrs) == 0 && !st.up {
+			continue
 		}
-	}
-	var up []netlink.Link
-	if r.wrap.Up {
-		up = append(up, first)
-	}
-	if r.wrap.PeerUp {
-		up = append(up, peer)
-	}
-	for _, l := range up {
-		if err := setUp(l); err != nil {
-			return fmt.Errorf("cannot set %q up: %w", l.Attrs().Name, err)
+		nsfd, h, err := s.forLink(st.l)
+		if err != nil {
+			return fmt.Errorf("%q: %w", st.l.Attrs().Name, err)
 		}
+		for i := range st.addrs {
+			if err := h.AddrAdd(st.l, &st.addrs[i]); err != nil {
+				return fmt.Errorf("cannot add address %s to %q in %s: %w", st.addrs[i].IPNet, st.l.Attrs().Name, describeNs(nsfd), err)
+			}
+		}
+		if !st.up {
+			continue
+		}
+		if st.l.Attrs().Flags&net.FlagUp == 0 {
+			if _, err := setUpIn(h, nsfd, st.l); err != nil {
+				return fmt.Errorf("cannot set %q up: %w", st.l.Attrs().Name, err)
+			}
+			st.l.Attrs().Flags |= net.FlagUp
+		}
+		waits = append(waits, st)
 	}
-	for _, l := range up {
-		if err := ensureUp(l, DefaultUpWithin); err != nil {
-			return fmt.Errorf("cannot bring %q up: %w", l.Attrs().Name, err)
+	for _, st := range waits {
+		nsfd, h, err := s.forLink(st.l)
+		if err == nil {
+			err = waitUp(h, nsfd, st.l, DefaultUpWithin)
+		}
+		if err != nil {
+			return fmt.Errorf("cannot bring %q up: %w", st.l.Attrs().Name, err)
 		}
 	}
 	return nil
@@ -294,12 +320,11 @@ func (r *request) add(h *netlink.Handle, prefix string) error {
 // locate looks a link up by name in the namespace nsfd refers to: only there
 // is its Index meaningful, and netlink's LinkAdd does not report it reliably
 // when the link was created for another namespace.
-func (r *request) locate(name string, nsfd int, ref any) (netlink.Link, error) {
-	h, err := nsops.HandleAt(nsfd)
+func (r *request) locate(s *session, name string, nsfd int, ref any) (netlink.Link, error) {
+	h, err := s.at(nsfd)
 	if err != nil {
 		return nil, err
 	}
-	defer h.Close()
 	l, err := h.LinkByName(name)
 	if err != nil {
 		return nil, err

@@ -95,53 +95,63 @@ func openLinkNs(l netlink.Link) (int, error) {
 func setUp(l netlink.Link) error {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	nsfd, err := openLinkNs(l)
+	s := newSession()
+	defer s.close()
+	nsfd, h, err := s.forLink(l)
 	if err != nil {
 		return err
 	}
-	defer unix.Close(nsfd)
-	h, err := nsops.HandleAt(nsfd)
-	if err != nil {
-		return err
-	}
-	defer h.Close()
+	_, err = setUpIn(h, nsfd, l)
+	return err
+}
+
+// setUpIn sets the link up through h, a handle in its namespace nsfd, and
+// returns the link as the kernel has it there.
+func setUpIn(h *netlink.Handle, nsfd int, l netlink.Link) (netlink.Link, error) {
 	cur, err := lookup(h, l)
 	if err != nil {
-		return fmt.Errorf("cannot find it in %s: %w", describeNs(nsfd), err)
+		return nil, fmt.Errorf("cannot find it in %s: %w", describeNs(nsfd), err)
 	}
-	return h.LinkSetUp(cur)
+	if err := h.LinkSetUp(cur); err != nil {
+		return nil, fmt.Errorf("cannot set it up in %s: %w", describeNs(nsfd), err)
+	}
+	return cur, nil
 }
 
 func ensureUp(l netlink.Link, timeout time.Duration) error {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	nsfd, err := openLinkNs(l)
+	s := newSession()
+	defer s.close()
+	nsfd, h, err := s.forLink(l)
 	if err != nil {
 		return err
 	}
-	defer unix.Close(nsfd)
+	cur, err := setUpIn(h, nsfd, l)
+	if err != nil {
+		return err
+	}
+	return waitUp(h, nsfd, cur, timeout)
+}
 
-	// Subscribe before setting the link up, so no state change can slip by
-	// between the request and the wait.
+// waitUp waits until the link, already set up, is operationally up. It only
+// subscribes to link notifications when the link is not up yet, and then
+// looks at the state once more, so that a change between the first look and
+// the subscription is not missed.
+func waitUp(h *netlink.Handle, nsfd int, l netlink.Link, timeout time.Duration) error {
+	index := l.Attrs().Index
+	cur, err := h.LinkByIndex(index)
+	if err != nil {
+		return err
+	}
+	if isUp(cur.Type(), cur.Attrs().OperState) {
+		return nil
+	}
 	sock, err := nl.SubscribeAt(netns.NsHandle(nsfd), netns.None(), unix.NETLINK_ROUTE, unix.RTNLGRP_LINK)
 	if err != nil {
 		return fmt.Errorf("cannot subscribe to link notifications in %s: %w", describeNs(nsfd), err)
 	}
 	defer sock.Close()
-	h, err := nsops.HandleAt(nsfd)
-	if err != nil {
-		return err
-	}
-	defer h.Close()
-
-	cur, err := lookup(h, l)
-	if err != nil {
-		return fmt.Errorf("cannot find it in %s: %w", describeNs(nsfd), err)
-	}
-	index := cur.Attrs().Index
-	if err := h.LinkSetUp(cur); err != nil {
-		return fmt.Errorf("cannot set it up in %s: %w", describeNs(nsfd), err)
-	}
 	if cur, err = h.LinkByIndex(index); err != nil {
 		return err
 	}
@@ -179,7 +189,7 @@ func ensureUp(l netlink.Link, timeout time.Duration) error {
 			if err != nil || upd.Attrs().Index != index {
 				continue
 			}
-			state = upd.Attrs().OperState
+			cur, state = upd, upd.Attrs().OperState
 		}
 	}
 	return nil

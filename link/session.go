@@ -1,0 +1,76 @@
+package link
+
+import (
+	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
+
+	"github.com/scratchnet/scratchnet/internal/nsops"
+)
+
+// session holds the netlink handles of one operation, one per namespace.
+// Opening a handle bound to a namespace costs two setns calls on a locked
+// thread; creating a link touches its namespaces several times (create,
+// look up, address, set up, wait), so the handles are opened once each.
+// The caller holds its thread locked for the session's lifetime, so that
+// "the calling thread's namespace" stays one namespace.
+type session struct {
+	byIno map[uint64]*netlink.Handle
+	owned []int // fds the session opened itself
+}
+
+func newSession() *session {
+	return &session{byIno: map[uint64]*netlink.Handle{}}
+}
+
+// at returns the handle for the namespace nsfd refers to; nsfd stays owned
+// by the caller and must stay open while the session is used.
+func (s *session) at(nsfd int) (*netlink.Handle, error) {
+	ino, err := nsops.Ino(nsfd)
+	if err != nil {
+		return nil, err
+	}
+	if h, ok := s.byIno[ino]; ok {
+		return h, nil
+	}
+	h, err := nsops.HandleAt(nsfd)
+	if err != nil {
+		return nil, err
+	}
+	s.byIno[ino] = h
+	return h, nil
+}
+
+// forLink returns the namespace fd and handle for the namespace a link lives
+// in, as its LinkAttrs.Namespace says (nil: the calling thread's).
+func (s *session) forLink(l netlink.Link) (int, *netlink.Handle, error) {
+	nsfd, err := s.linkNs(l)
+	if err != nil {
+		return -1, nil, err
+	}
+	h, err := s.at(nsfd)
+	return nsfd, h, err
+}
+
+func (s *session) linkNs(l netlink.Link) (int, error) {
+	if err := checkNsRef("LinkAttrs.Namespace", l.Attrs().Namespace); err != nil {
+		return -1, err
+	}
+	if fd, ok := l.Attrs().Namespace.(netlink.NsFd); ok {
+		return int(fd), nil
+	}
+	fd, err := nsops.OpenCurrent()
+	if err != nil {
+		return -1, err
+	}
+	s.owned = append(s.owned, fd)
+	return fd, nil
+}
+
+func (s *session) close() {
+	for _, h := range s.byIno {
+		h.Close()
+	}
+	for _, fd := range s.owned {
+		unix.Close(fd)
+	}
+}
