@@ -1,0 +1,63 @@
+package macvtap
+
+import (
+	"fmt"
+	"testing"
+
+	. "github.com/onsi/ginkgo/v2"
+	"github.com/vishvananda/netlink"
+
+	"github.com/scratchnet/scratchnet/link"
+)
+
+// MacvtapPrefix starts the names of transient macvtap links.
+const MacvtapPrefix = "mcvt-"
+
+// Opt configures a macvtap link before it is created; see the link package.
+type Opt = link.Opt
+
+// InNamespace creates the macvtap in the network namespace netnsfd refers to;
+// the fd stays owned by the caller.
+var InNamespace = link.InNamespace
+
+// WithLinkNamespace looks the parent up in the network namespace netnsfd
+// refers to; without [InNamespace] the macvtap is created there too.
+var WithLinkNamespace = link.WithLinkNamespace
+
+// WithAddress adds an address such as "10.0.0.1/24" or "fd00::1/64" to the
+// macvtap once it exists; see [link.WithAddress].
+var WithAddress = link.WithAddress
+
+// WithUp brings the macvtap up once it exists; see [link.WithUp]. It only
+// gets operationally up while its parent is up.
+var WithUp = link.WithUp
+
+// WithMode sets the macvtap mode (private, VEPA, bridge, passthru or
+// source); the default is netlink.MACVLAN_MODE_BRIDGE.
+func WithMode(mode netlink.MacvlanMode) Opt {
+	return link.OptFor("WithMode", func(m *netlink.Macvtap) error {
+		if mode > netlink.MACVLAN_MODE_SOURCE {
+			return fmt.Errorf("unknown macvtap mode %d", mode)
+		}
+		m.Mode = mode
+		return nil
+	})
+}
+
+// NewTransient creates a transient macvtap on parent, in bridge mode unless
+// [WithMode] says otherwise, and returns it with its Index in the namespace
+// where it ended up. It is deleted when the current node's cleanup runs.
+//
+// parent must live in the namespace named by [WithLinkNamespace], or in the
+// calling thread's namespace when that option is not given.
+func NewTransient(parent netlink.Link, opts ...Opt) netlink.Link {
+	GinkgoHelper()
+	return NewTransientT(GinkgoTB(), parent, opts...)
+}
+
+// NewTransientT is [NewTransient] for plain testing users.
+func NewTransientT(t testing.TB, parent netlink.Link, opts ...Opt) netlink.Link {
+	t.Helper()
+	tmpl := &netlink.Macvtap{Macvlan: netlink.Macvlan{Mode: netlink.MACVLAN_MODE_BRIDGE}}
+	return link.NewStackedT(t, tmpl, MacvtapPrefix, parent, opts...)
+}
