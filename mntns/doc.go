@@ -1,0 +1,48 @@
+// Package mntns runs code in a transient mount namespace whose /sys is a
+// sysfs of a given network namespace, so that code reading /sys/class/net
+// sees that namespace's interfaces.
+//
+// sysfs shows the network devices of the network namespace of whoever
+// mounted it, not of whoever reads it. A test that moves its goroutine into a
+// transient network namespace therefore still sees the host's interfaces
+// under /sys/class/net, and none of its own. [ExecuteWithSysfs] fixes that
+// for the duration of one function:
+//
+//	It("lets code that reads /sys/class/net see the namespace", func() {
+//	    ns := netns.NewTransient()
+//	    dupond, _ := veth.NewTransient(veth.InNamespace(ns), veth.WithPeerNamespace(ns))
+//	    mntns.ExecuteWithSysfs(ns, func() {
+//	        _, err := os.Stat("/sys/class/net/" + dupond.Attrs().Name)
+//	        Expect(err).NotTo(HaveOccurred())
+//	    })
+//	})
+//
+// The host's mounts are never touched: the new mount namespace is made
+// private (no mount propagation either way) before sysfs is mounted, and it
+// disappears with the OS thread it was created on.
+//
+// # Pitfalls
+//
+// A mount namespace, like a network namespace, belongs to an OS thread, but
+// entering one costs more: the kernel only lets a thread that does not share
+// its filesystem attributes (root, working directory, umask) with other
+// threads switch mount namespaces, and every Go thread shares them with the
+// whole process. So the thread first unshares them (CLONE_FS), and can never
+// share them again: from then on, a chdir by the rest of the process would no
+// longer apply to it. Such a thread must not go back to Go's thread pool.
+// ExecuteWithSysfs therefore runs fn on a goroutine of its own, locked to its
+// thread, and ends that goroutine without unlocking: the Go runtime then
+// terminates the thread. (Should that thread be the process's main thread,
+// the runtime parks it for good instead; it has switched back into the
+// original namespaces by then.)
+//
+// It follows that fn runs on another goroutine than the caller's.
+// ExecuteWithSysfs carries a panic of fn, including a failed Gomega
+// assertion, over to the caller's goroutine, but fn must not call
+// testing.TB's FailNow, Fatal or Skip family, which only end the goroutine
+// they are called on; and goroutines fn starts run on other threads, in
+// neither namespace.
+//
+// The fresh sysfs hides whatever was mounted below /sys (cgroups, debugfs,
+// ...) for fn.
+package mntns
