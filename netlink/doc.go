@@ -17,6 +17,9 @@
 //     or sets it to the index of a same-named link in the socket's namespace,
 //     and LinkByName cannot name a namespace. Workaround: link.NewTransient
 //     looks the index up through a handle bound to the destination namespace.
+//     Older kernels (Debian's 6.1 and 6.12) even refuse the new name with
+//     EEXIST when the socket's namespace has a link of that name, whatever
+//     the destination; random names keep scratchnet clear of that.
 //  3. A veth whose PeerNamespace is nil gets its peer in the socket's (the
 //     requesting handle's) namespace, not in LinkAttrs.Namespace.
 //     Workaround: veth.NewTransient documents it and offers WithPeerNamespace.

@@ -161,7 +161,16 @@ var _ = Describe("vishvananda/netlink gotchas", func() {
 			PeerName:      "g2-yq",
 			PeerNamespace: netlink.NsFd(fdB),
 		}
-		Expect(hA.LinkAdd(w)).To(Succeed())
+		err := hA.LinkAdd(w)
+		if errors.Is(err, unix.EEXIST) {
+			// Kernels before 6.14 or so (Debian's 6.1 and 6.12) look the
+			// new name up in the socket's namespace and refuse it there,
+			// whatever the destination: random names keep the machinery
+			// clear of this; the index quirk cannot show on such kernels.
+			notFoundIn(hB, "g2-y", "the kernel refused the name and yet created the link; "+note)
+			return
+		}
+		Expect(err).NotTo(HaveOccurred())
 		realW := indexIn(hB, "g2-y")
 		Expect(realW).NotTo(Equal(aIndex), "precondition: B allocated the same index as A's link")
 		Expect(w.Index).To(Equal(aIndex),
