@@ -1,0 +1,60 @@
+package vrf
+
+import (
+	"testing"
+
+	. "github.com/onsi/ginkgo/v2"
+	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
+
+	"github.com/scratchnet/scratchnet/link"
+)
+
+// VrfPrefix starts the names of transient VRF devices.
+const VrfPrefix = "vrf-"
+
+// Opt configures a VRF device before it is created; see the link package.
+type Opt = link.Opt
+
+// InNamespace creates the VRF device in the network namespace netnsfd refers
+// to; the fd stays owned by the caller.
+var InNamespace = link.InNamespace
+
+// WithAddress adds an address such as "10.0.0.1/24" or "fd00::1/64" to the
+// VRF device once it exists; see [link.WithAddress].
+var WithAddress = link.WithAddress
+
+// WithUp brings the VRF device up once it exists; see [link.WithUp].
+var WithUp = link.WithUp
+
+// NewTransient creates a transient VRF device, down, that routes through the
+// routing table with id table, and returns it with its Index. It is deleted
+// when the current node's cleanup runs.
+func NewTransient(table uint32, opts ...Opt) netlink.Link {
+	GinkgoHelper()
+	return NewTransientT(GinkgoTB(), table, opts...)
+}
+
+// NewTransientT is [NewTransient] for plain testing users.
+func NewTransientT(t testing.TB, table uint32, opts ...Opt) netlink.Link {
+	t.Helper()
+	if table == unix.RT_TABLE_UNSPEC {
+		t.Fatalf("cannot create transient VRF with table id %d, reason: table id 0 means no table", table)
+	}
+	return link.NewTransientT(t, &netlink.Vrf{Table: table}, VrfPrefix, opts...)
+}
+
+// AddMember enslaves member to the VRF device, both found in the namespace
+// their LinkAttrs.Namespace names (or the calling thread's). When the current
+// node's cleanup runs, member is released again if both still exist and
+// member still belongs to the VRF; see [link.Enslave].
+func AddMember(vrf, member netlink.Link) {
+	GinkgoHelper()
+	AddMemberT(GinkgoTB(), vrf, member)
+}
+
+// AddMemberT is [AddMember] for plain testing users.
+func AddMemberT(t testing.TB, vrf, member netlink.Link) {
+	t.Helper()
+	link.EnslaveT(t, vrf, member)
+}
