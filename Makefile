@@ -1,6 +1,6 @@
 # scratchnet — the one place that says how to build and test the project.
 #
-# make test     all package suites on this machine's kernel (root, or via sudo)
+# make test     all package suites on this machine's kernel (root or not)
 # make example  the runnable example suite, step by step
 # make test-vm  all package suites inside Debian kernels under qemu (bookworm's
 #               6.1 and bookworm-backports' 6.12): the link kinds that the host
@@ -21,18 +21,11 @@
 GO ?= go
 PKGS := ./...
 
-# As root the test binaries run directly; otherwise go test runs each binary
-# through sudo, so that privileged specs run instead of skipping. Without sudo
-# (or with SUDO= on the command line) they run as the calling user and the
+# No sudo needed: every suite runs itself in a sandbox (package sandbox), in a
+# user namespace of its own when started by an unprivileged user, and in a
+# network namespace of its own as root. Where neither is possible, the
 # privileged specs skip with "needs root".
-SUDO ?= $(shell command -v sudo 2>/dev/null)
-ifeq ($(shell id -u),0)
 TEST_EXEC :=
-else ifneq ($(SUDO),)
-TEST_EXEC := -exec $(SUDO)
-else
-TEST_EXEC :=
-endif
 
 VMFLAGS ?=
 

@@ -62,6 +62,11 @@ func required(kind string) bool {
 }
 
 func unsupportedError(kind string) error {
+	if nsops.InUserNamespace() {
+		// A module-backed kind is just as missing here when its module is
+		// not loaded yet: the kernel will not load it for a user namespace.
+		return fmt.Errorf("kernel does not support link type %q in this user namespace (the kernel loads no modules for user namespaces: load the kind's module on the host first)", kind)
+	}
 	return fmt.Errorf("kernel does not support link type %q", kind)
 }
 

@@ -11,7 +11,9 @@ package nsops
 import (
 	"errors"
 	"fmt"
+	"os"
 	"runtime"
+	"strings"
 
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
@@ -240,4 +242,15 @@ func Do(fd int, fn func()) error {
 	}()
 	fn()
 	return nil
+}
+
+// InUserNamespace reports whether the process runs in a user namespace other
+// than the initial one, whose uid map covers all 2^32-1 ids from 0. Inside
+// such a namespace the kernel loads no modules on the process's behalf.
+func InUserNamespace() bool {
+	b, err := os.ReadFile("/proc/self/uid_map")
+	if err != nil {
+		return false
+	}
+	return strings.Join(strings.Fields(string(b)), " ") != "0 0 4294967295"
 }

@@ -1,0 +1,39 @@
+// Package sandbox runs a test binary inside network namespaces of its own, so
+// that its tests can create namespaces and links without sudo, and so that
+// they never touch the real host network namespace, even as root.
+//
+// A suite opts in from its TestMain:
+//
+//	func TestMain(m *testing.M) { sandbox.Main(m) }
+//
+// [Main] re-executes the test binary, with the same arguments, environment,
+// standard input, output and error, in a child process that lives:
+//
+//   - for an unprivileged user, in a new user namespace where the user is
+//     mapped to root, and a new network namespace owned by it: the tests run
+//     as root there and may create namespaces, veth pairs, bridges, macvlans
+//     and more, with no privilege on the host;
+//   - for root, in a new network namespace only: the suite's "host"
+//     namespace is then a throw-away one, and the real one stays untouched.
+//
+// The parent waits for the child, passes SIGINT and SIGTERM on, and exits
+// with the child's status. Output files named by flags (-test.coverprofile,
+// -ginkgo.json-report, ...) are written by the child, relative to the same
+// working directory. Under "ginkgo -p" every process sandboxes itself; the
+// parent relays the Ginkgo processes' connections to the Ginkgo server,
+// which listens on the real host's loopback.
+//
+// When neither is possible (user namespaces disabled, a seccomp filter, too
+// few capabilities), or when the environment variable SCRATCHNET_SANDBOX is
+// "off", the tests run unsandboxed: privileged specs then skip with "needs
+// root". [Current] tells a spec which way it runs.
+//
+// # Pitfalls
+//
+// The kernel does not load modules on behalf of a user namespace: a link
+// kind whose module is not loaded yet (dummy, vlan, bond, ...) cannot be
+// created inside an unprivileged sandbox, and the kernel-support probe says
+// so. A sandboxed suite sees no "real" interface: its host namespace starts
+// with lo only, so specs needing a hardware parent must create a parent
+// themselves or take the unsandboxed route.
+package sandbox

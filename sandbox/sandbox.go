@@ -1,0 +1,182 @@
+package sandbox
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"syscall"
+	"testing"
+
+	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
+)
+
+// Env turns the sandbox off when set to "off".
+const Env = "SCRATCHNET_SANDBOX"
+
+// modeEnv tells the child which sandbox it runs in; the parent sets it.
+const modeEnv = "SCRATCHNET_SANDBOX_MODE"
+
+// hostFd is the child's fd for the network namespace the parent ran in,
+// the first of exec.Cmd's ExtraFiles.
+const hostFd = 3
+
+// Mode says how a test binary runs.
+type Mode string
+
+const (
+	// Off: the tests run in the caller's namespaces, as the caller.
+	Off Mode = "off"
+	// NetNS: the tests run as root in a network namespace of their own.
+	NetNS Mode = "netns"
+	// UserNS: the tests run as root of a user namespace of their own,
+	// mapped to the unprivileged caller, in a network namespace it owns.
+	UserNS Mode = "userns"
+)
+
+// Current returns how the running test binary is sandboxed.
+func Current() Mode {
+	switch m := Mode(os.Getenv(modeEnv)); m {
+	case NetNS, UserNS:
+		return m
+	}
+	return Off
+}
+
+// HostNetns returns an fd referring to the network namespace the test binary
+// was started in, the real host's, when the tests run sandboxed, and -1
+// otherwise. The fd stays open for the life of the process; the caller must
+// not close it. In an unprivileged sandbox the tests may look at that
+// namespace through the fd but not enter or change it.
+func HostNetns() int {
+	if Current() == Off {
+		return -1
+	}
+	return hostFd
+}
+
+// Main runs the tests of m in a sandbox, if it can, and exits with their
+// status. Call it from TestMain; it does not return.
+func Main(m *testing.M) {
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	if Current() != Off {
+		if err := enterChild(); err != nil {
+			fmt.Fprintf(os.Stderr, "scratchnet sandbox: cannot prepare sandbox, reason: %v\n", err)
+			return 2
+		}
+		return m.Run()
+	}
+	if os.Getenv(Env) == "off" {
+		return m.Run()
+	}
+	mode := UserNS
+	if os.Geteuid() == 0 {
+		mode = NetNS
+	}
+	status, err := runChild(mode)
+	if errors.Is(err, errCannotSandbox) {
+		fmt.Fprintf(os.Stderr, "scratchnet sandbox: running unsandboxed, reason: %v\n", err)
+		return m.Run()
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "scratchnet sandbox: cannot run sandboxed tests, reason: %v\n", err)
+		return 2
+	}
+	return status
+}
+
+var errCannotSandbox = errors.New("cannot create the sandbox's namespaces")
+
+// runChild re-executes the test binary in the new namespaces and returns its
+// exit status.
+func runChild(mode Mode) (int, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return 0, fmt.Errorf("cannot find the test binary, reason: %w", err)
+	}
+	cmd := exec.Command(exe, os.Args[1:]...)
+	cmd.Args[0] = os.Args[0]
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	cmd.Env = append(os.Environ(), modeEnv+"="+string(mode))
+	attr := &syscall.SysProcAttr{
+		Cloneflags: syscall.CLONE_NEWNET,
+		// The child must not outlive a parent killed without a chance to
+		// pass the signal on.
+		Pdeathsig: syscall.SIGKILL,
+		// A process group of its own: a terminal's SIGINT reaches the
+		// parent only, which passes it on once.
+		Setpgid: true,
+	}
+	if mode == UserNS {
+		attr.Cloneflags |= syscall.CLONE_NEWUSER
+		attr.UidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getuid(), Size: 1}}
+		attr.GidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getgid(), Size: 1}}
+		attr.GidMappingsEnableSetgroups = false
+	}
+	cmd.SysProcAttr = attr
+	host, err := os.Open("/proc/self/ns/net")
+	if err != nil {
+		return 0, fmt.Errorf("cannot open the host network namespace, reason: %w", err)
+	}
+	defer host.Close()
+	cmd.ExtraFiles = []*os.File{host}
+
+	relay, err := startRelay(cmd)
+	if err != nil {
+		return 0, err
+	}
+	defer relay.close()
+
+	if err := cmd.Start(); err != nil {
+		if errors.Is(err, unix.EPERM) || errors.Is(err, unix.EINVAL) || errors.Is(err, unix.ENOSPC) || errors.Is(err, unix.EACCES) {
+			return 0, fmt.Errorf("%w: %w", errCannotSandbox, err)
+		}
+		return 0, fmt.Errorf("cannot start sandboxed test binary, reason: %w", err)
+	}
+	signals := make(chan os.Signal, 2)
+	signal.Notify(signals, unix.SIGINT, unix.SIGTERM)
+	defer signal.Stop(signals)
+	waited := make(chan error, 1)
+	go func() { waited <- cmd.Wait() }()
+	for {
+		select {
+		case sig := <-signals:
+			_ = cmd.Process.Signal(sig)
+		case err := <-waited:
+			var exit *exec.ExitError
+			if errors.As(err, &exit) {
+				if ws, ok := exit.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+					return 128 + int(ws.Signal()), nil
+				}
+				return exit.ExitCode(), nil
+			}
+			if err != nil {
+				return 0, err
+			}
+			return 0, nil
+		}
+	}
+}
+
+// enterChild prepares the sandbox from inside: its fresh network namespace
+// has lo down, and both the tests and the relay need loopback.
+func enterChild() error {
+	h, err := netlink.NewHandle(unix.NETLINK_ROUTE)
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	lo, err := h.LinkByName("lo")
+	if err != nil {
+		return fmt.Errorf("cannot find lo, reason: %w", err)
+	}
+	if err := h.LinkSetUp(lo); err != nil {
+		return fmt.Errorf("cannot set lo up, reason: %w", err)
+	}
+	return serveRelay()
+}
