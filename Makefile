@@ -25,14 +25,13 @@ PKGS := ./...
 # user namespace of its own when started by an unprivileged user, and in a
 # network namespace of its own as root. Where neither is possible, the
 # privileged specs skip with "needs root".
-TEST_EXEC :=
 
 VMFLAGS ?=
 
 .PHONY: test vet example test-vm bench demo-failure
 
 test: vet
-	$(GO) test -race -count=1 $(TEST_EXEC) $(PKGS)
+	$(GO) test -race -count=1 $(PKGS)
 
 vet:
 	$(GO) vet $(PKGS)
@@ -40,15 +39,15 @@ vet:
 	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
 
 example:
-	$(GO) test -count=1 $(TEST_EXEC) -v ./example/ -ginkgo.v
+	$(GO) test -count=1 -v ./example/ -ginkgo.v
 
 bench:
 	@mkdir -p .cache
-	SCRATCHNET_BENCH_OUT=$(CURDIR)/.cache/bench.txt $(GO) test -tags bench -count=1 $(TEST_EXEC) ./bench/
+	SCRATCHNET_BENCH_OUT=$(CURDIR)/.cache/bench.txt $(GO) test -tags bench -count=1 ./bench/
 	@cat .cache/bench.txt
 
 demo-failure:
-	$(GO) test -count=1 $(TEST_EXEC) -v ./lab/ -ginkgo.label-filter=deliberate-failure
+	$(GO) test -count=1 -v ./lab/ -ginkgo.label-filter=deliberate-failure
 
 # Built rather than go run, so that the runner's closing "N passed, N failed"
 # line stays the last line of its output. -buildvcs=false: in CI containers
