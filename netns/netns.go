@@ -53,14 +53,7 @@ func EnterTransientT(t testing.TB) func() {
 	// The fd keeps the namespace describable in a failure report until
 	// cleanup, after the thread has left it.
 	watch(t, fd)
-	return func() {
-		err := unix.Setns(orig, unix.CLONE_NEWNET)
-		unix.Close(orig)
-		if err != nil {
-			panic(errors.Join(nsops.ErrRestore, err))
-		}
-		runtime.UnlockOSThread()
-	}
+	return func() { nsops.Leave(orig) }
 }
 
 // NewTransient creates a new network namespace with lo up, without entering

@@ -218,6 +218,13 @@ func loUp() error {
 // back fails, Do panics with an error wrapping ErrRestore and leaves the thread
 // locked so that the runtime retires it.
 func Do(fd int, fn func()) error {
+	return do(fd, fn, setnsNet)
+}
+
+// do is [Do] with the switch back passed in, so that a test can make it fail
+// without a process-wide hook: a real setns back into the original
+// namespace cannot be made to fail on demand.
+func do(fd int, fn func(), restore func(orig int) error) error {
 	if err := Check(fd); err != nil {
 		return err
 	}
@@ -232,16 +239,32 @@ func Do(fd int, fn func()) error {
 		runtime.UnlockOSThread()
 		return fmt.Errorf("setns failed: %w", err)
 	}
-	defer func() {
-		err := unix.Setns(orig, unix.CLONE_NEWNET)
-		unix.Close(orig)
-		if err != nil {
-			panic(fmt.Errorf("%w, reason: %w", ErrRestore, err))
-		}
-		runtime.UnlockOSThread()
-	}()
+	defer leave(orig, restore)
 	fn()
 	return nil
+}
+
+// Leave switches the calling thread, locked by the caller while it was in
+// another namespace, back into the namespace orig refers to, closes orig and
+// unlocks the thread. If switching back fails, Leave panics with an error
+// wrapping ErrRestore and leaves the thread locked, so that the Go runtime
+// retires the thread when its goroutine ends.
+func Leave(orig int) {
+	leave(orig, setnsNet)
+}
+
+func leave(orig int, restore func(orig int) error) {
+	err := restore(orig)
+	unix.Close(orig)
+	if err != nil {
+		panic(fmt.Errorf("%w, reason: %w", ErrRestore, err))
+	}
+	runtime.UnlockOSThread()
+}
+
+// setnsNet switches the calling thread into the network namespace fd refers to.
+func setnsNet(fd int) error {
+	return unix.Setns(fd, unix.CLONE_NEWNET)
 }
 
 // InUserNamespace reports whether the process runs in a user namespace other
