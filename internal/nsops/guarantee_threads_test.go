@@ -1,0 +1,134 @@
+package nsops_test
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	"golang.org/x/sys/unix"
+
+	"github.com/scratchnet/scratchnet/internal/nsops"
+	"github.com/scratchnet/scratchnet/internal/testsupport"
+)
+
+// failedReturn is what a goroutine saw after switching back out of a
+// foreign namespace failed.
+type failedReturn struct {
+	tid       int    // the thread that was in the foreign namespace
+	tidAfter  int    // the thread the goroutine ran on after the panic
+	inoAfter  uint64 // that thread's network namespace
+	recovered any    // the panic value
+}
+
+// threadNetnsIno is the network namespace of the calling thread.
+func threadNetnsIno() uint64 {
+	var st unix.Stat_t
+	if err := unix.Stat("/proc/thread-self/ns/net", &st); err != nil {
+		panic(err)
+	}
+	return st.Ino
+}
+
+// failReturn runs enterAndFail on a goroutine of its own, which must switch
+// its thread into a foreign namespace and then fail to switch back,
+// recovers the panic, records what the thread looks like afterwards, and
+// lets the goroutine end.
+func failReturn(enterAndFail func(tid *int)) failedReturn {
+	done := make(chan failedReturn)
+	go func() {
+		var r failedReturn
+		func() {
+			defer func() { r.recovered = recover() }()
+			enterAndFail(&r.tid)
+		}()
+		r.tidAfter = unix.Gettid()
+		r.inoAfter = threadNetnsIno()
+		// The goroutine ends right after this send: a thread still locked
+		// to it is then retired by the runtime.
+		done <- r
+	}()
+	return <-done
+}
+
+var _ = Describe("guarantee: a goroutine's OS thread never goes back to the Go scheduler in a foreign namespace", func() {
+
+	BeforeEach(testsupport.NeedsRoot)
+
+	var foreign int
+	var foreignIno uint64
+	refused := errors.New("setns refused on purpose")
+	refuse := func(int) error { return refused }
+
+	BeforeEach(func() {
+		var err error
+		foreign, err = nsops.Unshare()
+		Expect(err).NotTo(HaveOccurred())
+		DeferCleanup(unix.Close, foreign)
+		foreignIno, err = nsops.Ino(foreign)
+		Expect(err).NotTo(HaveOccurred())
+	})
+
+	// expectRetired checks the outcome of a failed switch back: the panic
+	// wraps ErrRestore, the goroutine stayed on its thread (locked), in the
+	// foreign namespace, and that thread is gone once the goroutine ended.
+	// Were it unlocked, it would stay alive, parked for the next goroutine;
+	// Guard's check of every thread's namespace would then fail too.
+	expectRetired := func(r failedReturn) {
+		GinkgoHelper()
+		err, ok := r.recovered.(error)
+		Expect(ok).To(BeTrue(), "panic value %v is not an error", r.recovered)
+		Expect(err).To(MatchError(nsops.ErrRestore))
+		Expect(err).To(MatchError(refused))
+		Expect(r.tid).NotTo(BeZero())
+		Expect(r.tidAfter).To(Equal(r.tid), "the goroutine left its thread, so the thread was unlocked")
+		Expect(r.inoAfter).To(Equal(foreignIno))
+		task := fmt.Sprintf("/proc/self/task/%d", r.tid)
+		Eventually(func() error { _, err := os.Stat(task); return err }).
+			Should(MatchError(os.ErrNotExist), "thread %d, left in net:[%d], was not retired", r.tid, foreignIno)
+	}
+
+	It("keeps the thread locked and retires it when Execute's switch back fails", func() {
+		r := failReturn(func(tid *int) {
+			err := nsops.DoRestoringWith(foreign, func() { *tid = unix.Gettid() }, refuse)
+			Fail(fmt.Sprintf("Do returned %v instead of panicking", err))
+		})
+		expectRetired(r)
+	})
+
+	It("keeps the thread locked and retires it when EnterTransient's restore func fails", func() {
+		r := failReturn(func(tid *int) {
+			// What EnterTransient does before handing out its restore func.
+			runtime.LockOSThread()
+			orig, err := nsops.OpenCurrent()
+			Expect(err).NotTo(HaveOccurred())
+			Expect(unix.Setns(foreign, unix.CLONE_NEWNET)).To(Succeed())
+			*tid = unix.Gettid()
+			nsops.LeaveRestoringWith(orig, refuse)
+		})
+		expectRetired(r)
+	})
+
+	It("unlocks the thread, back in its namespace, when switching back succeeds", func() {
+		var tid int
+		var inside uint64
+		before := threadNetnsIno()
+		done := make(chan error)
+		go func() {
+			err := nsops.Do(foreign, func() { tid, inside = unix.Gettid(), threadNetnsIno() })
+			done <- err
+		}()
+		Expect(<-done).To(Succeed())
+		Expect(inside).To(Equal(foreignIno))
+		// The thread outlives its goroutine (it went back to the pool) and
+		// is back in the original namespace.
+		Consistently(func() (uint64, error) {
+			var st unix.Stat_t
+			err := unix.Stat(fmt.Sprintf("/proc/self/task/%d/ns/net", tid), &st)
+			return st.Ino, err
+		}).WithTimeout(200 * time.Millisecond).Should(Equal(before))
+	})
+})
