@@ -1,7 +1,9 @@
 package link
 
 import (
+	"bytes"
 	"errors"
+	"net"
 	"testing"
 
 	"github.com/vishvananda/netlink"
@@ -19,10 +21,10 @@ func registerCleanup(t testing.TB, nsfd int, l netlink.Link, kind string) error 
 	if err != nil {
 		return err
 	}
-	index, name := l.Attrs().Index, l.Attrs().Name
+	index, name, mac := l.Attrs().Index, l.Attrs().Name, l.Attrs().HardwareAddr
 	t.Cleanup(func() {
 		defer unix.Close(own)
-		if err := deleteIfOurs(t, own, index, name, kind); err != nil {
+		if err := deleteIfOurs(t, own, index, name, mac, kind); err != nil {
 			t.Errorf("cannot delete transient link %q (index %d) in %s, reason: %v", name, index, describeNs(own), err)
 		}
 	})
@@ -30,10 +32,11 @@ func registerCleanup(t testing.TB, nsfd int, l netlink.Link, kind string) error 
 }
 
 // deleteIfOurs deletes the link with the given index if it still is the link
-// created as name of that kind. Anything else found is left alone and
-// reported in the log: a spec may have deleted, moved or renamed its link,
-// and another link may have taken the old name since.
-func deleteIfOurs(t testing.TB, nsfd, index int, name, kind string) error {
+// created as name of that kind with hardware address mac. Anything else found
+// is left alone and reported in the log: a spec may have deleted, moved or
+// renamed its link, and another link may have taken the old name, or the old
+// index (a link request may ask for a given index), since.
+func deleteIfOurs(t testing.TB, nsfd, index int, name string, mac net.HardwareAddr, kind string) error {
 	h, err := nsops.HandleAt(nsfd)
 	if err != nil {
 		return err
@@ -53,6 +56,14 @@ func deleteIfOurs(t testing.TB, nsfd, index int, name, kind string) error {
 	if l.Type() != kind {
 		t.Logf("index %d in %s now belongs to link %q of type %q, not to transient link %q of type %q; left it alone",
 			index, describeNs(nsfd), l.Attrs().Name, l.Type(), name, kind)
+		return nil
+	}
+	if l.Attrs().Name != name && !bytes.Equal(l.Attrs().HardwareAddr, mac) {
+		// Neither its name nor its address is the one created: a link that
+		// took the index, or one the spec both renamed and readdressed.
+		// Deleting a stranger is worse than leaving one behind.
+		t.Logf("index %d in %s now belongs to link %q (%s), not to transient link %q (%s); left it alone",
+			index, describeNs(nsfd), l.Attrs().Name, l.Attrs().HardwareAddr, name, mac)
 		return nil
 	}
 	if l.Attrs().Name != name {
