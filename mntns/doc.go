@@ -44,5 +44,7 @@
 // neither namespace.
 //
 // The fresh sysfs hides whatever was mounted below /sys (cgroups, debugfs,
-// ...) for fn.
+// ...) for fn. And not everything in /sys/class/net is an interface: with
+// the bonding module loaded, every network namespace's sysfs shows a file
+// bonding_masters there; interfaces are the symlinks.
 package mntns

@@ -19,14 +19,18 @@ import (
 	"github.com/scratchnet/scratchnet/veth"
 )
 
-// netDevices lists /sys/class/net as the calling thread sees it.
+// netDevices lists the interfaces in /sys/class/net as the calling thread
+// sees it: the symlinks there. Files such as bonding_masters, which the
+// bonding module adds to every network namespace, are no interfaces.
 func netDevices() []string {
 	GinkgoHelper()
 	entries, err := os.ReadDir("/sys/class/net")
 	Expect(err).NotTo(HaveOccurred())
 	names := make([]string, 0, len(entries))
 	for _, e := range entries {
-		names = append(names, e.Name())
+		if e.Type()&os.ModeSymlink != 0 {
+			names = append(names, e.Name())
+		}
 	}
 	return names
 }

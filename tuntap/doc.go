@@ -32,7 +32,9 @@
 // attach; there is no way back to "no owner" (the kernel rejects uid -1).
 // It also applies none of the other LinkAttrs (MTU, address, ...) at creation.
 //
-// Without a program attached a device has no carrier, so its operational
-// state stays DOWN even when set up: [link.EnsureUp] would time out, which is
-// why this package offers no WithUp.
+// Without a program attached, newer kernels (seen with 6.12 and 6.18) report
+// no carrier, so the device's operational state stays DOWN even when set up
+// and [link.EnsureUp] times out, while 6.1 reports UNKNOWN. This package
+// therefore offers no WithUp: a device is reliably UP only while a program
+// is attached to it.
 package tuntap
