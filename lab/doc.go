@@ -26,8 +26,10 @@
 // Unless told otherwise with [Subnet] or [Addrs], each wire and segment gets
 // the next subnet pair 10.0.N.0/24 and fd00:0:0:N::/64, and its hosts the
 // addresses .1, .2, ... (::1, ::2, ...) in the order they are attached. IPv6
-// addresses skip duplicate address detection, and every interface is up and
-// operationally UP when the call returns: traffic flows at once.
+// duplicate address detection is off in a lab's namespaces, for link-local
+// addresses too (a router needs one to resolve a forwarded packet's next
+// hop), and every interface is up and operationally UP when the call
+// returns: traffic flows at once.
 //
 // # Teardown
 //

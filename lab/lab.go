@@ -88,6 +88,25 @@ func (l *Lab) newNetns(what string) int {
 	if err != nil {
 		l.t.Fatalf("cannot create network namespace for %s, reason: %v", what, err)
 	}
+	// Link-local IPv6 addresses are tentative for about a second after a
+	// link comes up (duplicate address detection), and a router cannot
+	// resolve the next hop of a forwarded packet without one: turn DAD off
+	// in the lab's namespaces, where no address can be duplicated anyway.
+	var sysctlErr error
+	err = nsops.Do(fd, func() {
+		for _, knob := range []string{"default", "all"} {
+			if sysctlErr == nil {
+				sysctlErr = writeSysctl("/proc/sys/net/ipv6/conf/"+knob+"/accept_dad", "0")
+			}
+		}
+	})
+	if err == nil {
+		err = sysctlErr
+	}
+	if err != nil {
+		unix.Close(fd)
+		l.t.Fatalf("cannot turn off IPv6 duplicate address detection for %s, reason: %v", what, err)
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.nsfds = append(l.nsfds, fd)

@@ -99,10 +99,6 @@ func create(t testing.TB, tmpl netlink.Link, prefix string, opts []Opt) (netlink
 	if err != nil {
 		t.Fatalf("cannot create transient link of type %q in %s, reason: %v", req.kind, describeNs(sockNs), err)
 	}
-	if req.wrap.Up {
-		// Up from birth saves a request; addresses can be added to an up link.
-		req.link.Attrs().Flags |= net.FlagUp
-	}
 
 	if err := req.add(h, prefix); err != nil {
 		t.Fatalf("cannot create transient link %q of type %q in %s, reason: %v",
@@ -153,6 +149,12 @@ func create(t testing.TB, tmpl netlink.Link, prefix string, opts []Opt) (netlink
 // configure adds the requested addresses to the new link and its peer, then
 // brings up what was asked to be up: all of it first, then waiting for each,
 // since a veth end only comes up together with its peer.
+//
+// Addresses go onto links that are still down. An IPv6 address without DAD
+// added to a link that is up but has no carrier yet (a veth end whose peer
+// is still down) never joins its solicited-node multicast group, so its
+// neighbours cannot resolve it; added before the link goes up, it joins when
+// the link does.
 func (r *request) configure(s *session, first, peer netlink.Link) error {
 	if len(r.wrap.PeerAddrs) > 0 || r.wrap.PeerUp {
 		if peer == nil {
