@@ -59,8 +59,11 @@ func (r *request) sendTuntap(tt *netlink.Tuntap) error {
 		return err
 	}
 	// Only the open of /dev/net/tun returns a bare errno, and, without a
-	// MasterIndex, no later step can fail with these.
-	if tt.MasterIndex == 0 && (errors.Is(addErr, unix.ENODEV) || errors.Is(addErr, unix.ENOENT)) {
+	// MasterIndex, no later step can fail with these. Without the driver or
+	// the device node, or with a node this process may not open (it is
+	// root's, mode 0600, and a user namespace does not map the host's
+	// root), tun devices are out of reach just as a missing kind is.
+	if tt.MasterIndex == 0 && (errors.Is(addErr, unix.ENODEV) || errors.Is(addErr, unix.ENOENT) || errors.Is(addErr, unix.EACCES)) {
 		return fmt.Errorf("no usable /dev/net/tun (%w): %w", addErr, unix.EOPNOTSUPP)
 	}
 	return addErr

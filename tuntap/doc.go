@@ -16,7 +16,10 @@
 //
 // tun and tap devices need CONFIG_TUN (module "tun") and the device node
 // /dev/net/tun, which devtmpfs provides; link.SkipUnlessSupported("tuntap")
-// checks for both.
+// checks for both. In a rootless sandbox (a user namespace) they are out of
+// reach too: /dev/net/tun belongs to the host's root with mode 0600, and a
+// user namespace does not map the host's root, so the probe reports tuntap
+// as unsupported there.
 //
 // # Pitfalls
 //
