@@ -37,7 +37,8 @@
 //
 // Without a program attached, newer kernels (seen with 6.12 and 6.18) report
 // no carrier, so the device's operational state stays DOWN even when set up
-// and [link.EnsureUp] times out, while 6.1 reports UNKNOWN. This package
-// therefore offers no WithUp: a device is reliably UP only while a program
-// is attached to it.
+// and [link.EnsureUp] times out; they report UP only while a program is
+// attached. 6.1 reports UNKNOWN either way. This package therefore offers no
+// WithUp: wait for a device to come up once the program under test has
+// attached to it.
 package tuntap
