@@ -9,7 +9,6 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	"github.com/vishvananda/netlink"
-	"golang.org/x/sys/unix"
 
 	"github.com/scratchnet/scratchnet/internal/nsops"
 	"github.com/scratchnet/scratchnet/link"
@@ -61,55 +60,8 @@ func NewTransient(parent netlink.Link, opts ...Opt) netlink.Link {
 // NewTransientT is [NewTransient] for plain testing users.
 func NewTransientT(t testing.TB, parent netlink.Link, opts ...Opt) netlink.Link {
 	t.Helper()
-	if parent == nil {
-		t.Fatalf("cannot create transient macvlan, reason: parent link is nil")
-	}
-	tmpl := &netlink.Macvlan{
-		LinkAttrs: netlink.LinkAttrs{ParentIndex: parent.Attrs().Index},
-		Mode:      netlink.MACVLAN_MODE_BRIDGE,
-	}
-	opts = append(opts[:len(opts):len(opts)], parentReachable(parent))
-	return link.NewTransientT(t, tmpl, MacvlanPrefix, opts...)
-}
-
-// parentReachable runs after all other options and refuses a parent that the
-// request's socket would not find, because it lives in another namespace.
-func parentReachable(parent netlink.Link) Opt {
-	return func(l *link.Link) error {
-		fd, ok := parent.Attrs().Namespace.(netlink.NsFd)
-		if !ok {
-			return nil
-		}
-		parentIno, err := nsops.Ino(int(fd))
-		if err != nil {
-			return fmt.Errorf("parent %q: %w", parent.Attrs().Name, err)
-		}
-		var sockIno uint64
-		if lfd, ok := l.LinkNamespace.(netlink.NsFd); ok {
-			sockIno, err = nsops.Ino(int(lfd))
-		} else {
-			sockIno, err = currentIno()
-		}
-		if err != nil {
-			return err
-		}
-		if sockIno != parentIno {
-			return fmt.Errorf("parent %q lives in network namespace net:[%d], but would be looked up in net:[%d]; use WithLinkNamespace",
-				parent.Attrs().Name, parentIno, sockIno)
-		}
-		return nil
-	}
-}
-
-func currentIno() (uint64, error) {
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	fd, err := nsops.OpenCurrent()
-	if err != nil {
-		return 0, err
-	}
-	defer unix.Close(fd)
-	return nsops.Ino(fd)
+	tmpl := &netlink.Macvlan{Mode: netlink.MACVLAN_MODE_BRIDGE}
+	return link.NewStackedT(t, tmpl, MacvlanPrefix, parent, opts...)
 }
 
 // LocateHWParent returns an interface of the calling thread's namespace that
