@@ -19,9 +19,16 @@ import (
 
 // Guard registers, for the whole suite, a BeforeSuite that snapshots the host
 // network namespace and checks it again after the suite, and a BeforeEach
-// whose cleanup checks that the spec leaked no goroutine, no file descriptor
-// and no thread in a foreign network namespace. Call it once per suite, at
-// package level; the suite must not declare a BeforeSuite of its own.
+// whose cleanup checks that the spec leaked no goroutine, no file descriptor,
+// no thread in a foreign network namespace and no link in the host
+// namespace. Call it once per suite, at package level; the suite must not
+// declare a BeforeSuite of its own.
+//
+// Together these cover every interface a spec can leave behind: one in a
+// transient namespace lives only as long as an fd or a thread keeps that
+// namespace, and both are checked; one in the host namespace is caught by
+// the per-spec link check, which names the spec, where the per-suite
+// snapshot only says that the suite changed the host.
 func Guard() bool {
 	BeforeSuite(func() {
 		before := HostSnapshot()
@@ -34,6 +41,7 @@ func Guard() bool {
 		goroutines := gleak.Goroutines()
 		fds := OpenFDs()
 		hostIno := ThreadNetnsInos()[unix.Getpid()]
+		hostLinks := hostLinkLines()
 		DeferCleanup(func() {
 			Eventually(gleak.Goroutines).WithTimeout(2*time.Second).WithPolling(20*time.Millisecond).
 				ShouldNot(gleak.HaveLeaked(goroutines), "the spec leaked goroutines")
@@ -41,6 +49,7 @@ func Guard() bool {
 				Should(HaveNoNewFDsThan(fds), "the spec leaked file descriptors")
 			Eventually(threadsOutsideNetns).WithArguments(hostIno).WithTimeout(time.Second).
 				Should(BeEmpty(), "threads were left in a foreign network namespace")
+			Expect(hostLinkLines()).To(HaveNoNewLinesThan(hostLinks), "the spec left links in the host network namespace")
 		})
 	})
 	return true
@@ -59,6 +68,39 @@ func HaveNoNewFDsThan(expected map[int]string) OmegaMatcher {
 		sort.Strings(leaked)
 		return leaked
 	}, BeEmpty())
+}
+
+// HaveNoNewLinesThan succeeds when every line of the actual list is also in
+// expected: new lines are leaks, vanished ones are not.
+func HaveNoNewLinesThan(expected []string) OmegaMatcher {
+	return WithTransform(func(actual []string) []string {
+		var added []string
+		for _, l := range actual {
+			if !slices.Contains(expected, l) {
+				added = append(added, l)
+			}
+		}
+		return added
+	}, BeEmpty())
+}
+
+// hostLinkLines names the links of the process's network namespace, one
+// "index name type" line each.
+func hostLinkLines() []string {
+	h, err := hostHandle()
+	if err != nil {
+		Fail(fmt.Sprintf("cannot list links of host network namespace, reason: %v", err))
+	}
+	defer h.Close()
+	links, err := nsops.RetryDump(h.LinkList)
+	if err != nil {
+		Fail(fmt.Sprintf("cannot list links of host network namespace, reason: %v", err))
+	}
+	lines := make([]string, 0, len(links))
+	for _, l := range links {
+		lines = append(lines, fmt.Sprintf("%d %s %s", l.Attrs().Index, l.Attrs().Name, l.Type()))
+	}
+	return lines
 }
 
 // OpenFDs maps each open fd of the process to what it refers to.
