@@ -7,9 +7,13 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+
+	"github.com/scratchnet/scratchnet/internal/testsupport"
 )
 
 func TestBench(t *testing.T) {
 	RegisterFailHandler(Fail)
 	RunSpecs(t, "scratchnet benchmarks")
 }
+
+var _ = testsupport.Guard()
