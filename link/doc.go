@@ -32,10 +32,26 @@
 // its LinkAttrs.Namespace names that namespace unless it is the calling
 // thread's.
 //
+// # Building blocks
+//
+//   - [NewStacked] creates a link on a parent (macvlan, ipvlan, vlan, ...),
+//     refusing a parent that lives where the request would not find it.
+//   - [WithAddress] and [WithUp] configure a link as it is created; IPv6
+//     addresses skip duplicate address detection. [AddAddress] adds a
+//     transient address to any link.
+//   - [Enslave] makes a link the port of a bridge, bond or vrf, and releases
+//     it at cleanup.
+//   - [GoesWithNamespace] leaves a link to its namespace's teardown instead of
+//     deleting it, which saves the kernel an RCU grace period per link.
+//   - [EnsureUp] and [EnsureAllUp] wait on link notifications until links are
+//     operationally up.
+//
 // # Kernel support
 //
 // When the kernel lacks a link kind, creation fails with "kernel does not
-// support link type ..."; [SkipUnlessSupported] lets a spec skip instead.
+// support link type ..."; [SkipUnlessSupported] lets a spec skip instead, and
+// [SkipUnlessCreatable] does the same for a kernel feature that is not a kind
+// of its own (such as bridge VLAN filtering).
 // Inside a user namespace the kernel does not load modules, so a kind whose
 // module is not loaded yet is unsupported there too.
 //
