@@ -100,7 +100,21 @@ func create(t testing.TB, tmpl netlink.Link, prefix string, opts []Opt) (netlink
 		t.Fatalf("cannot create transient link of type %q in %s, reason: %v", req.kind, describeNs(sockNs), err)
 	}
 
-	if err := req.add(h, prefix); err != nil {
+	taken := func(names ...string) bool {
+		for _, fd := range req.involvedNs(sockNs) {
+			hd, err := s.at(fd)
+			if err != nil {
+				return true
+			}
+			for _, name := range names {
+				if _, err := hd.LinkByName(name); err == nil {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	if err := req.add(h, prefix, taken); err != nil {
 		t.Fatalf("cannot create transient link %q of type %q in %s, reason: %v",
 			req.link.Attrs().Name, req.kind, describeNs(req.destNs(sockNs)), explain(req.kind, err))
 	}
@@ -280,6 +294,19 @@ func (r *request) destNs(sockNs int) int {
 	return sockNs
 }
 
+// involvedNs lists the namespaces where a new name may clash: the socket's
+// (older kernels check it whatever the destination), the destination and a
+// veth peer's.
+func (r *request) involvedNs(sockNs int) []int {
+	fds := []int{sockNs, r.destNs(sockNs)}
+	if veth, ok := r.link.(*netlink.Veth); ok {
+		if fd, ok := veth.PeerNamespace.(netlink.NsFd); ok {
+			fds = append(fds, int(fd))
+		}
+	}
+	return fds
+}
+
 // socketRef names the socket's namespace in returned links: nil for the
 // calling thread's namespace, the caller's fd for a link namespace.
 func (r *request) socketRef() any {
@@ -298,7 +325,7 @@ func (r *request) destRef() any {
 
 // add sends RTM_NEWLINK, drawing fresh random names while the kernel reports
 // a collision, as long as the names are ours to choose.
-func (r *request) add(h *netlink.Handle, prefix string) error {
+func (r *request) add(h *netlink.Handle, prefix string, taken func(names ...string) bool) error {
 	attrs := r.link.Attrs()
 	veth, _ := r.link.(*netlink.Veth)
 	randomName := attrs.Name == ""
@@ -314,6 +341,15 @@ func (r *request) add(h *netlink.Handle, prefix string) error {
 		err = r.send(h)
 		if !errors.Is(err, unix.EEXIST) || !(randomName || randomPeer) {
 			return err
+		}
+		names := []string{attrs.Name}
+		if veth != nil {
+			names = append(names, veth.PeerName)
+		}
+		if !taken(names...) {
+			// Something other than the name clashes, such as a vxlan with
+			// the same VNI and port: fresh names would not help.
+			return fmt.Errorf("%w (not a name collision: the new link conflicts with an existing one in another way)", err)
 		}
 	}
 	return fmt.Errorf("%d random names in a row were taken: %w", nameAttempts, err)

@@ -32,7 +32,7 @@
 // default 8472 rather than 4789; this package sets both explicitly.
 //
 // Two VXLAN links with the same VNI and destination port cannot share the
-// namespace that sends their packets. The kernel answers EEXIST, which
-// the name-collision retry of the link package reports as "random names in
-// a row were taken: file exists".
+// namespace that sends their packets. The kernel answers EEXIST; the link
+// package tells that apart from a name collision and fails at once with
+// "file exists (not a name collision: ...)".
 package vxlan
