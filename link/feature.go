@@ -10,9 +10,6 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	"github.com/vishvananda/netlink"
-	"golang.org/x/sys/unix"
-
-	"github.com/scratchnet/scratchnet/internal/nsops"
 )
 
 var featureProbes sync.Map // feature -> *probeResult
@@ -64,22 +61,5 @@ func probeCreatable(tmpl netlink.Link) (bool, error) {
 	l := deepCopy(reflect.ValueOf(tmpl)).Interface().(netlink.Link)
 	l.Attrs().Name = "probe"
 	l.Attrs().Namespace = nil
-	nsfd, err := nsops.Unshare()
-	if err != nil {
-		return false, err
-	}
-	defer unix.Close(nsfd)
-	h, err := nsops.HandleAt(nsfd)
-	if err != nil {
-		return false, err
-	}
-	defer h.Close()
-	err = probeAdd(h, nsfd, l)
-	switch {
-	case errors.Is(err, unix.EOPNOTSUPP):
-		return false, nil
-	case errors.Is(err, unix.EPERM):
-		return false, err
-	}
-	return true, nil
+	return tryCreate(l)
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	. "github.com/onsi/ginkgo/v2"
+	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
 	"github.com/scratchnet/scratchnet/internal/nsops"
@@ -83,6 +84,13 @@ func probe(kind string) (bool, error) {
 }
 
 func probeOnce(kind string) (bool, error) {
+	return tryCreate(probeTemplate(kind))
+}
+
+// tryCreate asks for the link l in a throw-away namespace and tells whether
+// the kernel knows what it takes: only EOPNOTSUPP means it does not, and
+// EPERM means the probe itself was not allowed to run.
+func tryCreate(l netlink.Link) (bool, error) {
 	nsfd, err := nsops.Unshare()
 	if err != nil {
 		return false, err
@@ -93,11 +101,11 @@ func probeOnce(kind string) (bool, error) {
 		return false, err
 	}
 	defer h.Close()
-	err = probeAdd(h, nsfd, probeTemplate(kind))
-	if errors.Is(err, unix.EOPNOTSUPP) {
+	err = probeAdd(h, nsfd, l)
+	switch {
+	case errors.Is(err, unix.EOPNOTSUPP):
 		return false, nil
-	}
-	if errors.Is(err, unix.EPERM) {
+	case errors.Is(err, unix.EPERM):
 		return false, err
 	}
 	return true, nil
