@@ -12,6 +12,8 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+
+	"github.com/scratchnet/scratchnet/internal/testsupport"
 )
 
 // These specs cover the runner's own logic. They need neither root, qemu
@@ -20,6 +22,8 @@ func TestVM(t *testing.T) {
 	RegisterFailHandler(Fail)
 	RunSpecs(t, "test/vm runner")
 }
+
+var _ = testsupport.Guard()
 
 // cpioEntry is one entry read back from a newc archive.
 type cpioEntry struct {
