@@ -33,25 +33,44 @@ func threadNetnsIno() uint64 {
 	return st.Ino
 }
 
+// offMainThread runs fn on a fresh goroutine that is not on the process's
+// main thread, and waits for it. Any goroutine may run on the main thread,
+// but the runtime cannot retire it: a goroutine ending locked to it parks
+// the main thread for good instead, so a spec would wait in vain for that
+// thread to go. The goroutine stays locked while fn runs, so that a thread
+// fn leaves locked is still locked when the goroutine ends.
+func offMainThread(fn func()) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		if unix.Gettid() == unix.Getpid() {
+			// While this goroutine holds the main thread, no other
+			// goroutine can run on it.
+			offMainThread(fn)
+			return
+		}
+		fn()
+	}()
+	<-done
+}
+
 // failReturn runs enterAndFail on a goroutine of its own, which must switch
 // its thread into a foreign namespace and then fail to switch back,
 // recovers the panic, records what the thread looks like afterwards, and
 // lets the goroutine end.
 func failReturn(enterAndFail func(tid *int)) failedReturn {
-	done := make(chan failedReturn)
-	go func() {
-		var r failedReturn
+	var r failedReturn
+	offMainThread(func() {
 		func() {
 			defer func() { r.recovered = recover() }()
 			enterAndFail(&r.tid)
 		}()
 		r.tidAfter = unix.Gettid()
 		r.inoAfter = threadNetnsIno()
-		// The goroutine ends right after this send: a thread still locked
-		// to it is then retired by the runtime.
-		done <- r
-	}()
-	return <-done
+	})
+	return r
 }
 
 var _ = Describe("guarantee: a goroutine's OS thread never goes back to the Go scheduler in a foreign namespace", func() {
@@ -116,12 +135,11 @@ var _ = Describe("guarantee: a goroutine's OS thread never goes back to the Go s
 		var tid int
 		var inside uint64
 		before := threadNetnsIno()
-		done := make(chan error)
-		go func() {
-			err := nsops.Do(foreign, func() { tid, inside = unix.Gettid(), threadNetnsIno() })
-			done <- err
-		}()
-		Expect(<-done).To(Succeed())
+		var err error
+		offMainThread(func() {
+			err = nsops.Do(foreign, func() { tid, inside = unix.Gettid(), threadNetnsIno() })
+		})
+		Expect(err).To(Succeed())
 		Expect(inside).To(Equal(foreignIno))
 		// The thread outlives its goroutine (it went back to the pool) and
 		// is back in the original namespace.
