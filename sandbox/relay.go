@@ -124,8 +124,13 @@ func ginkgoServer(args []string) string {
 		if !hasValue && i+1 < len(args) {
 			value = args[i+1]
 		}
+		// The RPC protocol (Ginkgo's default) passes host:port, the HTTP
+		// protocol a URL.
 		if u, err := url.Parse(value); err == nil && u.Host != "" {
 			return u.Host
+		}
+		if _, _, err := net.SplitHostPort(value); err == nil {
+			return value
 		}
 	}
 	return ""

@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -22,7 +23,7 @@ import (
 
 // rerun starts this test binary afresh, as "go test" would, focused on one
 // probe spec, and returns the command, not yet started, and its output.
-func rerun(probe string, env ...string) (*exec.Cmd, *bytes.Buffer) {
+func rerun(probe string, env ...string) (*exec.Cmd, *output) {
 	exe, err := os.Executable()
 	Expect(err).NotTo(HaveOccurred())
 	cmd := exec.Command(exe, "-ginkgo.label-filter=probe", "-ginkgo.focus=probe "+probe, "-ginkgo.no-color")
@@ -33,9 +34,9 @@ func rerun(probe string, env ...string) (*exec.Cmd, *bytes.Buffer) {
 		}
 	}
 	cmd.Env = append(cmd.Env, env...)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	return cmd, &out
+	out := &output{}
+	cmd.Stdout, cmd.Stderr = out, out
+	return cmd, out
 }
 
 var _ = Describe("the sandbox", func() {
@@ -137,6 +138,25 @@ var _ = Describe("probe", Label("probe"), func() {
 		}
 	})
 })
+
+// output collects what a command prints; specs read it while the command
+// is still writing.
+type output struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (o *output) Write(p []byte) (int, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.buf.Write(p)
+}
+
+func (o *output) String() string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.buf.String()
+}
 
 func names(links []netlink.Link) []string {
 	var out []string
