@@ -37,7 +37,10 @@
 //
 // If switching a thread back into its original namespace ever fails, the
 // helpers panic and leave the thread locked: when the goroutine ends, the Go
-// runtime then retires that thread instead of reusing it in a foreign namespace.
+// runtime then retires that thread instead of reusing it in a foreign
+// namespace. The main thread is the exception: the runtime parks it for good
+// instead, which is just as safe, but /proc/self/ns/net then names the
+// foreign namespace, since it describes the main thread.
 //
 // A new transient namespace has its loopback "lo" up, so binding 127.0.0.1 or
 // ::1 works at once.
