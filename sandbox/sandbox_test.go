@@ -42,8 +42,10 @@ func rerun(probe string, env ...string) (*exec.Cmd, *output) {
 var _ = Describe("the sandbox", func() {
 
 	It("runs the tests sandboxed unless turned off or impossible", func() {
-		if sandbox.Current() == sandbox.Off && os.Getenv(sandbox.Env) == "off" {
-			Skip("the sandbox is turned off (" + sandbox.Env + "=off)")
+		if os.Getenv(sandbox.Env) == "off" {
+			Expect(sandbox.Current()).To(Equal(sandbox.Off))
+			Expect(sandbox.HostNetns()).To(Equal(-1))
+			return
 		}
 		if os.Geteuid() != 0 && sandbox.Current() == sandbox.Off {
 			Skip("needs root, or user namespaces for an unprivileged sandbox")
