@@ -187,3 +187,19 @@ var _ = Describe("refusing references that are not network namespaces", func() {
 		}
 	})
 })
+
+var _ = Describe("transient namespaces made in teardown nodes", func() {
+
+	BeforeEach(testsupport.NeedsRoot)
+
+	// Ginkgo refuses failure hooks (DeferOnFailure) in teardown nodes and
+	// exits the suite when asked for one; the helpers must not ask there.
+	AfterEach(func() {
+		fd := netns.NewTransient()
+		Expect(netns.Ino(fd)).NotTo(Equal(netns.CurrentIno()))
+	})
+
+	It("are possible in AfterEach", func() {
+		Expect(netns.CurrentIno()).To(Equal(netns.Ino("/proc/self/ns/net")))
+	})
+})

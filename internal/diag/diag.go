@@ -19,6 +19,7 @@ import (
 	"testing"
 
 	"github.com/onsi/ginkgo/v2"
+	"github.com/onsi/ginkgo/v2/types"
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
@@ -37,6 +38,11 @@ type Target struct {
 // the teardown that the caller registered before calling Watch.
 func Watch(t testing.TB, title string, targets func() []Target) {
 	if g, ok := t.(*ginkgo.GinkgoTBWrapper); ok {
+		if !inSetupOrSubject() {
+			// Ginkgo refuses DeferOnFailure in teardown nodes and cleanups
+			// (and exits); what they create is not what a failure is about.
+			return
+		}
 		g.GinkgoT.DeferOnFailure(func() {
 			ginkgo.AddReportEntry(title, Render(targets()), ginkgo.ReportEntryVisibilityFailureOrVerbose)
 		})
@@ -47,6 +53,23 @@ func Watch(t testing.TB, title string, targets func() []Target) {
 			t.Logf("%s\n%s", title, Render(targets()))
 		}
 	})
+}
+
+// onFailureNodes are the node types in which Ginkgo accepts DeferOnFailure.
+const onFailureNodes = types.NodeTypeIt | types.NodeTypeBeforeEach | types.NodeTypeJustBeforeEach |
+	types.NodeTypeBeforeAll | types.NodeTypeBeforeSuite | types.NodeTypeSynchronizedBeforeSuite
+
+// inSetupOrSubject reports whether the running Ginkgo node accepts
+// DeferOnFailure: the last node that started, as the current spec's timeline
+// tells, is the one running.
+func inSetupOrSubject() bool {
+	events := ginkgo.CurrentSpecReport().SpecEvents
+	for i := len(events) - 1; i >= 0; i-- {
+		if events[i].SpecEventType == types.SpecEventNodeStart {
+			return events[i].NodeType.Is(onFailureNodes)
+		}
+	}
+	return false
 }
 
 // AtTeardown describes the namespaces for a passing Ginkgo spec run with
