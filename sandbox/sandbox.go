@@ -60,19 +60,29 @@ func HostNetns() int {
 // Main runs the tests of m in a sandbox, if it can, and exits with their
 // status. Call it from TestMain; it does not return.
 func Main(m *testing.M) {
-	os.Exit(run(m))
+	status, delegated := run(m)
+	if delegated {
+		// This process ran no test itself: leave at once, without the pause
+		// the race detector makes at exit (a second per process, which the
+		// child already made) and without flushing coverage counters that
+		// were never touched.
+		syscall.Exit(status)
+	}
+	os.Exit(status)
 }
 
-func run(m *testing.M) int {
+// run runs the tests, in a sandboxed child where it can, and says whether it
+// delegated them to one.
+func run(m *testing.M) (int, bool) {
 	if Current() != Off {
 		if err := enterChild(); err != nil {
 			fmt.Fprintf(os.Stderr, "scratchnet sandbox: cannot prepare sandbox, reason: %v\n", err)
-			return 2
+			return 2, false
 		}
-		return m.Run()
+		return m.Run(), false
 	}
 	if os.Getenv(Env) == "off" {
-		return m.Run()
+		return m.Run(), false
 	}
 	mode := UserNS
 	if os.Geteuid() == 0 {
@@ -81,13 +91,13 @@ func run(m *testing.M) int {
 	status, err := runChild(mode)
 	if errors.Is(err, errCannotSandbox) {
 		fmt.Fprintf(os.Stderr, "scratchnet sandbox: running unsandboxed, reason: %v\n", err)
-		return m.Run()
+		return m.Run(), false
 	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "scratchnet sandbox: cannot run sandboxed tests, reason: %v\n", err)
-		return 2
+		return 2, false
 	}
-	return status
+	return status, true
 }
 
 var errCannotSandbox = errors.New("cannot create the sandbox's namespaces")
