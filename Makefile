@@ -4,7 +4,10 @@
 # make example  the runnable example suite, step by step
 # make test-vm  all package suites inside Debian kernels under qemu (bookworm's
 #               6.1 and bookworm-backports' 6.12): the link kinds that the host
-#               kernel lacks (dummy, vlan, ipvlan, bond, vrf ...) really run.
+#               kernel lacks (dummy, vlan, ipvlan, bond, vrf ...) really run,
+#               each suite twice: as root with the sandbox off, then as user
+#               nobody in its rootless sandbox, which must run at least 80% of
+#               the specs root ran (VMFLAGS=-passes=root runs the first only).
 #               As root it installs qemu, busybox-static, kmod, cpio and xz when
 #               missing; kernels are fetched once into .cache/vm/. Runner flags
 #               and Ginkgo flags go in VMFLAGS, for example

@@ -62,6 +62,7 @@ var _ = Describe("initramfs assembly", func() {
 			ModulesRoot: mods,
 			Tests:       tests,
 			Init:        "#!/bin/sh\necho hi\n",
+			RunPass:     "#!/bin/sh\necho pass\n",
 		})).To(Succeed())
 
 		entries := readGzipCPIO(initrd)
@@ -85,6 +86,41 @@ var _ = Describe("initramfs assembly", func() {
 		Expect(byName["scratchnet/link/link.test"]).To(Equal(cpioEntry{Name: "scratchnet/link/link.test", Mode: modeFile | 0o755, Data: "ELF"}))
 		Expect(byName["scratchnet/link/testdata/golden.txt"].Data).To(Equal("gold"))
 		Expect(byName["init"]).To(Equal(cpioEntry{Name: "init", Mode: modeFile | 0o755, Data: "#!/bin/sh\necho hi\n"}))
+		Expect(byName["scratchnet/run-pass"]).To(Equal(cpioEntry{Name: "scratchnet/run-pass", Mode: modeFile | 0o755, Data: "#!/bin/sh\necho pass\n"}))
+		Expect(byName["scratchnet/skips.awk"]).To(Equal(cpioEntry{Name: "scratchnet/skips.awk", Mode: modeFile | 0o644, Data: skipsAWK}))
+		Expect(byName["etc/passwd"].Data).To(Equal(guestPasswd))
+		Expect(byName["etc/group"].Data).To(Equal(guestGroup))
+	})
+
+	It("makes every test directory and file usable by the nobody pass", func() {
+		dir := GinkgoT().TempDir()
+		writeFile(filepath.Join(dir, "busybox"), "BB")
+		writeFile(filepath.Join(dir, "bin/link.test"), "ELF")
+		secret := filepath.Join(dir, "src/link/testdata/sub/private.txt")
+		writeFile(secret, "p")
+		Expect(os.Chmod(secret, 0o600)).To(Succeed())
+		Expect(os.Chmod(filepath.Join(dir, "src/link/testdata/sub"), 0o700)).To(Succeed())
+		initrd := filepath.Join(dir, "initrd.gz")
+		Expect(writeInitramfs(initrd, initramfsSpec{
+			Busybox: filepath.Join(dir, "busybox"),
+			Tests: []testBinary{{Pkg: "x/link", RelDir: "link", Name: "link.test",
+				HostPath: filepath.Join(dir, "bin/link.test"), Testdata: filepath.Join(dir, "src/link/testdata")}},
+			Init: "#!/bin/sh\n", RunPass: "#!/bin/sh\n",
+		})).To(Succeed())
+		for _, e := range readGzipCPIO(initrd) {
+			if !strings.HasPrefix(e.Name, "scratchnet") {
+				continue
+			}
+			switch e.Mode &^ 0o7777 {
+			case modeDir:
+				Expect(e.Mode&0o7777).To(Equal(uint32(0o755)), e.Name)
+			case modeFile:
+				Expect(e.Mode&0o444).To(Equal(uint32(0o444)), e.Name)
+			}
+			if e.Name == "scratchnet/link/testdata/sub/private.txt" {
+				Expect(e.Mode).To(Equal(uint32(modeFile | 0o644)))
+			}
+		}
 	})
 
 	It("fails naming the file that is missing", func() {

@@ -18,20 +18,45 @@
 //  3. It builds one static test binary per package that has tests and packs
 //     an initramfs with busybox, only the kernel modules the suites need
 //     (and their dependencies, decompressed and indexed by depmod), the test
-//     binaries and a generated /init script. Modules that are absent from
-//     the initramfs cannot be auto-loaded by the guest kernel either, which
-//     is how the run proves the library works without xfrm_user and
-//     nfnetlink.
-//  4. It boots each kernel under qemu (KVM when a short probe boot works,
+//     binaries (each in its package's directory, with its testdata, all
+//     readable by anyone), /etc/passwd and /etc/group for busybox su, a
+//     generated /init and a generated run-pass script. Modules that are
+//     absent from the initramfs cannot be auto-loaded by the guest kernel
+//     either, which is how the run proves the library works without
+//     xfrm_user and nfnetlink.
+//  4. The guest's /init mounts the pseudo file systems (/tmp a tmpfs of
+//     mode 1777), loads the modules, makes /dev/net/tun 0666 as udev would,
+//     brings up lo and the virtio NIC eth0, and then runs every test binary
+//     twice, in two passes (-passes selects them):
+//     - root, with SCRATCHNET_SANDBOX=off: the suites run in the guest's
+//     initial network namespace and see its real eth0, which the specs
+//     needing a "hardware" macvlan parent look for;
+//     - nobody (uid and gid 65534, switched to with busybox su, HOME under
+//     /tmp): package sandbox puts each binary in a user namespace of its
+//     own. The kernel loads no modules for a user namespace, but init has
+//     loaded them all, so every kind must work there too.
+//     Both passes run with SCRATCHNET_REQUIRE_KINDS=all, so a kind that does
+//     not work fails instead of skipping. Each binary also writes a Ginkgo
+//     JUnit report, from which a small awk script (skips.awk) prints the
+//     specs that skipped themselves, with their reasons.
+//  5. It boots each kernel under qemu (KVM when a short probe boot works,
 //     TCG otherwise) with a hard timeout, streams the guest console, parses
 //     Ginkgo's summaries between marker lines and prints a PASS or FAIL line
-//     per kernel and package, the failing specs, and a final
-//     "N passed, N failed, N skipped" line. Any failure, timeout, boot
-//     problem or suite that ran zero specs makes it exit non-zero.
+//     per kernel, pass and package, a line per kernel and pass with its spec
+//     counts and guest time, the failing specs, what nobody skipped and why,
+//     and a final "N passed, N failed, N skipped" line over all passes and
+//     kernels. Any failure, timeout, boot problem or suite that ran zero
+//     specs makes it exit non-zero, and so do, per kernel: a spec skipped
+//     without a stated reason, a nobody pass that did not run as 65534, and
+//     a nobody pass that ran fewer than 80% of the specs the root pass ran
+//     ("cannot accept unprivileged run on <kernel>, reason: nobody ran N of
+//     M specs root ran (< 80%)"), the bar issue 7 sets for running without
+//     privileges.
 //
 // Files: flags.go (command line), deps.go (host tools), apt.go (Debian
 // sources and package fetching), kernel.go (unpacking kernels, choosing
 // modules), build.go (test binaries), cpio.go and initramfs.go (the guest's
-// root file system), initscript.go (the guest's /init), qemu.go (booting),
+// root file system), initscript.go (the guest's /init, run-pass and
+// skips.awk, and the two passes), qemu.go (booting),
 // parse.go (reading the guest's output) and report.go (the verdict).
 package main

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 )
@@ -37,6 +38,7 @@ type config struct {
 	Accel      string        // auto, kvm or tcg
 	Refresh    bool          // resolve and fetch Debian packages again
 	GinkgoArgs []string      // passed to every test binary in the guest
+	Passes     []guestPass   // root, nobody or both, in that order
 }
 
 // ginkgoBoolFlags are the Ginkgo flags that take no value, so that
@@ -101,6 +103,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&cfg.CacheDir, "cache", "", "cache directory for kernels and apt state (default <module root>/.cache/vm)")
 	fs.StringVar(&cfg.Accel, "accel", "auto", "qemu accelerator: auto (KVM if a short probe boot works, else TCG), kvm or tcg")
 	fs.BoolVar(&cfg.Refresh, "refresh", false, "resolve and download the Debian kernel packages again")
+	passes := fs.String("passes", passNames(allPasses), "comma-separated guest passes over the test binaries: root (sandbox off, the guest's real eth0) and nobody (uid 65534, sandboxed in a user namespace); with both, nobody must run at least 80% of the specs root ran")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: go run ./test/vm [flags] [-ginkgo.FLAG ...] [-- test-binary-args...]")
 		fmt.Fprintln(stderr, "Runs every package's test suite inside Debian kernels under qemu.")
@@ -166,10 +169,45 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	default:
 		return cfg, fmt.Errorf("cannot use accelerator %q for test-vm, reason: choose auto, kvm or tcg", cfg.Accel)
 	}
+	for _, name := range splitList(*passes) {
+		found := false
+		for _, p := range allPasses {
+			if p.Name == name {
+				found = true
+				if !slices.ContainsFunc(cfg.Passes, func(q guestPass) bool { return q.Name == name }) {
+					cfg.Passes = append(cfg.Passes, p)
+				}
+			}
+		}
+		if !found {
+			return cfg, fmt.Errorf("cannot choose pass %q for test-vm, reason: the passes are %s", name, passNames(allPasses))
+		}
+	}
+	if len(cfg.Passes) == 0 {
+		return cfg, errors.New("cannot choose the passes for test-vm, reason: -passes is empty")
+	}
+	// Root first whatever the order given: the guest's state is then
+	// exactly what init left for it, before nobody's pass.
+	order := passNameList(allPasses)
+	slices.SortStableFunc(cfg.Passes, func(a, b guestPass) int {
+		return slices.Index(order, a.Name) - slices.Index(order, b.Name)
+	})
 	if cfg.Timeout <= 0 {
 		return cfg, fmt.Errorf("cannot use timeout %s for test-vm, reason: it must be positive", cfg.Timeout)
 	}
 	return cfg, nil
+}
+
+func passNames(passes []guestPass) string {
+	return strings.Join(passNameList(passes), ",")
+}
+
+func passNameList(passes []guestPass) []string {
+	var names []string
+	for _, p := range passes {
+		names = append(names, p.Name)
+	}
+	return names
 }
 
 func splitList(s string) []string {

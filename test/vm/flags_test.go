@@ -20,6 +20,16 @@ var _ = Describe("the command line", func() {
 		Expect(cfg.Patterns).To(Equal([]string{"./..."}))
 		Expect(cfg.Accel).To(Equal("auto"))
 		Expect(cfg.GinkgoArgs).To(BeEmpty())
+		Expect(cfg.Passes).To(Equal([]guestPass{passRoot, passNobody}))
+	})
+
+	It("runs the passes asked for, root first whatever the order given", func() {
+		cfg, err := parse("-passes", "nobody")
+		Expect(err).NotTo(HaveOccurred())
+		Expect(cfg.Passes).To(Equal([]guestPass{passNobody}))
+		cfg, err = parse("-passes=nobody,root,nobody")
+		Expect(err).NotTo(HaveOccurred())
+		Expect(cfg.Passes).To(Equal([]guestPass{passRoot, passNobody}))
 	})
 
 	It("selects one kernel of the matrix", func() {
@@ -68,5 +78,7 @@ var _ = Describe("the command line", func() {
 		Entry("zero timeout", "must be positive", "-timeout", "0s"),
 		Entry("stray argument", "unexpected argument", "./link"),
 		Entry("no packages", "-pkgs is empty", "-pkgs", ","),
+		Entry("unknown pass", `cannot choose pass "admin" for test-vm, reason: the passes are root,nobody`, "-passes", "root,admin"),
+		Entry("no passes", "-passes is empty", "-passes", ""),
 	)
 })

@@ -12,7 +12,9 @@ import (
 
 // guestTestRoot is where the test binaries live in the guest; each one sits
 // in a directory named after its package's path inside the module, so that
-// it runs from "its package directory" as go test would run it.
+// it runs from "its package directory" as go test would run it. Every
+// directory is 0755 and every file world-readable (binaries 0755), so that
+// the nobody pass can run them and read their testdata.
 const guestTestRoot = "/scratchnet"
 
 // testBinary is one built test binary and where it goes in the guest.
@@ -35,6 +37,7 @@ type initramfsSpec struct {
 	ModulesRoot string   // host directory holding lib/modules/<version>/
 	Tests       []testBinary
 	Init        string // the /init script
+	RunPass     string // the run-pass script that /init calls once per pass
 }
 
 // writeInitramfs writes spec as a gzip-compressed newc archive to dst.
@@ -68,6 +71,8 @@ func fillInitramfs(cw *cpioWriter, spec initramfsSpec) error {
 	cw.Dir("tmp", 0o1777)
 	cw.CharDev("dev/console", 0o600, 5, 1)
 	cw.CharDev("dev/null", 0o666, 1, 3)
+	cw.Bytes("etc/passwd", 0o644, []byte(guestPasswd))
+	cw.Bytes("etc/group", 0o644, []byte(guestGroup))
 
 	if err := addHostFile(cw, spec.Busybox, "bin/busybox", 0o755); err != nil {
 		return err
@@ -98,6 +103,10 @@ func fillInitramfs(cw *cpioWriter, spec initramfsSpec) error {
 		}
 	}
 
+	if spec.RunPass != "" {
+		cw.Bytes(cleanName(runPassPath), 0o755, []byte(spec.RunPass))
+		cw.Bytes(cleanName(skipsAWKPath), 0o644, []byte(skipsAWK))
+	}
 	cw.Bytes("init", 0o755, []byte(spec.Init))
 	return cw.err
 }
@@ -139,7 +148,9 @@ func addHostTree(cw *cpioWriter, root, prefix string) error {
 			if err != nil {
 				return fmt.Errorf("cannot stat %s for the initramfs, reason: %w", p, err)
 			}
-			return addHostFile(cw, p, name, uint32(info.Mode().Perm()))
+			// Readable by all: the nobody pass reads testdata too, and
+			// a checkout's private files would otherwise stay root's.
+			return addHostFile(cw, p, name, uint32(info.Mode().Perm())|0o444)
 		}
 		return cw.err
 	})

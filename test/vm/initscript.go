@@ -40,11 +40,62 @@ var wantedModules = []guestModule{
 	{Name: "virtio_net"},
 }
 
+// guestPass is one run of every test binary in the guest, under one identity.
+type guestPass struct {
+	Name string   // "root" or "nobody": in markers and in the report
+	User string   // the user busybox su switches to; "" runs as root
+	Home string   // HOME for the pass; it must be writable by User
+	Env  []string // further environment, NAME=value
+}
+
+// The two passes. Root runs with the sandbox off so that the suites see the
+// guest's real eth0 (the specs needing a "hardware" macvlan parent look for
+// it) and act in the namespace init prepared. Nobody runs sandboxed, in a
+// user namespace of its own, which is the point of the second pass: it
+// proves the suites work without privileges on a distribution kernel. The
+// kernel loads no modules for a user namespace, but init has loaded them
+// all already, so every kind must still work there.
+var (
+	passRoot   = guestPass{Name: "root", Home: "/root", Env: []string{"SCRATCHNET_SANDBOX=off"}}
+	passNobody = guestPass{Name: "nobody", User: "nobody", Home: "/tmp/nobody"}
+	allPasses  = []guestPass{passRoot, passNobody}
+)
+
+// The unprivileged identity of the nobody pass, as Debian spells it.
+const (
+	nobodyUID = 65534
+	nobodyGID = 65534
+)
+
+// nobodyIdentity is what `id -u`:`id -g` print in the nobody pass.
+var nobodyIdentity = fmt.Sprintf("%d:%d", nobodyUID, nobodyGID)
+
+// guestPasswd and guestGroup give busybox su the users it switches to and
+// their groups; without them it cannot resolve "nobody".
+const (
+	guestPasswd = "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/tmp/nobody:/bin/sh\n"
+	guestGroup  = "root:x:0:\nnogroup:x:65534:\n"
+)
+
+// Guest paths of the generated scripts.
+const (
+	runPassPath  = guestTestRoot + "/run-pass"
+	skipsAWKPath = guestTestRoot + "/skips.awk"
+)
+
 // initOptions says what the generated /init does.
 type initOptions struct {
 	Modules    []guestModule // modules present as files; built-in ones are left out
 	Tests      []testBinary
 	GinkgoArgs []string
+	Passes     []guestPass // in order; empty means allPasses
+}
+
+func (o initOptions) passes() []guestPass {
+	if len(o.Passes) == 0 {
+		return allPasses
+	}
+	return o.Passes
 }
 
 // shellQuote quotes s for a POSIX shell so that pass-through flags such as
@@ -56,7 +107,8 @@ func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
-// initScript renders the guest's /init for busybox sh.
+// initScript renders the guest's /init for busybox sh: it prepares the
+// guest as root, then runs the run-pass script once per pass.
 func initScript(o initOptions) string {
 	var b strings.Builder
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
@@ -68,7 +120,9 @@ func initScript(o initOptions) string {
 	w("mount -t sysfs sysfs /sys")
 	w("mount -t devtmpfs devtmpfs /dev")
 	w("mkdir -p /dev/pts /dev/shm")
-	w("mount -t tmpfs tmpfs /tmp")
+	// Sticky and world-writable: the nobody pass keeps its HOME, TMPDIR and
+	// Ginkgo reports here.
+	w("mount -t tmpfs -o mode=1777 tmpfs /tmp")
 	w("mount -t tmpfs tmpfs /run")
 	w("mkdir -p /run/netns")
 	// Keep kernel warnings off the console: they would interleave with the
@@ -80,6 +134,12 @@ func initScript(o initOptions) string {
 		args := append([]string{"modprobe", m.Name}, m.Params...)
 		w("%s || echo %s modprobe-failed %s", strings.Join(args, " "), markerPrefix, m.Name)
 	}
+	// devtmpfs creates /dev/net/tun 0600; on a distribution udev makes it
+	// 0666 (systemd's 50-udev-default.rules, as the kernel's tuntap
+	// documentation advises: creating a device still needs CAP_NET_ADMIN).
+	// The guest has no udev, and without this the nobody pass, root only
+	// in its own user namespace, could not open it.
+	w("[ -c /dev/net/tun ] && chmod 0666 /dev/net/tun")
 	// The specs that need a "hardware" parent look for an interface that is
 	// up; the virtio NIC reports UP a second or two after being set up.
 	// qemu's user network sends IPv6 router advertisements, which would add
@@ -96,23 +156,103 @@ func initScript(o initOptions) string {
 	w("  echo %s eth0 missing", markerPrefix)
 	w("fi")
 	// Makes link.SkipUnlessSupported fail instead of skip, so a kind that
-	// does not work here shows up as a failure rather than a quiet skip.
+	// does not work here shows up as a failure rather than a quiet skip. It
+	// holds for the nobody pass too: the modules are loaded by then.
 	w("export SCRATCHNET_REQUIRE_KINDS=all")
-	w("export HOME=/root TMPDIR=/tmp")
-
-	flags := []string{"-ginkgo.no-color"}
-	for _, a := range o.GinkgoArgs {
-		flags = append(flags, shellQuote(a))
-	}
-	for _, t := range o.Tests {
-		w("echo %s begin %s", markerPrefix, t.Pkg)
-		w("cd %s && ./%s %s", shellQuote(t.guestDir()), shellQuote(t.Name), strings.Join(flags, " "))
-		// The leading echo ends a line the binary may have left unfinished.
-		w("rc=$?; echo; echo %s end %s exit=$rc", markerPrefix, t.Pkg)
-		w("cd /")
+	w("export TMPDIR=/tmp")
+	// Nothing in the guest may turn the sandbox on or off behind a pass's
+	// back: only the root pass sets it, on its own command line.
+	w("unset SCRATCHNET_SANDBOX")
+	for _, p := range o.passes() {
+		env := append([]string{"HOME=" + p.Home}, p.Env...)
+		cmd := runPassPath + " " + p.Name
+		if p.User != "" {
+			w("mkdir -p %s && chown %d:%d %s", p.Home, nobodyUID, nobodyGID, p.Home)
+			// -p keeps the environment set here (HOME, TMPDIR, the
+			// kinds to require); -s because the user's login shell is
+			// not for running commands.
+			cmd = "su -p -s /bin/sh " + p.User + " -c " + shellQuote(cmd)
+		}
+		w("echo %s pass-begin %s \"$(cut -d' ' -f1 /proc/uptime)\"", markerPrefix, p.Name)
+		w("%s %s", strings.Join(env, " "), cmd)
+		w("rc=$?; echo %s pass-end %s \"$(cut -d' ' -f1 /proc/uptime)\" exit=$rc", markerPrefix, p.Name)
 	}
 	w("echo %s done", markerPrefix)
 	w("sync")
 	w("poweroff -f")
 	return b.String()
 }
+
+// junitDir is where a pass's Ginkgo JUnit reports go in the guest, under
+// the pass's TMPDIR so that nobody can write them.
+const junitDir = "$TMPDIR/junit-$pass"
+
+// runPassScript renders the guest's run-pass script: called with the pass
+// name as its argument, by whoever the pass runs as, it runs every test
+// binary from its package directory between marker lines, then reports the
+// specs the binary skipped after they had started, with their reasons.
+func runPassScript(o initOptions) string {
+	var b strings.Builder
+	w := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
+
+	w("#!/bin/sh")
+	w("# Generated by scratchnet's test/vm runner: one pass over every test binary.")
+	w("pass=$1")
+	// Who the pass really runs as, for the runner to check: a nobody pass
+	// that ran as root would prove nothing about running unprivileged.
+	w("echo %s identity \"$pass\" \"$(id -u):$(id -g)\"", markerPrefix)
+	w("mkdir -p \"%s\"", junitDir)
+	flags := []string{"-ginkgo.no-color"}
+	for _, a := range o.GinkgoArgs {
+		flags = append(flags, shellQuote(a))
+	}
+	for i, t := range o.Tests {
+		// Last, so that it wins over a report flag passed through: the
+		// runner needs this one, and a guest file would be lost anyway.
+		report := fmt.Sprintf("%s/%d.xml", junitDir, i+1)
+		w("echo %s begin \"$pass\" %s", markerPrefix, t.Pkg)
+		w("cd %s && ./%s %s -ginkgo.junit-report=\"%s\"", shellQuote(t.guestDir()), shellQuote(t.Name), strings.Join(flags, " "), report)
+		// The leading echo ends a line the binary may have left unfinished.
+		w("rc=$?; echo; echo %s end \"$pass\" %s exit=$rc", markerPrefix, t.Pkg)
+		w("[ -f \"%s\" ] && awk -v pass=\"$pass\" -v pkg=%s -f %s \"%s\"", report, shellQuote(t.Pkg), skipsAWKPath, report)
+		w("cd /")
+	}
+	return b.String()
+}
+
+// skipsAWK reads a Ginkgo JUnit report and prints a marker line
+// "skip <pass> <pkg>" TAB spec TAB reason for every spec that was skipped
+// after it had started, that is by a Skip call. Specs left out by a label
+// filter or focus are "skipped" too but never start: they have no
+// <system-err> timeline and no reason, and are not printed. A started spec
+// whose Skip gave no reason is printed with an empty one, which the runner
+// counts as a failure. Ginkgo writes each element on a line of its own and
+// escapes newlines in attributes, so a line-oriented reader suffices.
+const skipsAWK = `# Generated by scratchnet's test/vm runner: reports the specs a JUnit report says were skipped by a Skip call.
+function attr(s, name,    i, rest) {
+	i = index(s, " " name "=\"")
+	if (i == 0) return ""
+	rest = substr(s, i + length(name) + 3)
+	return substr(rest, 1, index(rest, "\"") - 1)
+}
+function unxml(s) {
+	gsub(/&#x[9A];|&#(9|10|13);|&#xD;|\t/, " ", s)
+	gsub(/&#34;|&quot;/, "\"", s)
+	gsub(/&#39;|&apos;/, "'", s)
+	gsub(/&lt;/, "<", s)
+	gsub(/&gt;/, ">", s)
+	gsub(/&amp;/, "\\&", s)
+	return s
+}
+/<testcase / { name = attr($0, "name"); status = attr($0, "status"); msg = ""; started = 0 }
+/<skipped / { msg = attr($0, "message") }
+/<system-err>/ { started = 1 }
+/<\/testcase>/ {
+	if (status == "skipped" && (msg != "skipped" || started)) {
+		reason = msg
+		sub(/^skipped( - )?/, "", reason)
+		printf "` + markerPrefix + ` skip %s %s\t%s\t%s\n", pass, pkg, unxml(name), unxml(reason)
+	}
+	status = ""
+}
+`

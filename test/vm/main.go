@@ -145,9 +145,12 @@ func (r *runner) runAll(ctx context.Context) ([]*bootResult, error) {
 	var boots []*bootResult
 	for _, p := range kernels {
 		br := &bootResult{Kernel: p.k.Label}
-		for _, b := range builds {
-			s := br.suite(b.Test.Pkg)
-			s.BuildError = b.Error
+		for _, pass := range r.cfg.Passes {
+			br.Expected = append(br.Expected, pass.Name)
+			for _, b := range builds {
+				s := br.suite(pass.Name, b.Test.Pkg)
+				s.BuildError = b.Error
+			}
 		}
 		boots = append(boots, br)
 		if p.problem != "" {
@@ -251,12 +254,14 @@ func (r *runner) boot(ctx context.Context, k kernel, depDir string, tests []test
 		r.logf("WARNING kernel %s lacks modules: %s", k.Label, strings.Join(sel.Missing, " "))
 	}
 	initrd := filepath.Join(dir, "initramfs.cpio.gz")
+	opts := initOptions{Modules: sel.Load, Tests: tests, GinkgoArgs: r.cfg.GinkgoArgs, Passes: r.cfg.Passes}
 	spec := initramfsSpec{
 		Busybox:     r.busybox,
 		Applets:     r.applets,
 		ModulesRoot: filepath.Join(dir, "modroot"),
 		Tests:       tests,
-		Init:        initScript(initOptions{Modules: sel.Load, Tests: tests, GinkgoArgs: r.cfg.GinkgoArgs}),
+		Init:        initScript(opts),
+		RunPass:     runPassScript(opts),
 	}
 	if err := writeInitramfs(initrd, spec); err != nil {
 		br.Problem = err.Error()
@@ -269,16 +274,11 @@ func (r *runner) boot(ctx context.Context, k kernel, depDir string, tests []test
 	start := time.Now()
 	r.logf("booting %s (%s) with %s, timeout %s", k.Label, k.Release, accel, r.cfg.Timeout)
 	prefix := "[" + k.Label + "] "
+	br.OnSuiteEnd = func(s *suiteResult) { fmt.Fprintln(r.out, suiteLine(k.Label, s)) }
+	br.OnPassEnd = func(p *passResult) { fmt.Fprintln(r.out, passLine(br, p.Name)) }
 	br.Problem = bootGuest(ctx, qemuArgs(accel, k.Vmlinuz, initrd), r.cfg.Timeout, func(line string) {
 		fmt.Fprintln(r.out, prefix+line)
 		br.Line(line)
-		if strings.Contains(line, markerPrefix+" end ") {
-			for _, s := range br.Suites {
-				if s.Ended && strings.Contains(line, " "+s.Pkg+" ") {
-					fmt.Fprintln(r.out, suiteLine(k.Label, s))
-				}
-			}
-		}
 	})
 	if strings.Contains(br.Problem, "timed out") {
 		br.Problem += " (raise it with -timeout, e.g. make test-vm VMFLAGS=-timeout=30m)"

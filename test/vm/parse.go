@@ -8,8 +8,9 @@ import (
 	"time"
 )
 
-// suiteResult is what one test binary reported in one guest.
+// suiteResult is what one test binary reported in one pass of one guest.
 type suiteResult struct {
+	Pass       string // the guest pass, "root" or "nobody"
 	Pkg        string
 	BuildError string // set when the binary could not be built; it never ran
 	Began      bool
@@ -22,16 +23,37 @@ type suiteResult struct {
 	Failed     int
 	Pending    int
 	Skipped    int
-	Failures   []string // spec names from Ginkgo's "Summarizing N Failures"
+	Failures   []string      // spec names from Ginkgo's "Summarizing N Failures"
+	Skips      []skippedSpec // specs skipped by a Skip call, from the JUnit report
+	// Unsandboxed is the sandbox's reason for running the tests without
+	// it, when it said so; the suite's privileged specs then skip.
+	Unsandboxed string
 
 	inSummary bool
+}
+
+// skippedSpec is a spec that started and then skipped itself.
+type skippedSpec struct {
+	Spec   string
+	Reason string // empty when the Skip call gave none
+}
+
+// Unexplained counts the skips that gave no reason.
+func (s *suiteResult) Unexplained() int {
+	n := 0
+	for _, k := range s.Skips {
+		if strings.TrimSpace(k.Reason) == "" {
+			n++
+		}
+	}
+	return n
 }
 
 // OK reports whether the suite counts as a success: it ended, exited 0,
 // reported its counts, ran at least one spec and had no failures. A suite
 // that ran nothing proves nothing about the kernel, so it fails.
 func (s *suiteResult) OK() bool {
-	return s.BuildError == "" && s.Ended && s.Exit == 0 && s.HaveCounts && s.Ran > 0 && s.Failed == 0
+	return s.BuildError == "" && s.Ended && s.Exit == 0 && s.HaveCounts && s.Ran > 0 && s.Failed == 0 && s.Unexplained() == 0
 }
 
 // Problem explains in a few words why a suite did not pass.
@@ -51,6 +73,8 @@ func (s *suiteResult) Problem() string {
 		return "no Ginkgo summary in its output"
 	case s.Ran == 0:
 		return "ran zero specs"
+	case s.Unexplained() > 0:
+		return fmt.Sprintf("%d spec(s) skipped without a stated reason", s.Unexplained())
 	}
 	return ""
 }
@@ -58,25 +82,50 @@ func (s *suiteResult) Problem() string {
 // FailedCount is what the suite adds to the run's "N failed": its failed
 // specs, or one when it failed without naming a spec count (crash, build
 // error, zero specs), so that a broken suite can never read as "0 failed".
+// A spec that skipped without saying why counts as failed too.
 func (s *suiteResult) FailedCount() int {
-	n := max(s.Failed, len(s.Failures))
+	n := max(s.Failed, len(s.Failures)) + s.Unexplained()
 	if n == 0 && !s.OK() {
 		n = 1
 	}
 	return n
 }
 
+// passResult is what the guest's init said about one pass as a whole.
+type passResult struct {
+	Name         string
+	Began, Ended bool
+	Identity     string  // "uid:gid" the run-pass script ran as
+	Exit         int     // of the run-pass script, or of su for the nobody pass
+	Start, End   float64 // guest uptime in seconds
+}
+
+// Elapsed is the pass's duration in guest time.
+func (p *passResult) Elapsed() time.Duration {
+	if !p.Began || !p.Ended {
+		return 0
+	}
+	return time.Duration((p.End - p.Start) * float64(time.Second))
+}
+
 // bootResult is what one guest boot reported.
 type bootResult struct {
-	Kernel         string // label of the kernel in the matrix
-	KernelRelease  string // uname -r inside the guest
-	Suites         []*suiteResult
-	Done           bool     // init reached the end of its script
-	ModprobeFailed []string // modules init could not load
-	Eth0           string   // eth0's operational state after setup
-	Problem        string   // boot problem found by the host (timeout, qemu error)
-	Accel          string   // kvm or tcg
+	Kernel         string         // label of the kernel in the matrix
+	KernelRelease  string         // uname -r inside the guest
+	Expected       []string       // the passes init was told to run, in order
+	Passes         []*passResult  // in the order init runs them
+	Suites         []*suiteResult // pass by pass, packages in order
+	Done           bool           // init reached the end of its script
+	ModprobeFailed []string       // modules init could not load
+	Eth0           string         // eth0's operational state after setup
+	Problem        string         // boot problem found by the host (timeout, qemu error)
+	Accel          string         // kvm or tcg
 	Elapsed        time.Duration
+
+	// OnSuiteEnd and OnPassEnd, when set, see each suite and pass as its
+	// end marker arrives, for the verdict lines streamed during the boot.
+	OnSuiteEnd func(*suiteResult)
+	OnPassEnd  func(*passResult)
 
 	current *suiteResult
 }
@@ -86,19 +135,55 @@ var (
 	reCounts    = regexp.MustCompile(`(\d+) Passed \| (\d+) Failed \| (\d+) Pending \| (\d+) Skipped`)
 	reSummarize = regexp.MustCompile(`^Summarizing \d+ Failures?:`)
 	reFailName  = regexp.MustCompile(`^\s+\[(FAIL|PANICKED!?|TIMEDOUT|INTERRUPTED|ABORTED)\] (.*)$`)
-	reEnd       = regexp.MustCompile(`end (\S+) exit=(\d+)`)
+	reEnd       = regexp.MustCompile(`^end (\S+) (\S+) exit=(\d+)`)
+	rePassEnd   = regexp.MustCompile(`^pass-end (\S+) (\S*) ?exit=(\d+)`)
 )
 
-// suite returns the result for pkg, creating it in the order seen.
-func (r *bootResult) suite(pkg string) *suiteResult {
+// sandboxFallback starts the line package sandbox prints when it cannot
+// create its namespaces and runs the tests without them.
+const sandboxFallback = "scratchnet sandbox: running unsandboxed, reason: "
+
+// suite returns the result for pkg in pass, creating it in the order seen.
+func (r *bootResult) suite(pass, pkg string) *suiteResult {
 	for _, s := range r.Suites {
-		if s.Pkg == pkg {
+		if s.Pass == pass && s.Pkg == pkg {
 			return s
 		}
 	}
-	s := &suiteResult{Pkg: pkg}
+	s := &suiteResult{Pass: pass, Pkg: pkg}
 	r.Suites = append(r.Suites, s)
 	return s
+}
+
+// pass returns the result for the named pass, creating it in the order seen.
+func (r *bootResult) pass(name string) *passResult {
+	if p := r.findPass(name); p != nil {
+		return p
+	}
+	p := &passResult{Name: name}
+	r.Passes = append(r.Passes, p)
+	return p
+}
+
+// findPass returns the named pass, or nil if init never mentioned it.
+func (r *bootResult) findPass(name string) *passResult {
+	for _, p := range r.Passes {
+		if p.Name == name {
+			return p
+		}
+	}
+	return nil
+}
+
+// PassSuites returns the suites of one pass.
+func (r *bootResult) PassSuites(pass string) []*suiteResult {
+	var out []*suiteResult
+	for _, s := range r.Suites {
+		if s.Pass == pass {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // Line feeds one line of guest console output to the parser.
@@ -132,6 +217,8 @@ func (r *bootResult) Line(line string) {
 		s.Failed += atoi(m[2])
 		s.Pending += atoi(m[3])
 		s.Skipped += atoi(m[4])
+	case strings.HasPrefix(trimmed, sandboxFallback):
+		s.Unsandboxed = strings.TrimPrefix(trimmed, sandboxFallback)
 	case strings.Contains(trimmed, "A BeforeSuite node failed"),
 		strings.Contains(trimmed, "A SynchronizedBeforeSuite node failed"):
 		// Ginkgo prints no counts then; the suite ran nothing.
@@ -141,6 +228,7 @@ func (r *bootResult) Line(line string) {
 
 func (r *bootResult) marker(m string) {
 	word, rest, _ := strings.Cut(m, " ")
+	pass, pkg, _ := strings.Cut(rest, " ")
 	switch word {
 	case "kernel":
 		r.KernelRelease = rest
@@ -148,17 +236,51 @@ func (r *bootResult) marker(m string) {
 		r.ModprobeFailed = append(r.ModprobeFailed, rest)
 	case "eth0":
 		r.Eth0 = rest
+	case "pass-begin":
+		p := r.pass(pass)
+		p.Began = true
+		p.Start = atof(pkg)
+	case "pass-end":
+		if sm := rePassEnd.FindStringSubmatch(m); sm != nil {
+			p := r.pass(sm[1])
+			p.Ended = true
+			p.End = atof(sm[2])
+			p.Exit = atoi(sm[3])
+			if r.OnPassEnd != nil {
+				r.OnPassEnd(p)
+			}
+		}
+		r.current = nil
+	case "identity":
+		r.pass(pass).Identity = pkg
 	case "begin":
-		s := r.suite(rest)
+		s := r.suite(pass, pkg)
 		s.Began = true
 		r.current = s
 	case "end":
 		if sm := reEnd.FindStringSubmatch(m); sm != nil {
-			s := r.suite(sm[1])
+			s := r.suite(sm[1], sm[2])
 			s.Ended = true
-			s.Exit = atoi(sm[2])
+			s.Exit = atoi(sm[3])
+			if r.OnSuiteEnd != nil {
+				r.OnSuiteEnd(s)
+			}
 		}
 		r.current = nil
+	case "skip":
+		// "<pass> <pkg>" TAB spec TAB reason; the line was trimmed, so an
+		// empty reason may have lost its tab.
+		fields := strings.SplitN(rest, "\t", 3)
+		pass, pkg, _ := strings.Cut(fields[0], " ")
+		k := skippedSpec{}
+		if len(fields) > 1 {
+			k.Spec = fields[1]
+		}
+		if len(fields) > 2 {
+			k.Reason = strings.TrimSpace(fields[2])
+		}
+		s := r.suite(pass, pkg)
+		s.Skips = append(s.Skips, k)
 	case "done":
 		r.Done = true
 	}
@@ -167,4 +289,9 @@ func (r *bootResult) marker(m string) {
 func atoi(s string) int {
 	n, _ := strconv.Atoi(s)
 	return n
+}
+
+func atof(s string) float64 {
+	f, _ := strconv.ParseFloat(s, 64)
+	return f
 }

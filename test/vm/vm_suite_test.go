@@ -94,12 +94,13 @@ func readTestdata(name string) string {
 	return string(b)
 }
 
-// feed parses text as the console output of one suite run by pkg.
+// feed parses text as the console output of one suite run by pkg in the
+// root pass.
 func feed(pkg, text string) *suiteResult {
 	r := &bootResult{}
-	r.Line(markerPrefix + " begin " + pkg)
+	r.Line(markerPrefix + " begin root " + pkg)
 	for _, l := range bytes.Split([]byte(text), []byte("\n")) {
 		r.Line(string(l))
 	}
-	return r.suite(pkg)
+	return r.suite("root", pkg)
 }
