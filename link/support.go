@@ -32,6 +32,8 @@ type probeResult struct {
 
 // SkipUnlessSupported skips the current spec, saying that the kernel does not
 // support link type kind, unless the kernel can create links of that kind.
+// For tun and tap devices it also skips, saying "needs root ...", when the
+// process may not open /dev/net/tun.
 // It probes once per kind and process, in a throw-away network namespace.
 // If kind is listed in the environment variable named by [RequireKindsEnv]
 // (or it holds "all"), a missing kind fails the spec instead.
@@ -43,6 +45,9 @@ func SkipUnlessSupported(kind string) {
 // SkipUnlessSupportedT is [SkipUnlessSupported] for plain testing users.
 func SkipUnlessSupportedT(t testing.TB, kind string) {
 	t.Helper()
+	if err := tunDeviceDenied(kind); err != nil {
+		t.Skipf("needs root or access to %s, reason: %v", tunDevice, err)
+	}
 	supported, err := probe(kind)
 	if err != nil {
 		t.Fatalf("cannot probe kernel support for link type %q, reason: %v", kind, err)

@@ -60,11 +60,13 @@ func (r *request) sendTuntap(tt *netlink.Tuntap) error {
 	}
 	// Only the open of /dev/net/tun returns a bare errno, and, without a
 	// MasterIndex, no later step can fail with these. Without the driver or
-	// the device node, or with a node this process may not open (it is
-	// root's, mode 0600, and a user namespace does not map the host's
-	// root), tun devices are out of reach just as a missing kind is.
-	if tt.MasterIndex == 0 && (errors.Is(addErr, unix.ENODEV) || errors.Is(addErr, unix.ENOENT) || errors.Is(addErr, unix.EACCES)) {
+	// the device node, tun devices are out of reach just as a missing kind
+	// is; a node this process may not open is a matter of privilege.
+	if tt.MasterIndex == 0 && (errors.Is(addErr, unix.ENODEV) || errors.Is(addErr, unix.ENOENT)) {
 		return fmt.Errorf("no usable /dev/net/tun (%w): %w", addErr, unix.EOPNOTSUPP)
+	}
+	if tt.MasterIndex == 0 && errors.Is(addErr, unix.EACCES) {
+		return fmt.Errorf("cannot open %s: %w", tunDevice, addErr)
 	}
 	return addErr
 }
@@ -80,6 +82,26 @@ func (r *request) tuntapNs() (int, error) {
 		return nsops.Dup(r.linkNs)
 	}
 	return nsops.OpenCurrent()
+}
+
+// tunDevice is the device node through which tun and tap devices are made.
+const tunDevice = "/dev/net/tun"
+
+// tunDeviceDenied tells whether kind needs /dev/net/tun and the process may
+// not open it: it belongs to root with mode 0600 on some systems, and a user
+// namespace does not make its root the host's.
+func tunDeviceDenied(kind string) error {
+	if kind != "tuntap" && kind != "tun" {
+		return nil
+	}
+	fd, err := unix.Open(tunDevice, unix.O_RDWR|unix.O_CLOEXEC, 0)
+	if errors.Is(err, unix.EACCES) || errors.Is(err, unix.EPERM) {
+		return fmt.Errorf("cannot open %s: %w", tunDevice, err)
+	}
+	if err == nil {
+		unix.Close(fd)
+	}
+	return nil
 }
 
 // probeTemplate is the link the kernel-support probe asks for. Most kinds are

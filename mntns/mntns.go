@@ -62,6 +62,20 @@ type outcome struct {
 // run is the goroutine that sacrifices its thread. It never unlocks it.
 func run(netnsfd int, fn func(), res chan<- outcome) {
 	runtime.LockOSThread()
+	if unix.Gettid() == unix.Getpid() {
+		// The runtime parks the main thread instead of retiring it, and
+		// /proc/self describes that thread: never sacrifice it. Holding it
+		// locked makes the next goroutine start on another thread; the
+		// main thread itself never moved.
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			run(netnsfd, fn, res)
+		}()
+		<-done
+		runtime.UnlockOSThread()
+		return
+	}
 	var out outcome
 	defer func() { res <- out }()
 

@@ -8,6 +8,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	"github.com/vishvananda/netlink"
 
+	"github.com/scratchnet/scratchnet/internal/nsops"
 	"github.com/scratchnet/scratchnet/link"
 )
 
@@ -40,6 +41,11 @@ func WithOwner(uid uint32) Opt {
 		if uid == math.MaxUint32 {
 			return fmt.Errorf("uid %d is not a valid user id", uid)
 		}
+		// Checked here, because the kernel answers an unmapped id with a
+		// bare EINVAL, and vishvananda/netlink then leaks the device's fd.
+		if !nsops.IDMapped(uid, false) {
+			return fmt.Errorf("uid %d is not mapped in this user namespace", uid)
+		}
 		tt.Owner = uid
 		return nil
 	})
@@ -51,6 +57,9 @@ func WithGroup(gid uint32) Opt {
 	return link.OptFor("WithGroup", func(tt *netlink.Tuntap) error {
 		if gid == math.MaxUint32 {
 			return fmt.Errorf("gid %d is not a valid group id", gid)
+		}
+		if !nsops.IDMapped(gid, true) {
+			return fmt.Errorf("gid %d is not mapped in this user namespace", gid)
 		}
 		tt.Group = gid
 		return nil

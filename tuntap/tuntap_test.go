@@ -12,6 +12,7 @@ import (
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
+	"github.com/scratchnet/scratchnet/internal/nsops"
 	"github.com/scratchnet/scratchnet/internal/testsupport"
 	"github.com/scratchnet/scratchnet/link"
 	"github.com/scratchnet/scratchnet/mntns"
@@ -101,6 +102,17 @@ var _ = Describe("transient tun and tap devices", func() {
 
 	It("sets owner, group and flags, as the kernel reports back", func() {
 		ns := netns.NewTransient()
+		if !nsops.IDMapped(1000, false) || !nsops.IDMapped(1001, true) {
+			// In a user namespace mapping only root (the rootless sandbox),
+			// such ids cannot own anything: refused up front, nothing made.
+			rec := &testsupport.Recorder{}
+			rec.Run(func(t testing.TB) {
+				tuntap.NewTransientTapT(t, tuntap.InNamespace(ns), tuntap.WithOwner(1000), tuntap.WithGroup(1001))
+			})
+			Expect(rec.Failures()).To(ConsistOf(ContainSubstring("WithOwner: uid 1000 is not mapped in this user namespace")))
+			Expect(testsupport.LinkNames(ns)).To(ConsistOf("lo"))
+			return
+		}
 
 		tap := tuntap.NewTransientTap(tuntap.InNamespace(ns), tuntap.WithOwner(1000), tuntap.WithGroup(1001),
 			tuntap.WithFlags(netlink.TUNTAP_NO_PI|netlink.TUNTAP_VNET_HDR))

@@ -277,3 +277,25 @@ func InUserNamespace() bool {
 	}
 	return strings.Join(strings.Fields(string(b)), " ") != "0 0 4294967295"
 }
+
+// IDMapped reports whether the user id (or, with group set, the group id)
+// has a mapping in the process's user namespace, as /proc/self/uid_map and
+// gid_map list them. The kernel refuses unmapped ids with EINVAL.
+func IDMapped(id uint32, group bool) bool {
+	path := "/proc/self/uid_map"
+	if group {
+		path = "/proc/self/gid_map"
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return false
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		var inside, outside, count uint64
+		if n, _ := fmt.Sscan(line, &inside, &outside, &count); n == 3 &&
+			uint64(id) >= inside && uint64(id) < inside+count {
+			return true
+		}
+	}
+	return false
+}
