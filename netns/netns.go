@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"sync/atomic"
 	"testing"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -84,11 +85,17 @@ func NewTransientT(t testing.TB) int {
 // watch closes fd at cleanup and, until then, has the namespace described in
 // the report of a failing spec.
 func watch(t testing.TB, fd int) {
+	var closed atomic.Bool
 	targets := func() []diag.Target {
+		// A failure during teardown comes after the namespace is gone.
+		if closed.Load() {
+			return nil
+		}
 		return []diag.Target{{Name: fmt.Sprintf("transient network namespace (fd %d)", fd), NsFd: fd}}
 	}
 	t.Cleanup(func() {
 		diag.AtTeardown(t, "scratchnet transient network namespace", targets)
+		closed.Store(true)
 		unix.Close(fd)
 	})
 	diag.Watch(t, "scratchnet transient network namespace", targets)

@@ -44,13 +44,15 @@ func Watch(t testing.TB, title string, targets func() []Target) {
 			return
 		}
 		g.GinkgoT.DeferOnFailure(func() {
-			ginkgo.AddReportEntry(title, Render(targets()), ginkgo.ReportEntryVisibilityFailureOrVerbose)
+			if tg := targets(); len(tg) > 0 {
+				ginkgo.AddReportEntry(title, Render(tg), ginkgo.ReportEntryVisibilityFailureOrVerbose)
+			}
 		})
 		return
 	}
 	t.Cleanup(func() {
-		if t.Failed() || testing.Verbose() {
-			t.Logf("%s\n%s", title, Render(targets()))
+		if tg := targets(); len(tg) > 0 && (t.Failed() || testing.Verbose()) {
+			t.Logf("%s\n%s", title, Render(tg))
 		}
 	})
 }
@@ -81,7 +83,9 @@ func AtTeardown(t testing.TB, title string, targets func() []Target) {
 	}
 	_, reporter := ginkgo.GinkgoConfiguration()
 	if (reporter.Verbose || reporter.VeryVerbose) && !ginkgo.CurrentSpecReport().Failed() {
-		ginkgo.AddReportEntry(title, Render(targets()), ginkgo.ReportEntryVisibilityFailureOrVerbose)
+		if tg := targets(); len(tg) > 0 {
+			ginkgo.AddReportEntry(title, Render(tg), ginkgo.ReportEntryVisibilityFailureOrVerbose)
+		}
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -66,8 +67,34 @@ func HaveNoNewFDsThan(expected map[int]string) OmegaMatcher {
 			}
 		}
 		sort.Strings(leaked)
-		return leaked
+		return withoutInterceptorPipe(leaked)
 	}, BeEmpty())
+}
+
+// withoutInterceptorPipe drops one new pipe (both its ends) from the leaked
+// fds of a parallel run: there Ginkgo's output interceptor makes the pipe for
+// the next spec in the background, at any time during this one. The module
+// itself never makes pipes, so two new pipes are still a leak.
+func withoutInterceptorPipe(leaked []string) []string {
+	if suite, _ := GinkgoConfiguration(); suite.ParallelTotal <= 1 {
+		return leaked
+	}
+	pipes := map[string]int{}
+	for _, l := range leaked {
+		if _, target, _ := strings.Cut(l, " -> "); strings.HasPrefix(target, "pipe:") {
+			pipes[target]++
+		}
+	}
+	if len(pipes) != 1 {
+		return leaked
+	}
+	var rest []string
+	for _, l := range leaked {
+		if _, target, _ := strings.Cut(l, " -> "); pipes[target] == 0 {
+			rest = append(rest, l)
+		}
+	}
+	return rest
 }
 
 // HaveNoNewLinesThan succeeds when every line of the actual list is also in
