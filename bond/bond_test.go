@@ -14,14 +14,8 @@ import (
 	"github.com/scratchnet/scratchnet/veth"
 )
 
-// readBack returns the link as the kernel reports it in ns.
-func readBack(ns int, l netlink.Link) netlink.Link {
-	GinkgoHelper()
-	found, err := netns.NewNetlinkHandle(ns).LinkByIndex(l.Attrs().Index)
-	Expect(err).NotTo(HaveOccurred())
-	Expect(found.Attrs().Name).To(Equal(l.Attrs().Name))
-	return found
-}
+// readBack reads the link back as the kernel reports it in ns.
+var readBack = testsupport.ReadBack[netlink.Link]
 
 func modeOf(ns int, b netlink.Link) netlink.BondMode {
 	GinkgoHelper()

@@ -18,18 +18,6 @@ import (
 
 const unsupported = `kernel does not support link type "dummy"`
 
-// linkNames lists the names of the links in the namespace nsfd refers to.
-func linkNames(nsfd int) []string {
-	GinkgoHelper()
-	links, err := netns.NewNetlinkHandle(nsfd).LinkList()
-	Expect(err).NotTo(HaveOccurred())
-	names := make([]string, 0, len(links))
-	for _, l := range links {
-		names = append(names, l.Attrs().Name)
-	}
-	return names
-}
-
 // kernelHasDummy asks the kernel directly, without the link package, whether
 // it creates dummy links: in a namespace of its own, which takes the link
 // with it when it goes.
@@ -114,7 +102,7 @@ var _ = Describe("transient dummy links", func() {
 				ContainSubstring(unsupported))))
 		}
 		Expect(rec.Logs()).To(BeEmpty())
-		Expect(linkNames(ns)).To(ConsistOf("lo"), "nothing is left after cleanup")
+		Expect(testsupport.LinkNames(ns)).To(ConsistOf("lo"), "nothing is left after cleanup")
 	})
 
 	It("fails clearly on a bad namespace and creates nothing", func() {
@@ -131,7 +119,7 @@ var _ = Describe("transient dummy links", func() {
 			HavePrefix(`cannot create transient link with prefix "`+dummy.DummyPrefix+`"`),
 			ContainSubstring("InNamespace(-1)"),
 			ContainSubstring("invalid file descriptor -1"))))
-		Expect(linkNames(ns)).To(ConsistOf("lo"))
+		Expect(testsupport.LinkNames(ns)).To(ConsistOf("lo"))
 		Expect(testsupport.HostSnapshot()).To(Equal(host))
 	})
 })

@@ -11,25 +11,13 @@ import (
 	"github.com/scratchnet/scratchnet/ipvlan"
 	"github.com/scratchnet/scratchnet/link"
 	"github.com/scratchnet/scratchnet/netns"
-	"github.com/scratchnet/scratchnet/veth"
 )
 
-// newParent returns one end of a veth pair living entirely in ns.
-func newParent(ns int) netlink.Link {
-	GinkgoHelper()
-	parent, _ := veth.NewTransient(veth.InNamespace(ns), veth.WithPeerNamespace(ns))
-	return parent
-}
+// newParent returns a veth end living entirely in ns.
+var newParent = testsupport.VethParent
 
-// readBack returns the ipvlan as the kernel reports it in ns.
-func readBack(ns int, l netlink.Link) *netlink.IPVlan {
-	GinkgoHelper()
-	found, err := netns.NewNetlinkHandle(ns).LinkByIndex(l.Attrs().Index)
-	Expect(err).NotTo(HaveOccurred())
-	Expect(found.Attrs().Name).To(Equal(l.Attrs().Name))
-	Expect(found).To(BeAssignableToTypeOf(&netlink.IPVlan{}))
-	return found.(*netlink.IPVlan)
-}
+// readBack reads the link back as the kernel reports it in ns.
+var readBack = testsupport.ReadBack[*netlink.IPVlan]
 
 var _ = Describe("transient ipvlan links", func() {
 

@@ -102,7 +102,7 @@ var _ = Describe("addresses", func() {
 			rec := &testsupport.Recorder{}
 			rec.Run(func(t testing.TB) { call(t, ns) })
 			Expect(rec.Failures()).To(ConsistOf(SatisfyAll(HavePrefix("cannot "), ContainSubstring(reason))))
-			Expect(linkNames(ns)).To(ConsistOf("lo"))
+			Expect(testsupport.LinkNames(ns)).To(ConsistOf("lo"))
 		},
 		Entry("no prefix length", func(t testing.TB, ns int) {
 			link.NewTransientT(t, &netlink.Bridge{}, "br-", link.InNamespace(ns), link.WithAddress("10.0.0.1"))
@@ -130,6 +130,6 @@ var _ = Describe("links left to their namespace", func() {
 		Expect(rec.Failures()).To(BeEmpty())
 		// ns is still open here, so the link is still there; it goes when
 		// this spec's cleanup closes ns.
-		Expect(linkNames(ns)).To(ContainElement(name))
+		Expect(testsupport.LinkNames(ns)).To(ContainElement(name))
 	})
 })

@@ -16,18 +16,6 @@ import (
 	"github.com/scratchnet/scratchnet/netns"
 )
 
-// linkNames lists the names of the links in the namespace nsfd refers to.
-func linkNames(nsfd int) []string {
-	GinkgoHelper()
-	links, err := netns.NewNetlinkHandle(nsfd).LinkList()
-	Expect(err).NotTo(HaveOccurred())
-	var names []string
-	for _, l := range links {
-		names = append(names, l.Attrs().Name)
-	}
-	return names
-}
-
 var _ = Describe("transient links", func() {
 
 	BeforeEach(testsupport.NeedsRoot)
@@ -80,10 +68,10 @@ var _ = Describe("transient links", func() {
 		var name string
 		rec.Run(func(t testing.TB) {
 			name = link.NewTransientT(t, &netlink.Bridge{}, "br-", link.InNamespace(ns)).Attrs().Name
-			Expect(linkNames(ns)).To(ContainElement(name))
+			Expect(testsupport.LinkNames(ns)).To(ContainElement(name))
 		})
 		Expect(rec.Failures()).To(BeEmpty())
-		Expect(linkNames(ns)).NotTo(ContainElement(name))
+		Expect(testsupport.LinkNames(ns)).NotTo(ContainElement(name))
 	})
 
 	It("retries with a fresh name when the kernel reports a collision", func() {
@@ -138,7 +126,7 @@ var _ = Describe("transient links", func() {
 			})
 			Expect(rec.Failures()).To(BeEmpty())
 			Expect(rec.Logs()).To(ConsistOf(ContainSubstring("left link %q", name)))
-			Expect(linkNames(ns)).To(ContainElement(name))
+			Expect(testsupport.LinkNames(ns)).To(ContainElement(name))
 		})
 
 		It("deletes its link by index when the spec renamed it", func() {
@@ -151,7 +139,7 @@ var _ = Describe("transient links", func() {
 			})
 			Expect(rec.Failures()).To(BeEmpty())
 			Expect(rec.Logs()).To(ConsistOf(ContainSubstring(`was renamed to "renamed"`)))
-			Expect(linkNames(ns)).To(ConsistOf("lo"))
+			Expect(testsupport.LinkNames(ns)).To(ConsistOf("lo"))
 		})
 
 		It("leaves a link alone that the spec moved to another namespace", func() {
@@ -166,7 +154,7 @@ var _ = Describe("transient links", func() {
 				Expect(h.LinkSetNsFd(v, elsewhere)).To(Succeed())
 			})
 			Expect(rec.Failures()).To(BeEmpty())
-			Expect(linkNames(elsewhere)).To(ContainElement(name))
+			Expect(testsupport.LinkNames(elsewhere)).To(ContainElement(name))
 		})
 	})
 
@@ -177,7 +165,7 @@ var _ = Describe("transient links", func() {
 			rec := &testsupport.Recorder{}
 			rec.Run(call)
 			Expect(rec.Failures()).To(ConsistOf(SatisfyAll(HavePrefix("cannot "), ContainSubstring(reason))))
-			Expect(linkNames(ns)).To(ConsistOf("lo"))
+			Expect(testsupport.LinkNames(ns)).To(ConsistOf("lo"))
 		},
 		Entry("nil template", func(ns int) func(t testing.TB) {
 			return func(t testing.TB) { link.NewTransientT(t, nil, "br-", link.InNamespace(ns)) }

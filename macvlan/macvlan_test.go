@@ -19,28 +19,8 @@ import (
 
 const nameRE = `^mcvl-[0-9a-zA-Z]{10}$`
 
-// linkNames lists the names of the links in the namespace nsfd refers to.
-func linkNames(nsfd int) []string {
-	GinkgoHelper()
-	links, err := netns.NewNetlinkHandle(nsfd).LinkList()
-	Expect(err).NotTo(HaveOccurred())
-	names := make([]string, 0, len(links))
-	for _, l := range links {
-		names = append(names, l.Attrs().Name)
-	}
-	return names
-}
-
-// readBack returns what the kernel says about the link with l's index in the
-// namespace nsfd refers to, checking that it is l and a macvlan.
-func readBack(nsfd int, l netlink.Link) *netlink.Macvlan {
-	GinkgoHelper()
-	found, err := netns.NewNetlinkHandle(nsfd).LinkByIndex(l.Attrs().Index)
-	Expect(err).NotTo(HaveOccurred())
-	Expect(found.Attrs().Name).To(Equal(l.Attrs().Name))
-	Expect(found).To(BeAssignableToTypeOf(&netlink.Macvlan{}))
-	return found.(*netlink.Macvlan)
-}
+// readBack reads the link back as the kernel reports it in ns.
+var readBack = testsupport.ReadBack[*netlink.Macvlan]
 
 // parentIn creates a veth pair with both ends in the namespace nsfd refers to
 // and returns one end to stack macvlans on.
@@ -91,13 +71,13 @@ var _ = Describe("transient macvlans", func() {
 		var parentNsID int
 		netns.Execute(ns, func() { parentNsID = netns.NsID(parentNs) })
 		Expect(got.Attrs().NetNsID).To(Equal(parentNsID))
-		Expect(linkNames(parentNs)).NotTo(ContainElement(m.Attrs().Name))
+		Expect(testsupport.LinkNames(parentNs)).NotTo(ContainElement(m.Attrs().Name))
 	})
 
 	It("refuses a parent in another namespace without WithLinkNamespace, and creates nothing", func() {
 		parentNs, ns := netns.NewTransient(), netns.NewTransient()
 		parent := parentIn(parentNs)
-		parentLinks := linkNames(parentNs)
+		parentLinks := testsupport.LinkNames(parentNs)
 		host := testsupport.HostSnapshot()
 
 		rec := &testsupport.Recorder{}
@@ -110,8 +90,8 @@ var _ = Describe("transient macvlans", func() {
 			HavePrefix("cannot create transient link"),
 			ContainSubstring(`parent "`+parent.Attrs().Name+`"`),
 			ContainSubstring("use WithLinkNamespace"))))
-		Expect(linkNames(ns)).To(ConsistOf("lo"))
-		Expect(linkNames(parentNs)).To(ConsistOf(parentLinks))
+		Expect(testsupport.LinkNames(ns)).To(ConsistOf("lo"))
+		Expect(testsupport.LinkNames(parentNs)).To(ConsistOf(parentLinks))
 		Expect(testsupport.HostSnapshot()).To(Equal(host))
 	})
 
@@ -131,8 +111,8 @@ var _ = Describe("transient macvlans", func() {
 		Expect(rec.Failures()).To(BeEmpty())
 		Expect(rec.Logs()).To(BeEmpty())
 		Expect(name).To(MatchRegexp(nameRE))
-		Expect(linkNames(ns)).NotTo(ContainElement(name))
-		Expect(linkNames(ns)).To(ContainElement(parent.Attrs().Name))
+		Expect(testsupport.LinkNames(ns)).NotTo(ContainElement(name))
+		Expect(testsupport.LinkNames(ns)).To(ContainElement(parent.Attrs().Name))
 	})
 })
 
@@ -154,7 +134,7 @@ var _ = Describe("refusing bad macvlan modes", func() {
 			HavePrefix(`cannot create transient link with prefix "veth-"`),
 			ContainSubstring("option 3 failed"),
 			ContainSubstring("WithMode applies to *netlink.Macvlan links, not to *netlink.Veth"))))
-		Expect(linkNames(ns)).To(ConsistOf("lo"))
+		Expect(testsupport.LinkNames(ns)).To(ConsistOf("lo"))
 	})
 
 	It("refuses a mode netlink does not know, and creates nothing", func() {
@@ -170,7 +150,7 @@ var _ = Describe("refusing bad macvlan modes", func() {
 		Expect(rec.Failures()).To(ConsistOf(SatisfyAll(
 			HavePrefix("cannot create transient link"),
 			ContainSubstring("unknown macvlan mode 42"))))
-		Expect(linkNames(ns)).To(ConsistOf("lo"))
+		Expect(testsupport.LinkNames(ns)).To(ConsistOf("lo"))
 	})
 })
 

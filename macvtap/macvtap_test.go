@@ -14,22 +14,11 @@ import (
 	"github.com/scratchnet/scratchnet/veth"
 )
 
-// newParent returns one end of a veth pair living entirely in ns.
-func newParent(ns int) netlink.Link {
-	GinkgoHelper()
-	parent, _ := veth.NewTransient(veth.InNamespace(ns), veth.WithPeerNamespace(ns))
-	return parent
-}
+// newParent returns a veth end living entirely in ns.
+var newParent = testsupport.VethParent
 
-// readBack returns the macvtap as the kernel reports it in ns.
-func readBack(ns int, l netlink.Link) *netlink.Macvtap {
-	GinkgoHelper()
-	found, err := netns.NewNetlinkHandle(ns).LinkByIndex(l.Attrs().Index)
-	Expect(err).NotTo(HaveOccurred())
-	Expect(found.Attrs().Name).To(Equal(l.Attrs().Name))
-	Expect(found).To(BeAssignableToTypeOf(&netlink.Macvtap{}))
-	return found.(*netlink.Macvtap)
-}
+// readBack reads the link back as the kernel reports it in ns.
+var readBack = testsupport.ReadBack[*netlink.Macvtap]
 
 var _ = Describe("transient macvtap links", func() {
 

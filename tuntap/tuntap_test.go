@@ -20,15 +20,8 @@ import (
 	"github.com/scratchnet/scratchnet/tuntap"
 )
 
-// readBack returns the device as the kernel reports it in ns.
-func readBack(ns int, l netlink.Link) *netlink.Tuntap {
-	GinkgoHelper()
-	found, err := netns.NewNetlinkHandle(ns).LinkByIndex(l.Attrs().Index)
-	Expect(err).NotTo(HaveOccurred())
-	Expect(found.Attrs().Name).To(Equal(l.Attrs().Name))
-	Expect(found).To(BeAssignableToTypeOf(&netlink.Tuntap{}))
-	return found.(*netlink.Tuntap)
-}
+// readBack reads the link back as the kernel reports it in ns.
+var readBack = testsupport.ReadBack[*netlink.Tuntap]
 
 // sysfsAttrs reads attributes of the device from a sysfs of its namespace.
 func sysfsAttrs(ns int, name string, attrs ...string) map[string]string {

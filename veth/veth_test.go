@@ -20,18 +20,6 @@ import (
 // random characters, 15 characters in all.
 const nameRE = `^veth-[0-9a-zA-Z]{10}$`
 
-// linkNames lists the names of the links in the namespace nsfd refers to.
-func linkNames(nsfd int) []string {
-	GinkgoHelper()
-	links, err := netns.NewNetlinkHandle(nsfd).LinkList()
-	Expect(err).NotTo(HaveOccurred())
-	names := make([]string, 0, len(links))
-	for _, l := range links {
-		names = append(names, l.Attrs().Name)
-	}
-	return names
-}
-
 // addDecoys fills the namespace behind h with a veth pair of its own, so that
 // the next link created there gets an index that differs from the index a
 // link created at the same time in a fresh namespace gets: an index taken
@@ -104,7 +92,7 @@ var _ = Describe("transient veth pairs", func() {
 		expectLinkAt(ho, dupond)
 		expectLinkAt(hh, dupont)
 		expectNoLinkAt(ho, dupont.Attrs().Name)
-		Expect(linkNames(other)).To(ConsistOf("lo", dupond.Attrs().Name))
+		Expect(testsupport.LinkNames(other)).To(ConsistOf("lo", dupond.Attrs().Name))
 	})
 
 	It("never modifies the template", func() {
@@ -173,8 +161,8 @@ var _ = Describe("cleaning up transient veth pairs", func() {
 		Expect(dupond).NotTo(BeNil())
 		expectNoLinkAt(hl, dupond.Attrs().Name)
 		expectNoLinkAt(hr, dupont.Attrs().Name)
-		Expect(linkNames(left)).To(ConsistOf("lo"))
-		Expect(linkNames(right)).To(ConsistOf("lo"))
+		Expect(testsupport.LinkNames(left)).To(ConsistOf("lo"))
+		Expect(testsupport.LinkNames(right)).To(ConsistOf("lo"))
 	})
 
 	It("stays quiet when the spec deleted the pair itself", func() {
@@ -189,8 +177,8 @@ var _ = Describe("cleaning up transient veth pairs", func() {
 
 		Expect(rec.Failures()).To(BeEmpty())
 		Expect(rec.Logs()).To(BeEmpty())
-		Expect(linkNames(left)).To(ConsistOf("lo"))
-		Expect(linkNames(right)).To(ConsistOf("lo"))
+		Expect(testsupport.LinkNames(left)).To(ConsistOf("lo"))
+		Expect(testsupport.LinkNames(right)).To(ConsistOf("lo"))
 	})
 
 	It("leaves a link alone that took the old name after the spec deleted the pair, and says so", func() {
@@ -215,7 +203,7 @@ var _ = Describe("cleaning up transient veth pairs", func() {
 			ContainSubstring(`transient link "`+name+`"`),
 			ContainSubstring("is gone"),
 			ContainSubstring("alone"))))
-		Expect(linkNames(left)).To(ConsistOf("lo", name, "successor-peer"))
+		Expect(testsupport.LinkNames(left)).To(ConsistOf("lo", name, "successor-peer"))
 	})
 })
 
@@ -254,7 +242,7 @@ var _ = Describe("refusing bad peer namespaces", func() {
 				ContainSubstring("WithPeerNamespace"),
 				ContainSubstring(reason))))
 			Expect(rec.Logs()).To(BeEmpty())
-			Expect(linkNames(left)).To(ConsistOf("lo"))
+			Expect(testsupport.LinkNames(left)).To(ConsistOf("lo"))
 			Expect(testsupport.HostSnapshot()).To(Equal(host))
 		},
 		Entry("negative fd", func() int { return -1 }, "invalid file descriptor -1"),

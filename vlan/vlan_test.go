@@ -14,22 +14,11 @@ import (
 	"github.com/scratchnet/scratchnet/vlan"
 )
 
-// newParent returns one end of a veth pair living entirely in ns.
-func newParent(ns int) netlink.Link {
-	GinkgoHelper()
-	parent, _ := veth.NewTransient(veth.InNamespace(ns), veth.WithPeerNamespace(ns))
-	return parent
-}
+// newParent returns a veth end living entirely in ns.
+var newParent = testsupport.VethParent
 
-// readBack returns the VLAN link as the kernel reports it in ns.
-func readBack(ns int, l netlink.Link) *netlink.Vlan {
-	GinkgoHelper()
-	found, err := netns.NewNetlinkHandle(ns).LinkByIndex(l.Attrs().Index)
-	Expect(err).NotTo(HaveOccurred())
-	Expect(found.Attrs().Name).To(Equal(l.Attrs().Name))
-	Expect(found).To(BeAssignableToTypeOf(&netlink.Vlan{}))
-	return found.(*netlink.Vlan)
-}
+// readBack reads the link back as the kernel reports it in ns.
+var readBack = testsupport.ReadBack[*netlink.Vlan]
 
 var _ = Describe("transient VLAN links", func() {
 

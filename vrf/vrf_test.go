@@ -16,14 +16,8 @@ import (
 	"github.com/scratchnet/scratchnet/vrf"
 )
 
-// readBack returns the link as the kernel reports it in ns.
-func readBack(ns int, l netlink.Link) netlink.Link {
-	GinkgoHelper()
-	found, err := netns.NewNetlinkHandle(ns).LinkByIndex(l.Attrs().Index)
-	Expect(err).NotTo(HaveOccurred())
-	Expect(found.Attrs().Name).To(Equal(l.Attrs().Name))
-	return found
-}
+// readBack reads the link back as the kernel reports it in ns.
+var readBack = testsupport.ReadBack[netlink.Link]
 
 // routeDsts lists the destinations of the routes in table of ns.
 func routeDsts(ns int, table int) []string {

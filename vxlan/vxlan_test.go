@@ -11,26 +11,14 @@ import (
 	"github.com/scratchnet/scratchnet/internal/testsupport"
 	"github.com/scratchnet/scratchnet/link"
 	"github.com/scratchnet/scratchnet/netns"
-	"github.com/scratchnet/scratchnet/veth"
 	"github.com/scratchnet/scratchnet/vxlan"
 )
 
-// newUnderlay returns one end of a veth pair living entirely in ns.
-func newUnderlay(ns int) netlink.Link {
-	GinkgoHelper()
-	underlay, _ := veth.NewTransient(veth.InNamespace(ns), veth.WithPeerNamespace(ns))
-	return underlay
-}
+// newUnderlay returns a veth end living entirely in ns.
+var newUnderlay = testsupport.VethParent
 
-// readBack returns the VXLAN link as the kernel reports it in ns.
-func readBack(ns int, l netlink.Link) *netlink.Vxlan {
-	GinkgoHelper()
-	found, err := netns.NewNetlinkHandle(ns).LinkByIndex(l.Attrs().Index)
-	Expect(err).NotTo(HaveOccurred())
-	Expect(found.Attrs().Name).To(Equal(l.Attrs().Name))
-	Expect(found).To(BeAssignableToTypeOf(&netlink.Vxlan{}))
-	return found.(*netlink.Vxlan)
-}
+// readBack reads the link back as the kernel reports it in ns.
+var readBack = testsupport.ReadBack[*netlink.Vxlan]
 
 var _ = Describe("transient VXLAN links", func() {
 

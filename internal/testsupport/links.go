@@ -7,6 +7,7 @@ import (
 	"github.com/vishvananda/netlink"
 
 	"github.com/scratchnet/scratchnet/internal/nsops"
+	"github.com/scratchnet/scratchnet/veth"
 )
 
 // LinkNames lists the names of the links in the network namespace nsfd
@@ -35,4 +36,33 @@ func LinkNames(nsfd int) []string {
 func InNamespace(l netlink.Link, nsfd int) netlink.Link {
 	l.Attrs().Namespace = netlink.NsFd(nsfd)
 	return l
+}
+
+// ReadBack returns the link with l's index as the kernel reports it in the
+// network namespace nsfd refers to, after checking that it still has l's name
+// and is a T; kind suites read their links back with it.
+func ReadBack[T netlink.Link](nsfd int, l netlink.Link) T {
+	GinkgoHelper()
+	h, err := nsops.HandleAt(nsfd)
+	if err != nil {
+		Fail(fmt.Sprintf("cannot read back link %q, reason: %v", l.Attrs().Name, err))
+	}
+	defer h.Close()
+	found, err := h.LinkByIndex(l.Attrs().Index)
+	if err != nil {
+		Fail(fmt.Sprintf("cannot read back link %q (index %d), reason: %v", l.Attrs().Name, l.Attrs().Index, err))
+	}
+	typed, ok := found.(T)
+	if !ok || found.Attrs().Name != l.Attrs().Name {
+		Fail(fmt.Sprintf("cannot read back link %q (index %d), reason: found %q of type %T", l.Attrs().Name, l.Attrs().Index, found.Attrs().Name, found))
+	}
+	return typed
+}
+
+// VethParent returns one end of a veth pair that lives entirely in the
+// network namespace nsfd refers to: a parent or underlay to stack links on.
+func VethParent(nsfd int) netlink.Link {
+	GinkgoHelper()
+	parent, _ := veth.NewTransient(veth.InNamespace(nsfd), veth.WithPeerNamespace(nsfd))
+	return parent
 }
