@@ -14,6 +14,10 @@
 //	(e) link.EnsureAllUp on a fresh veth pair
 //	(f) 1000 labs in a row, first 250 against last 250
 //
+// (a) and (d), and (b) and (c), are measured in turns within one run, and
+// (c)/(b) is the median ratio of back-to-back pairs, so that the kernel's
+// varying RCU grace period does not decide the comparison.
+//
 // Deleting one link makes the kernel wait for an RCU grace period, tens of
 // milliseconds, while a dying namespace removes all its links in one batch:
 // that is why (a) and (d) are so much cheaper than (b) and (c).
