@@ -75,12 +75,7 @@ var _ = Describe("refusing ipvlan links it cannot create, before anything is cre
 	DescribeTable("with a clear message",
 		func(makeCall func(parentNs, ns int) func(t testing.TB), reason string) {
 			parentNs, ns := netns.NewTransient(), netns.NewTransient()
-			call := makeCall(parentNs, ns)
-			rec := &testsupport.Recorder{}
-			rec.Run(call)
-			Expect(rec.Failures()).To(ConsistOf(SatisfyAll(
-				HavePrefix(`cannot create transient link with prefix "ipvl-", reason: `), ContainSubstring(reason))))
-			Expect(testsupport.LinkNames(ns)).To(ConsistOf("lo"))
+			testsupport.ExpectRefused(makeCall(parentNs, ns), ns, `cannot create transient link with prefix "ipvl-", reason: `, reason)
 		},
 		Entry("an unknown mode", func(parentNs, ns int) func(t testing.TB) {
 			parent := newParent(parentNs)

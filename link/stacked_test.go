@@ -50,12 +50,7 @@ var _ = Describe("links stacked on a parent", func() {
 	DescribeTable("refusing parents it would not find, before anything is created",
 		func(makeCall func(parentNs, ns int) func(t testing.TB), reason string) {
 			parentNs, ns := netns.NewTransient(), netns.NewTransient()
-			call := makeCall(parentNs, ns)
-			rec := &testsupport.Recorder{}
-			rec.Run(call)
-			Expect(rec.Failures()).To(ConsistOf(SatisfyAll(
-				HavePrefix(`cannot create transient link with prefix "mcvl-", reason: `), ContainSubstring(reason))))
-			Expect(testsupport.LinkNames(ns)).To(ConsistOf("lo"))
+			testsupport.ExpectRefused(makeCall(parentNs, ns), ns, `cannot create transient link with prefix "mcvl-", reason: `, reason)
 		},
 		Entry("parent in another namespace without WithLinkNamespace", func(parentNs, ns int) func(t testing.TB) {
 			parent := newParent(parentNs)

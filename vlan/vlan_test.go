@@ -93,11 +93,7 @@ var _ = Describe("refusing VLAN links it cannot create, before anything is creat
 	DescribeTable("with a clear message",
 		func(makeCall func(parentNs, ns int) func(t testing.TB), reason string) {
 			parentNs, ns := netns.NewTransient(), netns.NewTransient()
-			call := makeCall(parentNs, ns)
-			rec := &testsupport.Recorder{}
-			rec.Run(call)
-			Expect(rec.Failures()).To(ConsistOf(SatisfyAll(HavePrefix("cannot create transient "), ContainSubstring(reason))))
-			Expect(testsupport.LinkNames(ns)).To(ConsistOf("lo"))
+			testsupport.ExpectRefused(makeCall(parentNs, ns), ns, "cannot create transient ", reason)
 		},
 		Entry("reserved VLAN id 4095", func(parentNs, ns int) func(t testing.TB) {
 			parent := newParent(parentNs)

@@ -112,12 +112,7 @@ var _ = Describe("refusing VXLAN links it cannot create, before anything is crea
 	DescribeTable("with a clear message",
 		func(makeCall func(underlayNs, ns int) func(t testing.TB), reason string) {
 			underlayNs, ns := netns.NewTransient(), netns.NewTransient()
-			call := makeCall(underlayNs, ns)
-			rec := &testsupport.Recorder{}
-			rec.Run(call)
-			Expect(rec.Failures()).To(ConsistOf(SatisfyAll(
-				HavePrefix(`cannot create transient link with prefix "vxlan-", reason: `), ContainSubstring(reason))))
-			Expect(testsupport.LinkNames(ns)).To(ConsistOf("lo"))
+			testsupport.ExpectRefused(makeCall(underlayNs, ns), ns, `cannot create transient link with prefix "vxlan-", reason: `, reason)
 		},
 		Entry("a VNI wider than 24 bits", func(underlayNs, ns int) func(t testing.TB) {
 			return withOpts(underlayNs, ns, vxlan.WithVNI(1<<24))

@@ -2,10 +2,12 @@ package testsupport
 
 import (
 	"fmt"
-	. "github.com/onsi/ginkgo/v2"
 	"runtime"
 	"sync"
 	"testing"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
 )
 
 // Recorder is a testing.TB that records failures, skips, log lines and
@@ -132,4 +134,15 @@ func (r *Recorder) record(into *[]string, msg string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	*into = append(*into, msg)
+}
+
+// ExpectRefused runs call with a fresh Recorder and expects it to fail once,
+// with a message starting with prefix and naming reason, and to leave the
+// network namespace nsfd as it found a fresh one: with lo only.
+func ExpectRefused(call func(t testing.TB), nsfd int, prefix, reason string) {
+	GinkgoHelper()
+	rec := &Recorder{}
+	rec.Run(call)
+	Expect(rec.Failures()).To(ConsistOf(SatisfyAll(HavePrefix(prefix), ContainSubstring(reason))))
+	Expect(LinkNames(nsfd)).To(ConsistOf("lo"), "the refused call left links behind")
 }
