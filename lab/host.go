@@ -140,8 +140,8 @@ func (h *Host) addIface(i *Iface) {
 	h.ifaces = append(h.ifaces, i)
 }
 
-// uniqueName returns base, cut to the 15 characters of an interface name, or
-// that with a number appended if the host already has an interface by it.
+// uniqueName returns a name for a new interface of the host, after base;
+// see uniqueIfName.
 func (h *Host) uniqueName(base string) string {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -149,6 +149,12 @@ func (h *Host) uniqueName(base string) string {
 	for _, i := range h.ifaces {
 		taken[i.Name()] = true
 	}
+	return uniqueIfName(base, taken)
+}
+
+// uniqueIfName returns base, cut to the 15 characters of an interface name,
+// or that with a number appended if the name is taken (or is "lo").
+func uniqueIfName(base string, taken map[string]bool) string {
 	for n := 0; ; n++ {
 		suffix := ""
 		if n > 0 {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/scratchnet/scratchnet/internal/testsupport"
 	"github.com/scratchnet/scratchnet/lab"
+	"github.com/scratchnet/scratchnet/netns"
 )
 
 // talkTCP listens on addr in server, connects from client and returns what
@@ -193,5 +194,26 @@ var _ = Describe("failure reports", func() {
 		l.Connect(bob, router)
 		alice.DefaultRoute(ra)
 		Fail("deliberate failure: the report below this message shows alice, router and bob")
+	})
+})
+
+var _ = Describe("names in labs", func() {
+
+	BeforeEach(testsupport.NeedsRoot)
+
+	It("cut long host names to interface names, on wires and on segments alike", func() {
+		l := lab.New()
+		long, other := l.Host("averyveryverylonghostname"), l.Host("averyveryverylonghostname2")
+		_, toLong := l.Connect(other, long)
+		Expect(toLong.Name()).To(Equal("averyveryverylo"))
+		lan := l.Segment("lan")
+		lan.Attach(long, other)
+		ports, err := netns.NewNetlinkHandle(lan.Netns()).LinkList()
+		Expect(err).NotTo(HaveOccurred())
+		var names []string
+		for _, p := range ports {
+			names = append(names, p.Attrs().Name)
+		}
+		Expect(names).To(ConsistOf("lo", "lan", "averyveryverylo", "averyveryveryl1"))
 	})
 })

@@ -24,6 +24,8 @@ type Segment struct {
 	mu     sync.Mutex
 	addrs  *addressing
 	ports  map[*Host]*Iface
+	// portNames are the names of the bridge's ports, by host.
+	portNames map[*Host]string
 }
 
 // Segment adds an empty segment; [Segment.Attach] plugs hosts into it. Unless
@@ -36,7 +38,7 @@ func (l *Lab) Segment(name string, opts ...Opt) *Segment {
 	if taken || name == "" {
 		l.t.Fatalf("cannot add segment %q to lab, reason: segment names must be unique and not empty", name)
 	}
-	s := &Segment{Name: name, lab: l, ports: map[*Host]*Iface{}}
+	s := &Segment{Name: name, lab: l, ports: map[*Host]*Iface{}, portNames: map[*Host]string{}}
 	s.addrs = l.newAddressing(fmt.Sprintf("segment %q", name), opts)
 	s.netns = l.newNetns(fmt.Sprintf("segment %q", name))
 	// The bridge is set up but not waited for: without ports it may have
@@ -75,9 +77,15 @@ func (s *Segment) attach(h *Host) *Iface {
 		s.lab.t.Fatalf("cannot attach host %q to segment %q, reason: %v", h.Name, s.Name, err)
 	}
 	// The first end is the bridge port, created as the bridge's slave; the
-	// peer is the host's interface.
+	// peer is the host's interface. Ports are named after their hosts, as
+	// far as an interface name can hold them.
+	taken := map[string]bool{s.bridge.Attrs().Name: true}
+	for _, port := range s.portNames {
+		taken[port] = true
+	}
+	port := uniqueIfName(h.Name, taken)
 	tmpl := &netlink.Veth{
-		LinkAttrs: netlink.LinkAttrs{Name: h.Name, MasterIndex: s.bridge.Attrs().Index},
+		LinkAttrs: netlink.LinkAttrs{Name: port, MasterIndex: s.bridge.Attrs().Index},
 		PeerName:  h.uniqueName(s.Name),
 	}
 	_, hostEnd := link.NewTransientPairT(s.lab.t, tmpl, "lab-",
@@ -87,6 +95,7 @@ func (s *Segment) attach(h *Host) *Iface {
 	i := &Iface{Host: h, Link: hostEnd, IPv4: v4, IPv6: v6}
 	h.addIface(i)
 	s.ports[h] = i
+	s.portNames[h] = port
 	return i
 }
 

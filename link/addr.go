@@ -88,7 +88,7 @@ func AddAddressT(t testing.TB, l netlink.Link, cidr string) {
 		defer unix.Close(nsfd)
 		if err := delAddr(nsfd, index, a); err != nil {
 			t.Errorf("cannot remove address %s from link %q (index %d) in %s, reason: %v",
-				cidr, l.Attrs().Name, index, describeNs(nsfd), err)
+				cidr, l.Attrs().Name, index, nsops.Describe(nsfd), err)
 		}
 	})
 }
@@ -114,7 +114,7 @@ func addAddr(l netlink.Link, a *netlink.Addr) (int, int, error) {
 	}
 	if err != nil {
 		unix.Close(nsfd)
-		return -1, 0, fmt.Errorf("in %s: %w", describeNs(nsfd), err)
+		return -1, 0, fmt.Errorf("in %s: %w", nsops.Describe(nsfd), err)
 	}
 	return nsfd, cur.Attrs().Index, nil
 }

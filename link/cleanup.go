@@ -25,7 +25,7 @@ func registerCleanup(t testing.TB, nsfd int, l netlink.Link, kind string) error 
 	t.Cleanup(func() {
 		defer unix.Close(own)
 		if err := deleteIfOurs(t, own, index, name, mac, kind); err != nil {
-			t.Errorf("cannot delete transient link %q (index %d) in %s, reason: %v", name, index, describeNs(own), err)
+			t.Errorf("cannot delete transient link %q (index %d) in %s, reason: %v", name, index, nsops.Describe(own), err)
 		}
 	})
 	return nil
@@ -46,7 +46,7 @@ func deleteIfOurs(t testing.TB, nsfd, index int, name string, mac net.HardwareAd
 	if errors.As(err, new(netlink.LinkNotFoundError)) || errors.Is(err, unix.ENODEV) {
 		if other, err := h.LinkByName(name); err == nil {
 			t.Logf("transient link %q (index %d) is gone from %s; left link %q (index %d) that now has its name alone",
-				name, index, describeNs(nsfd), name, other.Attrs().Index)
+				name, index, nsops.Describe(nsfd), name, other.Attrs().Index)
 		}
 		return nil
 	}
@@ -55,7 +55,7 @@ func deleteIfOurs(t testing.TB, nsfd, index int, name string, mac net.HardwareAd
 	}
 	if l.Type() != kind {
 		t.Logf("index %d in %s now belongs to link %q of type %q, not to transient link %q of type %q; left it alone",
-			index, describeNs(nsfd), l.Attrs().Name, l.Type(), name, kind)
+			index, nsops.Describe(nsfd), l.Attrs().Name, l.Type(), name, kind)
 		return nil
 	}
 	if l.Attrs().Name != name && !bytes.Equal(l.Attrs().HardwareAddr, mac) {
@@ -63,12 +63,12 @@ func deleteIfOurs(t testing.TB, nsfd, index int, name string, mac net.HardwareAd
 		// took the index, or one the spec both renamed and readdressed.
 		// Deleting a stranger is worse than leaving one behind.
 		t.Logf("index %d in %s now belongs to link %q (%s), not to transient link %q (%s); left it alone",
-			index, describeNs(nsfd), l.Attrs().Name, l.Attrs().HardwareAddr, name, mac)
+			index, nsops.Describe(nsfd), l.Attrs().Name, l.Attrs().HardwareAddr, name, mac)
 		return nil
 	}
 	if l.Attrs().Name != name {
 		t.Logf("transient link %q (index %d) in %s was renamed to %q; deleting it by index",
-			name, index, describeNs(nsfd), l.Attrs().Name)
+			name, index, nsops.Describe(nsfd), l.Attrs().Name)
 	}
 	err = h.LinkDel(l)
 	if errors.Is(err, unix.ENODEV) {

@@ -46,7 +46,7 @@ func EnslaveT(t testing.TB, master, port netlink.Link) {
 		defer unix.Close(e.nsfd)
 		if err := e.release(t); err != nil {
 			t.Errorf("cannot release link %q from master %q in %s, reason: %v",
-				e.port.Attrs().Name, e.master.Attrs().Name, describeNs(e.nsfd), err)
+				e.port.Attrs().Name, e.master.Attrs().Name, nsops.Describe(e.nsfd), err)
 		}
 	})
 }
@@ -95,10 +95,10 @@ func (e *enslavement) enslave(pfd int, master, port netlink.Link) error {
 	}
 	defer h.Close()
 	if e.master, err = lookup(h, master); err != nil {
-		return fmt.Errorf("cannot find master in %s: %w", describeNs(e.nsfd), err)
+		return fmt.Errorf("cannot find master in %s: %w", nsops.Describe(e.nsfd), err)
 	}
 	if e.port, err = lookup(h, port); err != nil {
-		return fmt.Errorf("cannot find link in %s: %w", describeNs(e.nsfd), err)
+		return fmt.Errorf("cannot find link in %s: %w", nsops.Describe(e.nsfd), err)
 	}
 	if e.master.Type() == "bond" && e.port.Attrs().Flags&net.FlagUp != 0 {
 		if err := h.LinkSetDown(e.port); err != nil {
@@ -132,7 +132,7 @@ func (e *enslavement) release(t testing.TB) error {
 	case e.master.Attrs().Index:
 	default:
 		t.Logf("link %q in %s now belongs to master index %d, not to %q; left it there",
-			port.Attrs().Name, describeNs(e.nsfd), port.Attrs().MasterIndex, e.master.Attrs().Name)
+			port.Attrs().Name, nsops.Describe(e.nsfd), port.Attrs().MasterIndex, e.master.Attrs().Name)
 		return nil
 	}
 	master, err := h.LinkByIndex(e.master.Attrs().Index)

@@ -3,12 +3,10 @@ package link
 import (
 	"fmt"
 	"reflect"
-	"runtime"
 	"testing"
 
 	. "github.com/onsi/ginkgo/v2"
 	"github.com/vishvananda/netlink"
-	"golang.org/x/sys/unix"
 
 	"github.com/scratchnet/scratchnet/internal/nsops"
 )
@@ -75,7 +73,7 @@ func parentReachable(parent netlink.Link, linkNs any) error {
 	if lfd, ok := linkNs.(netlink.NsFd); ok {
 		sockIno, err = nsops.Ino(int(lfd))
 	} else {
-		sockIno, err = currentIno()
+		sockIno, err = nsops.CurrentIno()
 	}
 	if err != nil {
 		return err
@@ -85,15 +83,4 @@ func parentReachable(parent netlink.Link, linkNs any) error {
 			parent.Attrs().Name, parentIno, sockIno)
 	}
 	return nil
-}
-
-func currentIno() (uint64, error) {
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	fd, err := nsops.OpenCurrent()
-	if err != nil {
-		return 0, err
-	}
-	defer unix.Close(fd)
-	return nsops.Ino(fd)
 }

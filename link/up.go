@@ -9,8 +9,6 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	"github.com/vishvananda/netlink"
-	"github.com/vishvananda/netlink/nl"
-	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 
 	"github.com/scratchnet/scratchnet/internal/nsops"
@@ -110,10 +108,10 @@ func setUp(l netlink.Link) error {
 func setUpIn(h *netlink.Handle, nsfd int, l netlink.Link) (netlink.Link, error) {
 	cur, err := lookup(h, l)
 	if err != nil {
-		return nil, fmt.Errorf("cannot find it in %s: %w", describeNs(nsfd), err)
+		return nil, fmt.Errorf("cannot find it in %s: %w", nsops.Describe(nsfd), err)
 	}
 	if err := h.LinkSetUp(cur); err != nil {
-		return nil, fmt.Errorf("cannot set it up in %s: %w", describeNs(nsfd), err)
+		return nil, fmt.Errorf("cannot set it up in %s: %w", nsops.Describe(nsfd), err)
 	}
 	return cur, nil
 }
@@ -147,9 +145,9 @@ func waitUp(h *netlink.Handle, nsfd int, l netlink.Link, timeout time.Duration) 
 	if isUp(cur.Type(), cur.Attrs().OperState) {
 		return nil
 	}
-	sock, err := nl.SubscribeAt(netns.NsHandle(nsfd), netns.None(), unix.NETLINK_ROUTE, unix.RTNLGRP_LINK)
+	sock, err := nsops.SubscribeLinksAt(nsfd)
 	if err != nil {
-		return fmt.Errorf("cannot subscribe to link notifications in %s: %w", describeNs(nsfd), err)
+		return fmt.Errorf("cannot subscribe to link notifications in %s: %w", nsops.Describe(nsfd), err)
 	}
 	defer sock.Close()
 	if cur, err = h.LinkByIndex(index); err != nil {
@@ -167,7 +165,7 @@ func waitUp(h *netlink.Handle, nsfd int, l netlink.Link, timeout time.Duration) 
 			if cur.Type() == "veth" && cur.Attrs().RawFlags&unix.IFF_LOWER_UP == 0 {
 				hint = " (its veth peer is down: bring up both ends, e.g. with EnsureAllUp)"
 			}
-			return fmt.Errorf("operational state still %q after %s in %s%s", state, timeout, describeNs(nsfd), hint)
+			return fmt.Errorf("operational state still %q after %s in %s%s", state, timeout, nsops.Describe(nsfd), hint)
 		}
 		tv := unix.NsecToTimeval(remaining.Nanoseconds())
 		if err := sock.SetReceiveTimeout(&tv); err != nil {
@@ -178,7 +176,16 @@ func waitUp(h *netlink.Handle, nsfd int, l netlink.Link, timeout time.Duration) 
 			if errors.Is(err, unix.EAGAIN) || errors.Is(err, unix.ETIMEDOUT) || isTimeout(err) {
 				continue
 			}
-			return fmt.Errorf("cannot receive link notifications in %s: %w", describeNs(nsfd), err)
+			if errors.Is(err, unix.ENOBUFS) {
+				// A burst of changes overflowed the socket and notifications
+				// were lost: ask for the state instead, and go on waiting.
+				if cur, err = h.LinkByIndex(index); err != nil {
+					return err
+				}
+				state = cur.Attrs().OperState
+				continue
+			}
+			return fmt.Errorf("cannot receive link notifications in %s: %w", nsops.Describe(nsfd), err)
 		}
 		for _, m := range msgs {
 			if m.Header.Type != unix.RTM_NEWLINK {

@@ -44,14 +44,7 @@ func CurrentIno() uint64 {
 // CurrentInoT is [CurrentIno] for plain testing users.
 func CurrentInoT(t testing.TB) uint64 {
 	t.Helper()
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	fd, err := nsops.OpenCurrent()
-	if err != nil {
-		t.Fatalf("cannot determine current network namespace, reason: %v", err)
-	}
-	defer unix.Close(fd)
-	ino, err := nsops.Ino(fd)
+	ino, err := nsops.CurrentIno()
 	if err != nil {
 		t.Fatalf("cannot determine current network namespace, reason: %v", err)
 	}

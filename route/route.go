@@ -14,12 +14,19 @@ import (
 	"github.com/scratchnet/scratchnet/internal/nsops"
 )
 
+// Route is a route as the options configure it: the netlink route, and the
+// link named by [Dev], whose namespace [Add] checks.
+type Route struct {
+	netlink.Route
+	Dev netlink.Link
+}
+
 // Opt configures a route before it is added.
-type Opt func(*netlink.Route) error
+type Opt func(*Route) error
 
 // Via sends the route's traffic to the gateway address gw.
 func Via(gw string) Opt {
-	return func(r *netlink.Route) error {
+	return func(r *Route) error {
 		a, err := netip.ParseAddr(gw)
 		if err != nil {
 			return fmt.Errorf("Via: %q is not an IP address", gw)
@@ -32,18 +39,18 @@ func Via(gw string) Opt {
 // Dev sends the route's traffic out of the link l, which must live in the
 // namespace the route is added to.
 func Dev(l netlink.Link) Opt {
-	return func(r *netlink.Route) error {
+	return func(r *Route) error {
 		if l == nil || l.Attrs().Index <= 0 {
 			return errors.New("Dev: link is nil or has no index")
 		}
-		r.LinkIndex = l.Attrs().Index
+		r.LinkIndex, r.Dev = l.Attrs().Index, l
 		return nil
 	}
 }
 
 // Table puts the route into routing table id instead of the main table.
 func Table(id int) Opt {
-	return func(r *netlink.Route) error {
+	return func(r *Route) error {
 		r.Table = id
 		return nil
 	}
@@ -69,16 +76,43 @@ func AddT(t testing.TB, netnsfd int, dst string, opts ...Opt) {
 	if err != nil {
 		t.Fatalf("cannot add route to %s in network namespace fd %d, reason: %v", dst, netnsfd, err)
 	}
-	if err := add(own, r); err != nil {
+	if err := devLivesIn(r.Dev, own); err != nil {
 		unix.Close(own)
-		t.Fatalf("cannot add route to %s in %s, reason: %v", dst, describe(netnsfd), err)
+		t.Fatalf("cannot add route to %s in %s, reason: %v", dst, nsops.Describe(netnsfd), err)
+	}
+	if err := add(own, &r.Route); err != nil {
+		unix.Close(own)
+		t.Fatalf("cannot add route to %s in %s, reason: %v", dst, nsops.Describe(netnsfd), err)
 	}
 	t.Cleanup(func() {
 		defer unix.Close(own)
-		if err := del(own, r); err != nil {
-			t.Errorf("cannot remove route to %s from %s, reason: %v", dst, describe(own), err)
+		if err := del(own, &r.Route); err != nil {
+			t.Errorf("cannot remove route to %s from %s, reason: %v", dst, nsops.Describe(own), err)
 		}
 	})
+}
+
+// devLivesIn refuses a Dev link that lives in another namespace than the
+// route: the kernel would take its index for whatever link has that index
+// in the route's namespace.
+func devLivesIn(dev netlink.Link, nsfd int) error {
+	if dev == nil {
+		return nil
+	}
+	var devIno uint64
+	var err error
+	if fd, ok := dev.Attrs().Namespace.(netlink.NsFd); ok {
+		devIno, err = nsops.Ino(int(fd))
+	} else {
+		devIno, err = nsops.CurrentIno()
+	}
+	if err != nil {
+		return fmt.Errorf("Dev: link %q: %w", dev.Attrs().Name, err)
+	}
+	if ino, err := nsops.Ino(nsfd); err != nil || ino != devIno {
+		return fmt.Errorf("Dev: link %q lives in network namespace net:[%d], not in the route's", dev.Attrs().Name, devIno)
+	}
+	return nil
 }
 
 // AddDefault adds a default route via the gateway gw (IPv4 or IPv6) in the
@@ -96,8 +130,8 @@ func AddDefaultT(t testing.TB, netnsfd int, gw string, opts ...Opt) {
 
 // build turns dst and the options into a route. "default" takes its address
 // family from the gateway, since the kernel needs one.
-func build(dst string, opts []Opt) (*netlink.Route, error) {
-	r := &netlink.Route{}
+func build(dst string, opts []Opt) (*Route, error) {
+	r := &Route{}
 	for i, opt := range opts {
 		if opt == nil {
 			return nil, fmt.Errorf("option %d is nil", i+1)
@@ -151,12 +185,4 @@ func del(nsfd int, r *netlink.Route) error {
 		return nil
 	}
 	return err
-}
-
-func describe(nsfd int) string {
-	ino, err := nsops.Ino(nsfd)
-	if err != nil {
-		return fmt.Sprintf("network namespace fd %d", nsfd)
-	}
-	return fmt.Sprintf("network namespace net:[%d]", ino)
 }

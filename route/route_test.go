@@ -86,5 +86,9 @@ var _ = Describe("transient routes", func() {
 			"network is unreachable"),
 		Entry("not a namespace", func(t testing.TB) { route.AddDefaultT(t, -1, "10.0.0.2") },
 			"invalid file descriptor -1"),
+		Entry("a link of another namespace", func(t testing.TB) {
+			elsewhere, _ := veth.NewTransientT(t, veth.InNamespace(netns.NewTransientT(t)), veth.WithPeerNamespace(ns))
+			route.AddT(t, ns, "10.9.0.0/16", route.Dev(elsewhere))
+		}, "lives in network namespace net:["),
 	)
 })

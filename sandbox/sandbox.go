@@ -9,8 +9,9 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
+
+	"github.com/scratchnet/scratchnet/internal/nsops"
 )
 
 // Env turns the sandbox off when set to "off".
@@ -176,17 +177,8 @@ func runChild(mode Mode) (int, error) {
 // enterChild prepares the sandbox from inside: its fresh network namespace
 // has lo down, and both the tests and the relay need loopback.
 func enterChild() error {
-	h, err := netlink.NewHandle(unix.NETLINK_ROUTE)
-	if err != nil {
+	if err := nsops.LoUp(); err != nil {
 		return err
-	}
-	defer h.Close()
-	lo, err := h.LinkByName("lo")
-	if err != nil {
-		return fmt.Errorf("cannot find lo, reason: %w", err)
-	}
-	if err := h.LinkSetUp(lo); err != nil {
-		return fmt.Errorf("cannot set lo up, reason: %w", err)
 	}
 	return serveRelay()
 }

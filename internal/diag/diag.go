@@ -28,7 +28,9 @@ import (
 
 // Target is one namespace to describe, under a name for the reader.
 type Target struct {
+	// Name says what the namespace is, such as "host alice".
 	Name string
+	// NsFd refers to the namespace; it must be open while it is described.
 	NsFd int
 }
 

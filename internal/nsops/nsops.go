@@ -4,8 +4,10 @@
 // NETLINK_ROUTE-only handles bound to a namespace.
 //
 // Nothing here knows about tests: every function returns an error and leaves
-// reporting to its caller. All thread locking and setns calls of the module
-// live in this package.
+// reporting to its caller. Switching a thread between network namespaces
+// happens here (mntns, which sacrifices its thread, is the one exception);
+// other packages only lock their thread so that "the calling thread's
+// namespace" stays one namespace while they work.
 package nsops
 
 import (
@@ -16,7 +18,7 @@ import (
 	"strings"
 
 	"github.com/vishvananda/netlink"
-	"github.com/vishvananda/netns"
+	"github.com/vishvananda/netlink/nl"
 	"golang.org/x/sys/unix"
 )
 
@@ -119,12 +121,28 @@ func Dup(fd int) (int, error) {
 // HandleAt opens a netlink handle whose socket lives in the network namespace
 // fd refers to. Only NETLINK_ROUTE is opened: without a family list
 // vishvananda/netlink also opens XFRM and NETFILTER sockets, which fails on
-// kernels where xfrm_user or nfnetlink are modules not loaded.
+// kernels where xfrm_user or nfnetlink are modules not loaded. The socket is
+// opened through [Do] rather than netlink.NewHandleAt, whose namespace switch
+// ignores a failure to switch back and unlocks the thread all the same.
 func HandleAt(fd int) (*netlink.Handle, error) {
-	if err := Check(fd); err != nil {
-		return nil, err
+	var h *netlink.Handle
+	var err error
+	if derr := Do(fd, func() { h, err = HandleHere() }); derr != nil {
+		return nil, derr
 	}
-	return netlink.NewHandleAt(netns.NsHandle(fd), unix.NETLINK_ROUTE)
+	return h, err
+}
+
+// SubscribeLinksAt opens a socket in the network namespace fd refers to that
+// receives the kernel's link notifications (RTNLGRP_LINK). A socket keeps the
+// namespace it was created in, whatever thread later reads it.
+func SubscribeLinksAt(fd int) (*nl.NetlinkSocket, error) {
+	var s *nl.NetlinkSocket
+	var err error
+	if derr := Do(fd, func() { s, err = nl.Subscribe(unix.NETLINK_ROUTE, unix.RTNLGRP_LINK) }); derr != nil {
+		return nil, derr
+	}
+	return s, err
 }
 
 // HandleHere opens a NETLINK_ROUTE-only handle whose socket lives in the
@@ -146,8 +164,12 @@ func Unshare() (int, error) {
 	}
 	defer unix.Close(orig)
 	fd, err := unshareHere()
+	if errors.Is(err, ErrRestore) {
+		// The thread is stuck in the new namespace: it stays locked, so
+		// that the runtime retires it with its goroutine.
+		return -1, err
+	}
 	if err != nil {
-		// unshareHere already undid what it could; the thread never left.
 		runtime.UnlockOSThread()
 		return -1, err
 	}
@@ -160,15 +182,15 @@ func Unshare() (int, error) {
 }
 
 // EnterNew moves the calling thread, which the caller has locked, into a new
-// network namespace with lo up, and returns an fd for it. On error the
-// thread has not moved.
+// network namespace with lo up, and returns an fd for it. On an error other
+// than one wrapping ErrRestore the thread has not moved.
 func EnterNew() (int, error) {
 	return unshareHere()
 }
 
 // unshareHere moves the locked calling thread into a new network namespace,
 // brings its loopback up and returns an fd for the new namespace. On error
-// the thread is back where it was.
+// the thread is back where it was, unless the error wraps ErrRestore.
 func unshareHere() (int, error) {
 	orig, err := OpenCurrent()
 	if err != nil {
@@ -180,7 +202,7 @@ func unshareHere() (int, error) {
 	}
 	fd, err := OpenCurrent()
 	if err == nil {
-		err = loUp()
+		err = LoUp()
 		if err != nil {
 			unix.Close(fd)
 		}
@@ -194,9 +216,9 @@ func unshareHere() (int, error) {
 	return fd, nil
 }
 
-// loUp brings up the loopback of the calling thread's namespace: a fresh
+// LoUp brings up the loopback of the calling thread's namespace: a fresh
 // namespace starts with lo down, so binding 127.0.0.1 would fail.
-func loUp() error {
+func LoUp() error {
 	h, err := HandleHere()
 	if err != nil {
 		return fmt.Errorf("cannot open netlink handle, reason: %w", err)
@@ -298,4 +320,27 @@ func IDMapped(id uint32, group bool) bool {
 		}
 	}
 	return false
+}
+
+// Describe names the namespace fd refers to in messages by its inode number,
+// as "ip" and /proc show it, or by the fd when that is not a namespace.
+func Describe(fd int) string {
+	ino, err := Ino(fd)
+	if err != nil {
+		return fmt.Sprintf("network namespace fd %d", fd)
+	}
+	return fmt.Sprintf("network namespace net:[%d]", ino)
+}
+
+// CurrentIno returns the inode number of the calling thread's network
+// namespace, locking the thread while it looks.
+func CurrentIno() (uint64, error) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	fd, err := OpenCurrent()
+	if err != nil {
+		return 0, err
+	}
+	defer unix.Close(fd)
+	return Ino(fd)
 }

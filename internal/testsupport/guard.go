@@ -114,7 +114,7 @@ func HaveNoNewLinesThan(expected []string) OmegaMatcher {
 // hostLinkLines names the links of the process's network namespace, one
 // "index name type" line each.
 func hostLinkLines() []string {
-	h, err := hostHandle()
+	h, err := nsops.HandleHere()
 	if err != nil {
 		Fail(fmt.Sprintf("cannot list links of host network namespace, reason: %v", err))
 	}
@@ -190,7 +190,7 @@ func threadsOutsideNetns(ino uint64) []string {
 // snapshots shows what changed. Volatile details (counters, operational
 // state, neighbour-learned routes) are left out.
 func HostSnapshot() []string {
-	h, err := hostHandle()
+	h, err := nsops.HandleHere()
 	if err != nil {
 		Fail(fmt.Sprintf("cannot snapshot host network namespace, reason: %v", err))
 	}
@@ -223,12 +223,4 @@ func HostSnapshot() []string {
 	}
 	slices.Sort(lines)
 	return slices.Compact(lines)
-}
-
-// hostHandle opens a NETLINK_ROUTE handle in the process's network namespace.
-// The calling goroutine is not locked to its thread, and only locked threads
-// ever leave the process's namespace, so a socket opened here lands there;
-// unlike NewHandleAt this needs no setns, which unprivileged users may not do.
-func hostHandle() (*netlink.Handle, error) {
-	return netlink.NewHandle(unix.NETLINK_ROUTE)
 }

@@ -77,57 +77,73 @@ func (r *Recorder) Logs() []string {
 	return append([]string(nil), r.logs...)
 }
 
+// Helper does nothing: a recorder reports no call sites.
 func (r *Recorder) Helper() {}
 
+// Name names the recorder in messages that name their test.
 func (r *Recorder) Name() string { return "recorder" }
 
+// Cleanup records fn; Run calls the recorded functions in reverse order.
 func (r *Recorder) Cleanup(fn func()) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.cleanups = append(r.cleanups, fn)
 }
 
+// Logf records a log line.
 func (r *Recorder) Logf(format string, args ...any) { r.record(&r.logs, fmt.Sprintf(format, args...)) }
 
+// Log records a log line.
 func (r *Recorder) Log(args ...any) { r.record(&r.logs, fmt.Sprint(args...)) }
 
+// Errorf records a failure and lets the caller go on.
 func (r *Recorder) Errorf(format string, args ...any) {
 	r.record(&r.failures, fmt.Sprintf(format, args...))
 }
 
+// Error records a failure and lets the caller go on.
 func (r *Recorder) Error(args ...any) { r.record(&r.failures, fmt.Sprint(args...)) }
 
+// Fail records a failure without a message.
 func (r *Recorder) Fail() { r.record(&r.failures, "failed") }
 
+// Failed reports whether a failure was recorded.
 func (r *Recorder) Failed() bool { return len(r.Failures()) > 0 }
 
+// FailNow records a failure and ends the calling goroutine.
 func (r *Recorder) FailNow() {
 	r.Fail()
 	runtime.Goexit()
 }
 
+// Fatalf records a failure and ends the calling goroutine.
 func (r *Recorder) Fatalf(format string, args ...any) {
 	r.record(&r.failures, fmt.Sprintf(format, args...))
 	runtime.Goexit()
 }
 
+// Fatal records a failure and ends the calling goroutine.
 func (r *Recorder) Fatal(args ...any) {
 	r.record(&r.failures, fmt.Sprint(args...))
 	runtime.Goexit()
 }
 
+// Skipf records a skip and ends the calling goroutine.
 func (r *Recorder) Skipf(format string, args ...any) {
 	r.record(&r.skips, fmt.Sprintf(format, args...))
 	runtime.Goexit()
 }
 
+// Skip records a skip and ends the calling goroutine.
 func (r *Recorder) Skip(args ...any) {
 	r.record(&r.skips, fmt.Sprint(args...))
 	runtime.Goexit()
 }
 
+// SkipNow records a skip without a message and ends the calling goroutine.
 func (r *Recorder) SkipNow() { r.Skip("skipped") }
 
+// Skipped reports whether a skip was recorded.
 func (r *Recorder) Skipped() bool { return len(r.Skips()) > 0 }
 
 func (r *Recorder) record(into *[]string, msg string) {
