@@ -78,10 +78,7 @@ func (r *request) tuntapNs() (int, error) {
 	if fd, ok := r.link.Attrs().Namespace.(netlink.NsFd); ok {
 		return nsops.Dup(int(fd))
 	}
-	if r.linkNs >= 0 {
-		return nsops.Dup(r.linkNs)
-	}
-	return nsops.OpenCurrent()
+	return r.openSocketNs()
 }
 
 // tunDevice is the device node through which tun and tap devices are made.

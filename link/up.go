@@ -46,34 +46,52 @@ func EnsureAllUp(links ...netlink.Link) {
 // EnsureAllUpT is [EnsureAllUp] for plain testing users.
 func EnsureAllUpT(t testing.TB, links ...netlink.Link) {
 	t.Helper()
-	for _, l := range links {
-		if l == nil {
-			t.Fatalf("cannot bring up link, reason: link is nil")
-		}
-		l, _ = Unwrap(l)
-		if err := setUp(l); err != nil {
-			t.Fatalf("cannot bring up link %q, reason: %v", l.Attrs().Name, err)
-		}
-	}
-	for _, l := range links {
-		EnsureUpT(t, l)
-	}
+	ensureUpT(t, links, DefaultUpWithin)
 }
 
 // EnsureUpT is [EnsureUp] for plain testing users.
 func EnsureUpT(t testing.TB, l netlink.Link, within ...time.Duration) {
 	t.Helper()
-	if l == nil {
-		t.Fatalf("cannot bring up link, reason: link is nil")
-	}
-	l, _ = Unwrap(l)
 	timeout := DefaultUpWithin
 	if len(within) > 0 {
 		timeout = within[0]
 	}
-	name := l.Attrs().Name
-	if err := ensureUp(l, timeout); err != nil {
-		t.Fatalf("cannot bring up link %q, reason: %v", name, err)
+	ensureUpT(t, []netlink.Link{l}, timeout)
+}
+
+// ensureUpT sets all the links up first, then waits for each, through one
+// netlink handle per namespace.
+func ensureUpT(t testing.TB, links []netlink.Link, timeout time.Duration) {
+	t.Helper()
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	s := newSession()
+	defer s.close()
+	type pending struct {
+		nsfd int
+		h    *netlink.Handle
+		cur  netlink.Link
+	}
+	var waits []pending
+	for _, l := range links {
+		if l == nil {
+			t.Fatalf("cannot bring up link, reason: link is nil")
+		}
+		l, _ = Unwrap(l)
+		nsfd, h, err := s.forLink(l)
+		var cur netlink.Link
+		if err == nil {
+			cur, err = setUpIn(h, nsfd, l)
+		}
+		if err != nil {
+			t.Fatalf("cannot bring up link %q, reason: %v", l.Attrs().Name, err)
+		}
+		waits = append(waits, pending{nsfd, h, cur})
+	}
+	for _, w := range waits {
+		if err := waitUp(w.h, w.nsfd, w.cur, timeout); err != nil {
+			t.Fatalf("cannot bring up link %q, reason: %v", w.cur.Attrs().Name, err)
+		}
 	}
 }
 
@@ -89,20 +107,6 @@ func openLinkNs(l netlink.Link) (int, error) {
 	return nsops.OpenCurrent()
 }
 
-// setUp sets the link administratively up without waiting.
-func setUp(l netlink.Link) error {
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	s := newSession()
-	defer s.close()
-	nsfd, h, err := s.forLink(l)
-	if err != nil {
-		return err
-	}
-	_, err = setUpIn(h, nsfd, l)
-	return err
-}
-
 // setUpIn sets the link up through h, a handle in its namespace nsfd, and
 // returns the link as the kernel has it there.
 func setUpIn(h *netlink.Handle, nsfd int, l netlink.Link) (netlink.Link, error) {
@@ -114,22 +118,6 @@ func setUpIn(h *netlink.Handle, nsfd int, l netlink.Link) (netlink.Link, error) 
 		return nil, fmt.Errorf("cannot set it up in %s: %w", nsops.Describe(nsfd), err)
 	}
 	return cur, nil
-}
-
-func ensureUp(l netlink.Link, timeout time.Duration) error {
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	s := newSession()
-	defer s.close()
-	nsfd, h, err := s.forLink(l)
-	if err != nil {
-		return err
-	}
-	cur, err := setUpIn(h, nsfd, l)
-	if err != nil {
-		return err
-	}
-	return waitUp(h, nsfd, cur, timeout)
 }
 
 // waitUp waits until the link, already set up, is operationally up. It only
