@@ -14,6 +14,7 @@ import (
 
 	"github.com/scratchnet/scratchnet/internal/diag"
 	"github.com/scratchnet/scratchnet/internal/nsops"
+	"github.com/scratchnet/scratchnet/internal/scope"
 )
 
 // Lab is one topology: its hosts, wires and segments. Build it within one
@@ -41,11 +42,9 @@ func New() *Lab {
 func NewT(t testing.TB) *Lab {
 	t.Helper()
 	l := &Lab{t: t, hosts: map[string]*Host{}, segments: map[string]*Segment{}}
-	t.Cleanup(func() {
-		diag.AtTeardown(t, "scratchnet lab", l.targets)
-		l.teardown()
-	})
-	diag.Watch(t, "scratchnet lab", l.targets)
+	sc := scope.Of(t)
+	sc.Cleanup(t, l.teardown)
+	diag.Watch(t, sc, "scratchnet lab", diag.Caller(), l.targets)
 	return l
 }
 

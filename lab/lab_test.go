@@ -168,7 +168,7 @@ var _ = Describe("failure reports", func() {
 			t.Errorf("something went wrong")
 		})
 		Expect(rec.Logs()).To(ConsistOf(SatisfyAll(
-			HavePrefix("scratchnet lab\n"),
+			MatchRegexp(`^scratchnet lab \(created at .*/lab/lab_test\.go:\d+\)\n`),
 			ContainSubstring("host alice (network namespace net:["),
 			MatchRegexp(`\d+: router \(veth\) <UP,BROADCAST,MULTICAST,RUNNING> state up mtu 1500`),
 			ContainSubstring("inet 10.0.1.1/24"),

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/scratchnet/scratchnet/internal/nsops"
+	"github.com/scratchnet/scratchnet/internal/scope"
 )
 
 // ParseAddr turns "10.0.0.1/24" or "fd00::1/64" into a netlink address. IPv6
@@ -84,8 +85,12 @@ func AddAddressT(t testing.TB, l netlink.Link, cidr string) {
 	if err != nil {
 		t.Fatalf("cannot add address %s to link %q, reason: %v", cidr, l.Attrs().Name, err)
 	}
-	t.Cleanup(func() {
+	sc := scope.Of(t)
+	sc.Cleanup(t, func() {
 		defer unix.Close(nsfd)
+		if sc.DiesAt(nsfd) {
+			return
+		}
 		if err := delAddr(nsfd, index, a); err != nil {
 			t.Errorf("cannot remove address %s from link %q (index %d) in %s, reason: %v",
 				cidr, l.Attrs().Name, index, nsops.Describe(nsfd), err)

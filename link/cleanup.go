@@ -10,20 +10,31 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/scratchnet/scratchnet/internal/nsops"
+	"github.com/scratchnet/scratchnet/internal/scope"
 )
 
 // registerCleanup arranges for the link to be deleted at cleanup. It keeps a
 // reference of its own to the link's namespace: the cleanup runs on another
 // goroutine and thread, possibly after the caller's fd is closed, and must
 // still find the namespace the link was made in.
-func registerCleanup(t testing.TB, nsfd int, l netlink.Link, kind string) error {
+//
+// When the cleanup runs and every namespace of diesWith is a transient one
+// whose teardown follows in the same scope (see package scope), the link is
+// left to that teardown: the kernel removes a dying namespace's links in one
+// batch, while deleting one costs an RCU grace period. An empty diesWith
+// always deletes explicitly.
+func registerCleanup(t testing.TB, nsfd int, l netlink.Link, kind string, diesWith []uint64) error {
 	own, err := nsops.Dup(nsfd)
 	if err != nil {
 		return err
 	}
 	index, name, mac := l.Attrs().Index, l.Attrs().Name, l.Attrs().HardwareAddr
-	t.Cleanup(func() {
+	sc := scope.Of(t)
+	sc.Cleanup(t, func() {
 		defer unix.Close(own)
+		if sc.Dies(diesWith...) {
+			return
+		}
 		if err := deleteIfOurs(t, own, index, name, mac, kind); err != nil {
 			t.Errorf("cannot delete transient link %q (index %d) in %s, reason: %v", name, index, nsops.Describe(own), err)
 		}

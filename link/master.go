@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/scratchnet/scratchnet/internal/nsops"
+	"github.com/scratchnet/scratchnet/internal/scope"
 )
 
 // Enslave makes port a port of master — a bridge port, a bond member, a link
@@ -42,8 +43,12 @@ func EnslaveT(t testing.TB, master, port netlink.Link) {
 	if err != nil {
 		t.Fatalf("cannot enslave link %q to master %q, reason: %v", port.Attrs().Name, master.Attrs().Name, err)
 	}
-	t.Cleanup(func() {
+	sc := scope.Of(t)
+	sc.Cleanup(t, func() {
 		defer unix.Close(e.nsfd)
+		if sc.DiesAt(e.nsfd) {
+			return
+		}
 		if err := e.release(t); err != nil {
 			t.Errorf("cannot release link %q from master %q in %s, reason: %v",
 				e.port.Attrs().Name, e.master.Attrs().Name, nsops.Describe(e.nsfd), err)

@@ -129,7 +129,7 @@ func create(t testing.TB, tmpl netlink.Link, prefix string, opts []Opt) (netlink
 			req.link.Attrs().Name, nsops.Describe(req.destNs(sockNs)), err)
 	}
 	if !req.wrap.GoesWithNamespace {
-		if err := registerCleanup(t, req.destNs(sockNs), first, req.kind); err != nil {
+		if err := registerCleanup(t, req.destNs(sockNs), first, req.kind, req.diesWith(sockNs)); err != nil {
 			// Without a cleanup the link would outlive the test: delete it
 			// now, by the index just found in its own namespace.
 			if dh, herr := s.at(req.destNs(sockNs)); herr == nil {
@@ -309,6 +309,45 @@ func (r *request) involvedNs(sockNs int) []int {
 		}
 	}
 	return fds
+}
+
+// diesWith lists the inodes of the namespaces whose teardown removes the new
+// link: the namespace of each end and, for a link on a parent (a macvlan,
+// vlan or vxlan on a device), the parent's, which is the socket's. Nil when
+// one of them cannot be identified, so that the link is deleted explicitly.
+func (r *request) diesWith(sockNs int) []uint64 {
+	fds := []int{r.destNs(sockNs)}
+	if veth, ok := r.link.(*netlink.Veth); ok {
+		peer := sockNs
+		if fd, ok := veth.PeerNamespace.(netlink.NsFd); ok {
+			peer = int(fd)
+		}
+		fds = append(fds, peer)
+	}
+	if hasParent(r.link) {
+		fds = append(fds, sockNs)
+	}
+	inos := make([]uint64, 0, len(fds))
+	for _, fd := range fds {
+		ino, err := nsops.Ino(fd)
+		if err != nil {
+			return nil
+		}
+		inos = append(inos, ino)
+	}
+	return inos
+}
+
+// hasParent reports whether the link is stacked on another one, which the
+// kernel looked up in the socket's namespace.
+func hasParent(l netlink.Link) bool {
+	if l.Attrs().ParentIndex != 0 {
+		return true
+	}
+	if vx, ok := l.(*netlink.Vxlan); ok && vx.VtepDevIndex != 0 {
+		return true
+	}
+	return false
 }
 
 // socketRef names the socket's namespace in returned links: nil for the

@@ -2,8 +2,9 @@ package netns
 
 import (
 	"errors"
-	"fmt"
 	"runtime"
+	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -12,6 +13,7 @@ import (
 
 	"github.com/scratchnet/scratchnet/internal/diag"
 	"github.com/scratchnet/scratchnet/internal/nsops"
+	"github.com/scratchnet/scratchnet/internal/scope"
 )
 
 // EnterTransient locks the calling goroutine to its OS thread, switches that
@@ -52,8 +54,10 @@ func EnterTransientT(t testing.TB) func() {
 		t.Fatalf("cannot enter transient network namespace, reason: %v", err)
 	}
 	// The fd keeps the namespace describable in a failure report until
-	// cleanup, after the thread has left it.
-	watch(t, fd)
+	// cleanup, after the thread has left it. It is not owned for the
+	// scope's link bookkeeping: a thread that never left keeps the
+	// namespace alive past the cleanup.
+	watch(t, fd, "entered transient network namespace", false)
 	return func() { nsops.Leave(orig) }
 }
 
@@ -62,43 +66,83 @@ func EnterTransientT(t testing.TB) func() {
 // node's cleanup runs (DeferCleanup); the caller must not close it. Once no
 // fd, process or mount refers to it anymore, the kernel removes the
 // namespace together with all its interfaces.
-func NewTransient() int {
+//
+// Options such as [WithName] are applied in order.
+func NewTransient(opts ...Opt) int {
 	GinkgoHelper()
-	return NewTransientT(GinkgoTB())
+	return NewTransientT(GinkgoTB(), opts...)
 }
 
 // NewTransientT is [NewTransient] for plain testing users; the fd is closed
 // through t.Cleanup.
-func NewTransientT(t testing.TB) int {
+func NewTransientT(t testing.TB, opts ...Opt) int {
 	t.Helper()
+	o := options{name: "transient network namespace"}
+	for _, opt := range opts {
+		if opt == nil {
+			t.Fatalf("cannot create transient network namespace, reason: an option is nil")
+		}
+		if err := opt(&o); err != nil {
+			t.Fatalf("cannot create transient network namespace, reason: %v", err)
+		}
+	}
 	fd, err := nsops.Unshare()
 	if err != nil {
 		if errors.Is(err, nsops.ErrRestore) {
 			panic(err)
 		}
-		t.Fatalf("cannot create transient network namespace, reason: %v", err)
+		t.Fatalf("cannot create %s, reason: %v", o.name, err)
 	}
-	watch(t, fd)
+	watch(t, fd, o.name, true)
 	return fd
 }
 
+// Opt configures a transient network namespace.
+type Opt func(*options) error
+
+type options struct {
+	name string
+}
+
+// WithName names the namespace in failure reports and messages, such as
+// "left" or "dhcp server", so that a reader can tell one transient
+// namespace from another. It does not pin the namespace under /run/netns.
+func WithName(name string) Opt {
+	return func(o *options) error {
+		if strings.TrimSpace(name) == "" {
+			return errors.New("WithName: the name is empty")
+		}
+		o.name = "transient network namespace " + strconv.Quote(name)
+		return nil
+	}
+}
+
 // watch closes fd at cleanup and, until then, has the namespace described in
-// the report of a failing spec.
-func watch(t testing.TB, fd int) {
+// the report of a failing spec. An owned namespace is one nothing but this
+// fd keeps alive once the test body is over, so links that live only in it
+// die when the cleanup closes it.
+func watch(t testing.TB, fd int, name string, own bool) {
+	sc := scope.Of(t)
 	var closed atomic.Bool
 	targets := func() []diag.Target {
 		// A failure during teardown comes after the namespace is gone.
 		if closed.Load() {
 			return nil
 		}
-		return []diag.Target{{Name: fmt.Sprintf("transient network namespace (fd %d)", fd), NsFd: fd}}
+		return []diag.Target{{Name: name, NsFd: fd}}
 	}
-	t.Cleanup(func() {
-		diag.AtTeardown(t, "scratchnet transient network namespace", targets)
+	closing := func() {}
+	if own {
+		if ino, err := nsops.Ino(fd); err == nil {
+			closing = sc.Own(ino)
+		}
+	}
+	sc.Cleanup(t, func() {
+		closing()
 		closed.Store(true)
 		unix.Close(fd)
 	})
-	diag.Watch(t, "scratchnet transient network namespace", targets)
+	diag.Watch(t, sc, "scratchnet "+name, diag.Caller(), targets)
 }
 
 // Execute runs fn on the calling goroutine, with its thread locked and

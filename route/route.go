@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/scratchnet/scratchnet/internal/nsops"
+	"github.com/scratchnet/scratchnet/internal/scope"
 )
 
 // Route is a route as the options configure it: the netlink route, and the
@@ -84,8 +85,12 @@ func AddT(t testing.TB, netnsfd int, dst string, opts ...Opt) {
 		unix.Close(own)
 		t.Fatalf("cannot add route to %s in %s, reason: %v", dst, nsops.Describe(netnsfd), err)
 	}
-	t.Cleanup(func() {
+	sc := scope.Of(t)
+	sc.Cleanup(t, func() {
 		defer unix.Close(own)
+		if sc.DiesAt(own) {
+			return
+		}
 		if err := del(own, &r.Route); err != nil {
 			t.Errorf("cannot remove route to %s from %s, reason: %v", dst, nsops.Describe(own), err)
 		}

@@ -1,21 +1,25 @@
 // Package diag describes network namespaces for failure reports: links with
 // their state, addresses and routes, gathered through netlink (no "ip"
-// binary needed), and attaches such descriptions to a failing test.
+// binary needed), plus the sections other packages add ([AddSection]), and
+// attaches such descriptions to a failing test.
 //
-// With Ginkgo, [Watch] registers a DeferOnFailure callback: it runs as soon as
-// the spec fails and before any teardown, so the report shows the namespace
-// as it was at the failure, and adds the description as a report entry
-// visible on failure or with -ginkgo.v. With -ginkgo.v a passing spec also
-// gets the description, taken when the namespace is torn down. With plain
-// testing, the description is logged at teardown when the test failed (or
-// with -test.v), after any links with cleanups of their own are gone.
+// A description is taken before any of the library's cleanups of the test
+// runs, so it shows the state the test body left. With Ginkgo, [Watch]
+// registers a DeferOnFailure callback, which runs as soon as the spec fails;
+// with -ginkgo.v a passing spec gets the description too, taken just before
+// the first of the scope's cleanups. With plain testing, the description is
+// logged just before the first of the scope's cleanups when the test failed
+// or runs with -test.v. Each description names the user's line that created
+// what it describes.
 package diag
 
 import (
 	"fmt"
 	"net"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/onsi/ginkgo/v2"
@@ -24,6 +28,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/scratchnet/scratchnet/internal/nsops"
+	"github.com/scratchnet/scratchnet/internal/scope"
 )
 
 // Target is one namespace to describe, under a name for the reader.
@@ -35,26 +40,36 @@ type Target struct {
 }
 
 // Watch arranges for the namespaces that targets() returns to be described
-// in t's report if t fails. targets is called when the description is made,
-// so a lab can add hosts after calling Watch. The fds must stay open until
-// the teardown that the caller registered before calling Watch.
-func Watch(t testing.TB, title string, targets func() []Target) {
+// in t's report if t fails, or in a verbose run, before any cleanup of scope
+// sc runs. targets is called when the description is made, so a lab can add
+// hosts after calling Watch. The fds must stay open until a cleanup
+// registered through sc. created is the user's line the report points at
+// (see [Caller]).
+func Watch(t testing.TB, sc *scope.Scope, title string, created types.CodeLocation, targets func() []Target) {
+	heading := title + " (created at " + created.String() + ")"
 	if g, ok := t.(*ginkgo.GinkgoTBWrapper); ok {
-		if !inSetupOrSubject() {
+		if inSetupOrSubject() {
 			// Ginkgo refuses DeferOnFailure in teardown nodes and cleanups
 			// (and exits); what they create is not what a failure is about.
-			return
+			g.GinkgoT.DeferOnFailure(func() {
+				if tg := targets(); len(tg) > 0 {
+					ginkgo.AddReportEntry(title, Render(tg), created, ginkgo.ReportEntryVisibilityFailureOrVerbose)
+				}
+			})
 		}
-		g.GinkgoT.DeferOnFailure(func() {
-			if tg := targets(); len(tg) > 0 {
-				ginkgo.AddReportEntry(title, Render(tg), ginkgo.ReportEntryVisibilityFailureOrVerbose)
+		sc.BeforeTeardown(func() {
+			_, reporter := ginkgo.GinkgoConfiguration()
+			if (reporter.Verbose || reporter.VeryVerbose) && !ginkgo.CurrentSpecReport().Failed() {
+				if tg := targets(); len(tg) > 0 {
+					ginkgo.AddReportEntry(title, Render(tg), created, ginkgo.ReportEntryVisibilityFailureOrVerbose)
+				}
 			}
 		})
 		return
 	}
-	t.Cleanup(func() {
+	sc.BeforeTeardown(func() {
 		if tg := targets(); len(tg) > 0 && (t.Failed() || testing.Verbose()) {
-			t.Logf("%s\n%s", title, Render(tg))
+			t.Logf("%s\n%s", heading, Render(tg))
 		}
 	})
 }
@@ -76,17 +91,62 @@ func inSetupOrSubject() bool {
 	return false
 }
 
-// AtTeardown describes the namespaces for a passing Ginkgo spec run with
-// -ginkgo.v; the caller calls it from its teardown, before closing the fds.
-// It does nothing otherwise: failures are covered by [Watch].
-func AtTeardown(t testing.TB, title string, targets func() []Target) {
-	if _, ok := t.(*ginkgo.GinkgoTBWrapper); !ok {
-		return
+// modulePrefix starts the function names of this module's packages.
+const modulePrefix = "github.com/scratchnet/scratchnet/"
+
+// Caller returns the location of the innermost caller outside the library:
+// the first frame that is not in one of this module's packages, or that is
+// in one of its test files.
+func Caller() types.CodeLocation {
+	pcs := make([]uintptr, 32)
+	n := runtime.Callers(2, pcs)
+	frames := runtime.CallersFrames(pcs[:n])
+	for {
+		f, more := frames.Next()
+		if !strings.HasPrefix(f.Function, modulePrefix) || strings.HasSuffix(f.File, "_test.go") {
+			return types.NewCustomCodeLocation(fmt.Sprintf("%s:%d", f.File, f.Line))
+		}
+		if !more {
+			return types.NewCustomCodeLocation("unknown location")
+		}
 	}
-	_, reporter := ginkgo.GinkgoConfiguration()
-	if (reporter.Verbose || reporter.VeryVerbose) && !ginkgo.CurrentSpecReport().Failed() {
-		if tg := targets(); len(tg) > 0 {
-			ginkgo.AddReportEntry(title, Render(tg), ginkgo.ReportEntryVisibilityFailureOrVerbose)
+}
+
+// A section adds lines to every namespace's description.
+type section struct {
+	title string
+	lines func(nsFd int) []string
+}
+
+var (
+	sectionsMu sync.Mutex
+	sections   []section
+)
+
+// AddSection has every namespace description end with a section of that
+// title listing what lines returns for the namespace, one line each; a
+// section without lines is left out. Packages call it from init, for what
+// they know about a namespace that netlink does not tell, such as the
+// processes started there. lines must not block for long and must be safe
+// for concurrent use.
+func AddSection(title string, lines func(nsFd int) []string) {
+	sectionsMu.Lock()
+	defer sectionsMu.Unlock()
+	sections = append(sections, section{title: title, lines: lines})
+}
+
+func writeSections(b *strings.Builder, nsFd int) {
+	sectionsMu.Lock()
+	all := append([]section(nil), sections...)
+	sectionsMu.Unlock()
+	for _, sec := range all {
+		lines := sec.lines(nsFd)
+		if len(lines) == 0 {
+			continue
+		}
+		fmt.Fprintf(b, "  %s:\n", sec.title)
+		for _, l := range lines {
+			fmt.Fprintf(b, "    %s\n", l)
 		}
 	}
 }
@@ -161,6 +221,7 @@ func describeOne(b *strings.Builder, tg Target) {
 	for _, l := range lines {
 		fmt.Fprintf(b, "    %s\n", l)
 	}
+	writeSections(b, tg.NsFd)
 }
 
 func routeLine(r netlink.Route, names map[int]string) string {
