@@ -45,7 +45,11 @@ func WithAddress(cidr string) Opt {
 		if err != nil {
 			return fmt.Errorf("WithAddress: %w", err)
 		}
-		l.Addrs = append(l.Addrs, *a)
+		s, err := settingsOf("WithAddress", l)
+		if err != nil {
+			return err
+		}
+		s.Addrs = append(s.Addrs, *a)
 		return nil
 	}
 }
@@ -56,7 +60,44 @@ func WithAddress(cidr string) Opt {
 // becomes UP once its peer is up too.
 func WithUp() Opt {
 	return func(l *Link) error {
-		l.Up = true
+		s, err := settingsOf("WithUp", l)
+		if err != nil {
+			return err
+		}
+		s.Up = true
+		return nil
+	}
+}
+
+// WithPeerAddress adds an IPv4 or IPv6 address in CIDR notation to the
+// second link of a pair (a veth peer) once the pair is created, as
+// [WithAddress] does for the first. Creating a kind without a peer with it
+// fails.
+func WithPeerAddress(cidr string) Opt {
+	return func(l *Link) error {
+		a, err := ParseAddr(cidr)
+		if err != nil {
+			return fmt.Errorf("WithPeerAddress: %w", err)
+		}
+		s, err := settingsOf("WithPeerAddress", l)
+		if err != nil {
+			return err
+		}
+		s.PeerAddrs = append(s.PeerAddrs, *a)
+		return nil
+	}
+}
+
+// WithPeerUp brings the second link of a pair (a veth peer) up once the
+// pair is created, as [WithUp] does for the first. Creating a kind without a
+// peer with it fails.
+func WithPeerUp() Opt {
+	return func(l *Link) error {
+		s, err := settingsOf("WithPeerUp", l)
+		if err != nil {
+			return err
+		}
+		s.PeerUp = true
 		return nil
 	}
 }

@@ -36,8 +36,9 @@
 //
 //   - [NewStacked] creates a link on a parent (macvlan, ipvlan, vlan, ...),
 //     refusing a parent that lives where the request would not find it.
-//   - [WithAddress] and [WithUp] configure a link as it is created; IPv6
-//     addresses skip duplicate address detection. [AddAddress] adds a
+//   - [WithAddress] and [WithUp] configure a link as it is created
+//     ([WithPeerAddress] and [WithPeerUp] a veth peer); IPv6 addresses skip
+//     duplicate address detection. [AddAddress] adds a
 //     transient address to any link.
 //   - [Enslave] makes a link the port of a bridge, bond or vrf, and releases
 //     it at cleanup.

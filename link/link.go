@@ -2,6 +2,7 @@ package link
 
 import (
 	"fmt"
+	"sync"
 
 	"github.com/vishvananda/netlink"
 
@@ -21,6 +22,22 @@ type Link struct {
 	netlink.Link
 	// LinkNamespace is nil or a netlink.NsFd.
 	LinkNamespace any
+}
+
+// Opt configures a link before it is created. Options are applied in the
+// order given, to a deep copy of the template wrapped in a [Link]; an option
+// returning an error fails the spec with that error.
+//
+// Opt has the signature of notwork's options, so options written for it
+// compile here. What happens once the link exists (addresses, up state,
+// cleanup) is not part of the [Link]: options such as [WithAddress] record
+// it with the creation call, so they work only when passed to one.
+type Opt func(*Link) error
+
+// settings are what a creation call does besides sending the link's
+// template. They are kept apart from the [Link] that options configure, so
+// that Link stays the two fields notwork users write as an unkeyed literal.
+type settings struct {
 	// Addrs are added to the link once it exists (see [WithAddress]).
 	Addrs []netlink.Addr
 	// PeerAddrs are added to the second link of a pair, such as a veth peer.
@@ -33,10 +50,18 @@ type Link struct {
 	GoesWithNamespace bool
 }
 
-// Opt configures a link before it is created. Options are applied in the
-// order given, to a deep copy of the template wrapped in a [Link]; an option
-// returning an error fails the spec with that error.
-type Opt func(*Link) error
+// configuring maps the *Link that a creation call applies options to, to
+// that call's settings; an entry exists only while the options run.
+var configuring sync.Map
+
+// settingsOf returns the settings of the creation call configuring l, for
+// options that record more than the template; name is the option's.
+func settingsOf(name string, l *Link) (*settings, error) {
+	if s, ok := configuring.Load(l); ok {
+		return s.(*settings), nil
+	}
+	return nil, fmt.Errorf("%s works only as an option passed to a link creation such as NewTransient", name)
+}
 
 // WrapWithLinkNamespace returns l wrapped in a [Link] whose references are
 // resolved in the network namespace netnsfd refers to. The fd stays owned by
@@ -98,7 +123,11 @@ func WithLinkNamespace(netnsfd int) Opt {
 // torn down at the end of the same node; otherwise the link stays behind.
 func GoesWithNamespace() Opt {
 	return func(l *Link) error {
-		l.GoesWithNamespace = true
+		s, err := settingsOf("GoesWithNamespace", l)
+		if err != nil {
+			return err
+		}
+		s.GoesWithNamespace = true
 		return nil
 	}
 }

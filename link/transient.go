@@ -74,7 +74,7 @@ type request struct {
 	link   netlink.Link
 	kind   string
 	linkNs int // -1: the calling thread's namespace
-	wrap   *Link
+	wrap   *settings
 }
 
 func create(t testing.TB, tmpl netlink.Link, prefix string, opts []Opt) (netlink.Link, netlink.Link) {
@@ -242,6 +242,9 @@ func prepare(tmpl netlink.Link, prefix string, opts []Opt) (*request, error) {
 		Link:          deepCopy(reflect.ValueOf(plain)).Interface().(netlink.Link),
 		LinkNamespace: linkNs,
 	}
+	cfg := &settings{}
+	configuring.Store(w, cfg)
+	defer configuring.Delete(w)
 	for i, opt := range opts {
 		if opt == nil {
 			return nil, fmt.Errorf("option %d is nil", i+1)
@@ -250,7 +253,7 @@ func prepare(tmpl netlink.Link, prefix string, opts []Opt) (*request, error) {
 			return nil, fmt.Errorf("option %d failed: %w", i+1, err)
 		}
 	}
-	req := &request{link: w.Link, kind: w.Link.Type(), linkNs: -1, wrap: w}
+	req := &request{link: w.Link, kind: w.Link.Type(), linkNs: -1, wrap: cfg}
 	if err := checkNsRef("LinkAttrs.Namespace", w.Attrs().Namespace); err != nil {
 		return nil, err
 	}

@@ -36,34 +36,21 @@ var GoesWithNamespace = link.GoesWithNamespace
 // WithPeerAddress adds an address such as "10.0.0.2/24" or "fd00::2/64" to
 // the peer end, without duplicate address detection for IPv6.
 func WithPeerAddress(cidr string) Opt {
-	return withPeer("WithPeerAddress", func(l *link.Link) error {
-		a, err := link.ParseAddr(cidr)
-		if err != nil {
-			return err
-		}
-		l.PeerAddrs = append(l.PeerAddrs, *a)
-		return nil
-	})
+	return withPeer("WithPeerAddress", link.WithPeerAddress(cidr))
 }
 
 // WithPeerUp brings the peer end up once the pair exists.
 func WithPeerUp() Opt {
-	return withPeer("WithPeerUp", func(l *link.Link) error {
-		l.PeerUp = true
-		return nil
-	})
+	return withPeer("WithPeerUp", link.WithPeerUp())
 }
 
 // withPeer limits an option that configures the peer to veth templates.
-func withPeer(name string, fn func(*link.Link) error) Opt {
+func withPeer(name string, opt Opt) Opt {
 	return func(l *link.Link) error {
 		if _, ok := l.Link.(*netlink.Veth); !ok {
 			return fmt.Errorf("%s applies to *netlink.Veth links, not to %T", name, l.Link)
 		}
-		if err := fn(l); err != nil {
-			return fmt.Errorf("%s: %w", name, err)
-		}
-		return nil
+		return opt(l)
 	}
 }
 
