@@ -48,6 +48,9 @@ type settings struct {
 	// GoesWithNamespace skips the explicit deletion at cleanup (see
 	// [GoesWithNamespace]).
 	GoesWithNamespace bool
+	// DeleteExplicitly deletes the link at cleanup even where its
+	// namespaces' teardown would (see [DeleteExplicitly]).
+	DeleteExplicitly bool
 }
 
 // configuring maps the *Link that a creation call applies options to, to
@@ -118,9 +121,16 @@ func WithLinkNamespace(netnsfd int) Opt {
 // GoesWithNamespace leaves the link to its namespace's teardown instead of
 // deleting it explicitly at cleanup. Deleting a link costs the kernel an RCU
 // grace period (tens of milliseconds), while a dying namespace removes all
-// its links in one batch. Use it only for a link that lives, together with
-// anything joined to it such as a veth peer, in transient namespaces that are
-// torn down at the end of the same node; otherwise the link stays behind.
+// its links in one batch.
+//
+// Without it, the cleanup already leaves the link to the teardown whenever
+// that is provably safe: when every end of the link (both ends of a veth,
+// and a stacked link's parent) lives in transient namespaces made by
+// netns.NewTransient for the same test (plain testing) or the same spec
+// (Ginkgo's BeforeEach, JustBeforeEach and It), which the library closes
+// right after. GoesWithNamespace skips the deletion also where the library
+// cannot tell, such as for a namespace the caller made and closes itself;
+// then the link stays behind unless that namespace dies too.
 func GoesWithNamespace() Opt {
 	return func(l *Link) error {
 		s, err := settingsOf("GoesWithNamespace", l)
@@ -128,6 +138,22 @@ func GoesWithNamespace() Opt {
 			return err
 		}
 		s.GoesWithNamespace = true
+		return nil
+	}
+}
+
+// DeleteExplicitly has the cleanup delete the link with its own request
+// even where its namespaces' teardown would remove it (see
+// [GoesWithNamespace]): the deletion is then done, and its RTM_DELLINK sent,
+// when the link's cleanup returns, for a test that watches for it. It costs
+// an RCU grace period per link.
+func DeleteExplicitly() Opt {
+	return func(l *Link) error {
+		s, err := settingsOf("DeleteExplicitly", l)
+		if err != nil {
+			return err
+		}
+		s.DeleteExplicitly = true
 		return nil
 	}
 }

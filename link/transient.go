@@ -129,7 +129,11 @@ func create(t testing.TB, tmpl netlink.Link, prefix string, opts []Opt) (netlink
 			req.link.Attrs().Name, nsops.Describe(req.destNs(sockNs)), err)
 	}
 	if !req.wrap.GoesWithNamespace {
-		if err := registerCleanup(t, req.destNs(sockNs), first, req.kind, req.diesWith(sockNs)); err != nil {
+		var diesWith []uint64
+		if !req.wrap.DeleteExplicitly {
+			diesWith = req.diesWith(sockNs)
+		}
+		if err := registerCleanup(t, req.destNs(sockNs), first, req.kind, diesWith); err != nil {
 			// Without a cleanup the link would outlive the test: delete it
 			// now, by the index just found in its own namespace.
 			if dh, herr := s.at(req.destNs(sockNs)); herr == nil {

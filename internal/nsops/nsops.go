@@ -16,6 +16,8 @@ import (
 	"os"
 	"runtime"
 	"strings"
+	"syscall"
+	"unsafe"
 
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netlink/nl"
@@ -216,20 +218,49 @@ func unshareHere() (int, error) {
 	return fd, nil
 }
 
+// loopbackIndex is the index the kernel gives lo in every new network
+// namespace: it registers lo first, with a fixed index (LOOPBACK_IFINDEX).
+const loopbackIndex = 1
+
 // LoUp brings up the loopback of the calling thread's namespace: a fresh
 // namespace starts with lo down, so binding 127.0.0.1 would fail.
+//
+// It sends one RTM_NEWLINK for index 1 on a blocking socket of its own:
+// every transient namespace pays for this, and a vishvananda/netlink handle
+// would add a look-up of lo by name and the registration of its socket with
+// Go's poller, together as much again as the request itself.
 func LoUp() error {
-	h, err := HandleHere()
+	sock, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_ROUTE)
 	if err != nil {
-		return fmt.Errorf("cannot open netlink handle, reason: %w", err)
+		return fmt.Errorf("cannot open netlink socket to set loopback up, reason: %w", err)
 	}
-	defer h.Close()
-	lo, err := h.LinkByName("lo")
-	if err != nil {
-		return fmt.Errorf("cannot find loopback, reason: %w", err)
+	defer unix.Close(sock)
+	msg := nl.NewIfInfomsg(unix.AF_UNSPEC)
+	msg.Index = loopbackIndex
+	msg.Flags = unix.IFF_UP
+	msg.Change = unix.IFF_UP
+	body := msg.Serialize()
+	hdr := unix.NlMsghdr{
+		Len:   uint32(unix.SizeofNlMsghdr + len(body)),
+		Type:  unix.RTM_NEWLINK,
+		Flags: unix.NLM_F_REQUEST | unix.NLM_F_ACK,
+		Seq:   1,
 	}
-	if err := h.LinkSetUp(lo); err != nil {
+	req := append((*(*[unix.SizeofNlMsghdr]byte)(unsafe.Pointer(&hdr)))[:], body...)
+	if err := unix.Sendto(sock, req, 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
 		return fmt.Errorf("cannot set loopback up, reason: %w", err)
+	}
+	buf := make([]byte, unix.Getpagesize())
+	n, _, err := unix.Recvfrom(sock, buf, 0)
+	if err != nil {
+		return fmt.Errorf("cannot set loopback up, reason: %w", err)
+	}
+	msgs, err := syscall.ParseNetlinkMessage(buf[:n])
+	if err != nil || len(msgs) == 0 || msgs[0].Header.Type != unix.NLMSG_ERROR || len(msgs[0].Data) < 4 {
+		return fmt.Errorf("cannot set loopback up, reason: unexpected answer from the kernel (%d bytes)", n)
+	}
+	if errno := -int32(nl.NativeEndian().Uint32(msgs[0].Data[:4])); errno != 0 {
+		return fmt.Errorf("cannot set loopback up, reason: %w", unix.Errno(errno))
 	}
 	return nil
 }
