@@ -20,13 +20,15 @@ import (
 // Lab is one topology: its hosts, wires and segments. Build it within one
 // test node; it is torn down when that node's cleanup runs.
 type Lab struct {
-	t testing.TB
+	t  testing.TB
+	sc *scope.Scope
 
 	mu       sync.Mutex
 	hosts    map[string]*Host
 	nsfds    []int
+	closing  []func() // tell the scope each namespace is about to close
 	nextNet  int
-	closing  bool
+	closed   bool
 	segments map[string]*Segment
 }
 
@@ -41,8 +43,8 @@ func New() *Lab {
 // t.Cleanup. Methods of the returned lab report failures to t.
 func NewT(t testing.TB) *Lab {
 	t.Helper()
-	l := &Lab{t: t, hosts: map[string]*Host{}, segments: map[string]*Segment{}}
 	sc := scope.Of(t)
+	l := &Lab{t: t, sc: sc, hosts: map[string]*Host{}, segments: map[string]*Segment{}}
 	sc.Cleanup(t, l.teardown)
 	diag.Watch(t, sc, "scratchnet lab", diag.Caller(), l.targets)
 	return l
@@ -53,21 +55,24 @@ func NewT(t testing.TB) *Lab {
 func (l *Lab) teardown() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.closing = true
+	l.closed = true
 	for _, h := range l.hosts {
 		h.closeHandle()
+	}
+	for _, c := range l.closing {
+		c()
 	}
 	for _, fd := range l.nsfds {
 		unix.Close(fd)
 	}
-	l.nsfds = nil
+	l.nsfds, l.closing = nil, nil
 }
 
 // targets lists the lab's namespaces for a failure report, hosts first.
 func (l *Lab) targets() []diag.Target {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.closing {
+	if l.closed {
 		return nil
 	}
 	var out []diag.Target
@@ -83,32 +88,32 @@ func (l *Lab) targets() []diag.Target {
 // newNetns creates a namespace owned by the lab.
 func (l *Lab) newNetns(what string) int {
 	l.t.Helper()
-	fd, err := nsops.Unshare()
-	if err != nil {
-		l.t.Fatalf("cannot create network namespace for %s, reason: %v", what, err)
-	}
 	// Link-local IPv6 addresses are tentative for about a second after a
 	// link comes up (duplicate address detection), and a router cannot
 	// resolve the next hop of a forwarded packet without one: turn DAD off
 	// in the lab's namespaces, where no address can be duplicated anyway.
-	var sysctlErr error
-	err = nsops.Do(fd, func() {
+	// /proc/sys/net shows the namespace of the thread that opens it.
+	fd, err := nsops.UnshareWith(func() error {
 		for _, knob := range []string{"default", "all"} {
-			if sysctlErr == nil {
-				sysctlErr = writeSysctl("/proc/sys/net/ipv6/conf/"+knob+"/accept_dad", "0")
+			if err := writeSysctl("/proc/sys/net/ipv6/conf/"+knob+"/accept_dad", "0"); err != nil {
+				return fmt.Errorf("cannot turn off IPv6 duplicate address detection, reason: %w", err)
 			}
 		}
+		return nil
 	})
-	if err == nil {
-		err = sysctlErr
-	}
 	if err != nil {
-		unix.Close(fd)
-		l.t.Fatalf("cannot turn off IPv6 duplicate address detection for %s, reason: %v", what, err)
+		l.t.Fatalf("cannot create network namespace for %s, reason: %v", what, err)
+	}
+	// Links that users add in the lab's namespaces die with them, as the
+	// lab's own wires do.
+	closing := func() {}
+	if ino, err := nsops.Ino(fd); err == nil {
+		closing = l.sc.Own(ino)
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.nsfds = append(l.nsfds, fd)
+	l.closing = append(l.closing, closing)
 	return fd
 }
 

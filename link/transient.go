@@ -210,8 +210,10 @@ func (r *request) configure(s *session, first, peer netlink.Link) error {
 			continue
 		}
 		if st.l.Attrs().Flags&net.FlagUp == 0 {
-			if _, err := setUpIn(h, nsfd, st.l); err != nil {
-				return fmt.Errorf("cannot set %q up: %w", st.l.Attrs().Name, err)
+			// The index was just looked up in this namespace, so the link
+			// needs no look-up again before it is set up.
+			if err := h.LinkSetUp(st.l); err != nil {
+				return fmt.Errorf("cannot set %q up in %s: %w", st.l.Attrs().Name, nsops.Describe(nsfd), err)
 			}
 			st.l.Attrs().Flags |= net.FlagUp
 		}

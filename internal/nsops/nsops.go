@@ -158,6 +158,14 @@ func HandleHere() (*netlink.Handle, error) {
 // when that is impossible the error wraps ErrRestore and the thread is left
 // locked on purpose.
 func Unshare() (int, error) {
+	return UnshareWith(nil)
+}
+
+// UnshareWith is [Unshare] that also runs setup, when not nil, on the
+// thread while it is in the new namespace with lo up: writing sysctls there
+// costs no extra pair of namespace switches. A setup error fails the call,
+// and the new namespace is closed.
+func UnshareWith(setup func() error) (int, error) {
 	runtime.LockOSThread()
 	orig, err := OpenCurrent()
 	if err != nil {
@@ -166,6 +174,16 @@ func Unshare() (int, error) {
 	}
 	defer unix.Close(orig)
 	fd, err := unshareHere()
+	if err == nil && setup != nil {
+		if serr := setup(); serr != nil {
+			unix.Close(fd)
+			if rerr := unix.Setns(orig, unix.CLONE_NEWNET); rerr != nil {
+				return -1, fmt.Errorf("%w, reason: %w (after: %w)", ErrRestore, rerr, serr)
+			}
+			runtime.UnlockOSThread()
+			return -1, serr
+		}
+	}
 	if errors.Is(err, ErrRestore) {
 		// The thread is stuck in the new namespace: it stays locked, so
 		// that the runtime retires it with its goroutine.
