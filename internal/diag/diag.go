@@ -104,7 +104,7 @@ func Caller() types.CodeLocation {
 	for {
 		f, more := frames.Next()
 		if !strings.HasPrefix(f.Function, modulePrefix) || strings.HasSuffix(f.File, "_test.go") {
-			return types.NewCustomCodeLocation(fmt.Sprintf("%s:%d", f.File, f.Line))
+			return types.CodeLocation{FileName: f.File, LineNumber: f.Line}
 		}
 		if !more {
 			return types.NewCustomCodeLocation("unknown location")
