@@ -19,7 +19,8 @@
 # make demo-failure
 #               a spec that fails on purpose, to show the namespace dump that
 #               failure reports carry (exits non-zero by design)
-# make vet      go vet and a gofmt check
+# make vet      go vet, a gofmt check and the project's own analyzer
+#               (cmd/scratchnetvet)
 
 GO ?= go
 PKGS := ./...
@@ -38,6 +39,7 @@ test: vet
 
 vet:
 	$(GO) vet $(PKGS)
+	$(GO) run ./cmd/scratchnetvet $(PKGS)
 	@out="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"; \
 	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
 

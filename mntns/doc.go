@@ -2,6 +2,20 @@
 // sysfs of a given network namespace, so that code reading /sys/class/net
 // sees that namespace's interfaces.
 //
+// Besides [ExecuteWithSysfs], it has the building blocks notwork users know:
+// [EnterTransient] moves the calling goroutine's thread into a new mount
+// namespace, [MountSysfsRO] mounts a read-only sysfs there, [NewTransient]
+// creates one without entering it, [Execute] runs a function in one, and
+// [Current], [CurrentIno] and [Ino] identify them:
+//
+//	It("sees the transient network namespace in /sys", func() {
+//	    defer netns.EnterTransient()()
+//	    defer mntns.EnterTransient()()
+//	    mntns.MountSysfsRO()
+//	    _, err := os.Stat("/sys/class/net/lo")
+//	    Expect(err).NotTo(HaveOccurred())
+//	})
+//
 // sysfs shows the network devices of the network namespace of whoever
 // mounted it, not of whoever reads it. A test that moves its goroutine into a
 // transient network namespace therefore still sees the host's interfaces
@@ -30,14 +44,17 @@
 // whole process. So the thread first unshares them (CLONE_FS), and can never
 // share them again: from then on, a chdir by the rest of the process would no
 // longer apply to it. Such a thread must not go back to Go's thread pool.
-// ExecuteWithSysfs therefore runs fn on a goroutine of its own, locked to its
-// thread, and ends that goroutine without unlocking: the Go runtime then
-// terminates the thread. (Should that thread be the process's main thread,
-// the runtime parks it for good instead; it has switched back into the
-// original namespaces by then.)
+// ExecuteWithSysfs and [Execute] therefore run fn on a goroutine of its own,
+// locked to its thread, and end that goroutine without unlocking: the Go
+// runtime then terminates the thread. [EnterTransient] keeps the caller's
+// goroutine locked for the rest of its life, for the same reason. The one
+// thread the runtime never terminates is the main thread: importing this
+// package keeps it to the main goroutine (runtime.LockOSThread in init), so
+// no test or spec ever runs on it, and EnterTransient refuses to run on the
+// main goroutine itself (TestMain).
 //
 // It follows that fn runs on another goroutine than the caller's.
-// ExecuteWithSysfs carries a panic of fn, including a failed Gomega
+// ExecuteWithSysfs and Execute carry a panic of fn, including a failed Gomega
 // assertion, over to the caller's goroutine, but fn must not call
 // testing.TB's FailNow, Fatal or Skip family, which only end the goroutine
 // they are called on; and goroutines fn starts run on other threads, in

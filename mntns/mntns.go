@@ -1,6 +1,7 @@
 package mntns
 
 import (
+	"errors"
 	"fmt"
 	"runtime"
 	"testing"
@@ -36,17 +37,8 @@ func ExecuteWithSysfsT(t testing.TB, netnsfd int, fn func()) {
 	if err := nsops.Check(netnsfd); err != nil {
 		t.Fatalf("cannot run in a mount namespace with sysfs of network namespace fd %d, reason: %v", netnsfd, err)
 	}
-	res := make(chan outcome, 1)
-	go run(netnsfd, fn, res)
-	out := <-res
-	if out.err != nil {
-		t.Fatalf("cannot run in a mount namespace with sysfs of network namespace fd %d, reason: %v", netnsfd, out.err)
-	}
-	if out.panicked {
-		panic(out.panicValue)
-	}
-	if !out.returned {
-		t.Fatalf("cannot run in a mount namespace with sysfs of network namespace fd %d, reason: the function ended its goroutine (runtime.Goexit, as by FailNow or SkipNow), which is not the caller's", netnsfd)
+	if err := sacrifice(func() error { return enterWithSysfs(netnsfd) }, fn); err != nil {
+		t.Fatalf("cannot run in a mount namespace with sysfs of network namespace fd %d, reason: %v", netnsfd, err)
 	}
 }
 
@@ -59,68 +51,51 @@ type outcome struct {
 	returned   bool
 }
 
-// run is the goroutine that sacrifices its thread. It never unlocks it.
-func run(netnsfd int, fn func(), res chan<- outcome) {
-	runtime.LockOSThread()
-	if unix.Gettid() == unix.Getpid() {
-		// The runtime parks the main thread instead of retiring it, and
-		// /proc/self describes that thread: never sacrifice it. Holding it
-		// locked makes the next goroutine start on another thread; the
-		// main thread itself never moved.
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			run(netnsfd, fn, res)
-		}()
-		<-done
-		runtime.UnlockOSThread()
-		return
-	}
-	var out outcome
-	defer func() { res <- out }()
+// errGoexit reports that fn ended its goroutine instead of returning.
+var errGoexit = errors.New("the function ended its goroutine (runtime.Goexit, as by FailNow or SkipNow), which is not the caller's")
 
-	origNet, err := nsops.OpenCurrent()
-	if err != nil {
-		out.err = err
-		return
-	}
-	defer unix.Close(origNet)
-	origMnt, err := unix.Open("/proc/thread-self/ns/mnt", unix.O_RDONLY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		out.err = fmt.Errorf("cannot open this thread's mount namespace: %w", err)
-		return
-	}
-	defer unix.Close(origMnt)
-	// Whatever happens from here on, leave the thread in the original
-	// namespaces if the kernel lets it, so that even a thread the runtime
-	// parks instead of terminating sits where every other thread does.
-	defer restore(origNet, origMnt)
-
-	if err := enter(netnsfd); err != nil {
-		out.err = err
-		return
-	}
-	defer func() {
-		if v := recover(); v != nil {
-			out.panicked, out.panicValue = true, v
+// sacrifice runs fn on a goroutine of its own, locked to its thread, after
+// enter has switched that thread's namespaces, and waits for fn. A panic of
+// fn continues on the caller's goroutine. The goroutine ends without
+// unlocking, so the runtime terminates the thread: once enter has unshared
+// its filesystem attributes, it must not run other goroutines. (It is never
+// the main thread, which the main goroutine holds: see init.)
+func sacrifice(enter func() error, fn func()) error {
+	res := make(chan outcome, 1)
+	go func() {
+		runtime.LockOSThread()
+		var out outcome
+		defer func() { res <- out }()
+		if err := enter(); err != nil {
+			out.err = err
+			return
 		}
+		defer func() {
+			if v := recover(); v != nil {
+				out.panicked, out.panicValue = true, v
+			}
+		}()
+		fn()
+		out.returned = true
 	}()
-	fn()
-	out.returned = true
+	out := <-res
+	switch {
+	case out.err != nil:
+		return out.err
+	case out.panicked:
+		panic(out.panicValue)
+	case !out.returned:
+		return errGoexit
+	}
+	return nil
 }
 
-// enter moves the locked calling thread into the network namespace netnsfd
-// refers to and into a new, private mount namespace, and mounts a sysfs of
-// that network namespace on /sys there.
-func enter(netnsfd int) error {
-	// CLONE_NEWNS implies CLONE_FS; it is named for the reader.
-	if err := unix.Unshare(unix.CLONE_NEWNS | unix.CLONE_FS); err != nil {
-		return fmt.Errorf("unshare(CLONE_NEWNS|CLONE_FS) failed: %w", err)
-	}
-	// The copied mounts are still peers of the host's where those are
-	// shared (systemd makes / shared): a mount here would appear there.
-	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
-		return fmt.Errorf("cannot make the new mount namespace private: %w", err)
+// enterWithSysfs moves the locked calling thread into the network namespace
+// netnsfd refers to and into a new, private mount namespace, and mounts a
+// sysfs of that network namespace on /sys there.
+func enterWithSysfs(netnsfd int) error {
+	if err := unshare(); err != nil {
+		return err
 	}
 	// sysfs takes the network namespace of the thread mounting it.
 	if err := unix.Setns(netnsfd, unix.CLONE_NEWNET); err != nil {
@@ -130,13 +105,4 @@ func enter(netnsfd int) error {
 		return fmt.Errorf("cannot mount sysfs on /sys: %w", err)
 	}
 	return nil
-}
-
-// restore switches the thread back into its original network and mount
-// namespaces. Its filesystem attributes stay unshared whatever happens, which
-// is why the thread is retired all the same; errors are therefore of no
-// consequence and dropped.
-func restore(origNet, origMnt int) {
-	_ = unix.Setns(origMnt, unix.CLONE_NEWNS)
-	_ = unix.Setns(origNet, unix.CLONE_NEWNET)
 }

@@ -1,0 +1,72 @@
+package bridge
+
+import (
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/vishvananda/netlink"
+
+	"github.com/scratchnet/scratchnet/link"
+)
+
+// centiseconds is the unit (USER_HZ clock ticks) in which the kernel takes
+// and reports a bridge's times.
+const centiseconds = 10 * time.Millisecond
+
+// Hello times the kernel accepts (BR_MIN_HELLO_TIME, BR_MAX_HELLO_TIME).
+const (
+	minHelloTime = time.Second
+	maxHelloTime = 10 * time.Second
+)
+
+// toClockT converts d into the kernel's centiseconds, refusing what they
+// cannot express.
+func toClockT(d time.Duration) (uint32, error) {
+	if d < 0 || d%centiseconds != 0 || d/centiseconds > math.MaxUint32 {
+		return 0, fmt.Errorf("%v is not a whole number of centiseconds the kernel can take", d)
+	}
+	return uint32(d / centiseconds), nil
+}
+
+// WithAgeingTime sets how long the bridge remembers the port behind a MAC
+// address it learned (the kernel's default is 300s); 0 forgets at once, so
+// the bridge floods every frame. The kernel counts in centiseconds.
+func WithAgeingTime(d time.Duration) Opt {
+	return link.OptFor("WithAgeingTime", func(b *netlink.Bridge) error {
+		t, err := toClockT(d)
+		if err != nil {
+			return err
+		}
+		b.AgeingTime = &t
+		return nil
+	})
+}
+
+// WithHelloTime sets the interval between the spanning tree hello messages
+// the bridge sends while it is the root bridge, 1s to 10s (the kernel's
+// default is 2s).
+func WithHelloTime(d time.Duration) Opt {
+	return link.OptFor("WithHelloTime", func(b *netlink.Bridge) error {
+		if d < minHelloTime || d > maxHelloTime {
+			return fmt.Errorf("hello time %v is outside the kernel's range of %v to %v", d, minHelloTime, maxHelloTime)
+		}
+		t, err := toClockT(d)
+		if err != nil {
+			return err
+		}
+		b.HelloTime = &t
+		return nil
+	})
+}
+
+// WithMulticastSnooping switches IGMP and MLD snooping on or off: with it
+// (the kernel's default) the bridge forwards multicast only to ports with
+// listeners, without it floods multicast to every port. It needs
+// CONFIG_BRIDGE_IGMP_SNOOPING; a kernel without it ignores the setting.
+func WithMulticastSnooping(on bool) Opt {
+	return link.OptFor("WithMulticastSnooping", func(b *netlink.Bridge) error {
+		b.MulticastSnooping = &on
+		return nil
+	})
+}

@@ -1,0 +1,31 @@
+// Package analyzer is the static check behind cmd/scratchnetvet: a
+// golang.org/x/tools/go/analysis analyzer for the mistakes that users of
+// namespace test helpers make, with scratchnet's packages as with
+// thediveo/notwork's and thediveo/spacetest's, which share their names.
+//
+// It reports, each with file:line and a fix:
+//
+//   - enter: a call of EnterTransient whose result, the function that
+//     switches back, is not called: "defer netns.EnterTransient()" defers the
+//     entering itself, so the rest of the function, and whatever runs later
+//     on its thread, stays in the transient namespace. The fix adds the
+//     second "()".
+//   - ownedfd: closing an fd that NewTransient or Current returned. The
+//     library closes it at cleanup; closing it before makes that close hit
+//     whatever file has reused the number by then. The fix drops the close.
+//   - goroutine: a go statement inside a function that runs in a namespace
+//     (the function passed to netns.Execute, mntns.Execute,
+//     mntns.ExecuteWithSysfs or a lab host's Execute, or the rest of a
+//     function after "defer netns.EnterTransient()()") whose goroutine uses
+//     the network: opens sockets or netlink handles, dials, listens, looks up
+//     interfaces. A namespace belongs to the OS thread, and the goroutine
+//     runs on another one, in the process's namespace.
+//   - process: the same for a goroutine that starts a process (os/exec,
+//     os.StartProcess, syscall.ForkExec): the child gets the namespace of the
+//     thread that forks it.
+//
+// Network use is found in the goroutine's function and, transitively, in the
+// functions of the same package it calls; a call through a function value or
+// into another package's own helpers is not followed. Work done in a nested
+// Execute inside the goroutine is in a namespace and is not reported.
+package analyzer
