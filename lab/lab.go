@@ -92,7 +92,7 @@ func (l *Lab) newNetns(what string) int {
 	// resolve the next hop of a forwarded packet without one: turn DAD off
 	// in the lab's namespaces, where no address can be duplicated anyway.
 	var sysctlErr error
-	err = nsops.Do(fd, func() {
+	err = nsops.Run(fd, func() {
 		for _, knob := range []string{"default", "all"} {
 			if sysctlErr == nil {
 				sysctlErr = writeSysctl("/proc/sys/net/ipv6/conf/"+knob+"/accept_dad", "0")
@@ -137,14 +137,18 @@ func (l *Lab) Host(name string) *Host {
 func (l *Lab) Router(name string) *Host {
 	l.t.Helper()
 	h := l.Host(name)
-	err := nsops.Do(h.netns, func() {
+	var sysctlErr error
+	err := nsops.Run(h.netns, func() {
 		for _, knob := range []string{"ipv4/ip_forward", "ipv6/conf/all/forwarding"} {
 			// /proc/sys/net shows the namespace of the thread opening it.
-			if err := writeSysctl("/proc/sys/net/"+knob, "1"); err != nil {
-				l.t.Fatalf("cannot enable forwarding on router %q, reason: %v", name, err)
+			if sysctlErr == nil {
+				sysctlErr = writeSysctl("/proc/sys/net/"+knob, "1")
 			}
 		}
 	})
+	if err == nil {
+		err = sysctlErr
+	}
 	if err != nil {
 		l.t.Fatalf("cannot enable forwarding on router %q, reason: %v", name, err)
 	}

@@ -101,7 +101,7 @@ func tryCreate(l netlink.Link) (bool, error) {
 		return false, err
 	}
 	defer unix.Close(nsfd)
-	h, err := nsops.HandleAt(nsfd)
+	h, err := nsops.RouteHandleAt(nsfd)
 	if err != nil {
 		return false, err
 	}

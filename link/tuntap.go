@@ -44,7 +44,7 @@ func (r *request) sendTuntap(tt *netlink.Tuntap) error {
 		return err
 	}
 	defer unix.Close(dest)
-	h, err := nsops.HandleAt(dest)
+	h, err := nsops.RouteHandleAt(dest)
 	if err != nil {
 		return err
 	}
@@ -55,7 +55,7 @@ func (r *request) sendTuntap(tt *netlink.Tuntap) error {
 	req := *tt
 	req.Flags |= netlink.TUNTAP_TUN_EXCL
 	var addErr error
-	if err := nsops.Do(dest, func() { addErr = h.LinkAdd(&req) }); err != nil {
+	if err := nsops.Run(dest, func() { addErr = h.LinkAdd(&req) }); err != nil {
 		return err
 	}
 	// Only the open of /dev/net/tun returns a bare errno, and, without a
