@@ -50,9 +50,10 @@ func (h *Host) Execute(fn func()) {
 	}
 }
 
-// Handle returns a NETLINK_ROUTE handle bound to the host's namespace, the
-// same one on every call. It is closed when the lab is torn down; the caller
-// must not close it.
+// Handle returns a netlink handle bound to the host's namespace, the same
+// one on every call, for every netlink family, as [netns.NewNetlinkHandle]
+// describes. It is closed when the lab is torn down; the caller must not
+// close it.
 func (h *Host) Handle() *netlink.Handle {
 	h.lab.t.Helper()
 	h.mu.Lock()

@@ -142,14 +142,18 @@ func (l *Lab) Host(name string) *Host {
 func (l *Lab) Router(name string) *Host {
 	l.t.Helper()
 	h := l.Host(name)
-	err := nsops.Do(h.netns, func() {
+	var sysctlErr error
+	err := nsops.Run(h.netns, func() {
 		for _, knob := range []string{"ipv4/ip_forward", "ipv6/conf/all/forwarding"} {
 			// /proc/sys/net shows the namespace of the thread opening it.
-			if err := writeSysctl("/proc/sys/net/"+knob, "1"); err != nil {
-				l.t.Fatalf("cannot enable forwarding on router %q, reason: %v", name, err)
+			if sysctlErr == nil {
+				sysctlErr = writeSysctl("/proc/sys/net/"+knob, "1")
 			}
 		}
 	})
+	if err == nil {
+		err = sysctlErr
+	}
 	if err != nil {
 		l.t.Fatalf("cannot enable forwarding on router %q, reason: %v", name, err)
 	}

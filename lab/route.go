@@ -67,7 +67,7 @@ func (h *Host) addRoute(dst netip.Prefix, gw *Iface) error {
 
 // setUp sets a link of the namespace nsfd refers to administratively up.
 func setUp(nsfd int, l netlink.Link) error {
-	h, err := nsops.HandleAt(nsfd)
+	h, err := nsops.RouteHandleAt(nsfd)
 	if err != nil {
 		return err
 	}

@@ -148,7 +148,7 @@ func addAddr(l netlink.Link, a *netlink.Addr) (int, int, error) {
 	if err != nil {
 		return -1, 0, err
 	}
-	h, err := nsops.HandleAt(nsfd)
+	h, err := nsops.RouteHandleAt(nsfd)
 	if err != nil {
 		unix.Close(nsfd)
 		return -1, 0, err
@@ -166,7 +166,7 @@ func addAddr(l netlink.Link, a *netlink.Addr) (int, int, error) {
 }
 
 func delAddr(nsfd, index int, a *netlink.Addr) error {
-	h, err := nsops.HandleAt(nsfd)
+	h, err := nsops.RouteHandleAt(nsfd)
 	if err != nil {
 		return err
 	}

@@ -48,7 +48,7 @@ func registerCleanup(t testing.TB, nsfd int, l netlink.Link, kind string, diesWi
 // renamed its link, and another link may have taken the old name, or the old
 // index (a link request may ask for a given index), since.
 func deleteIfOurs(t testing.TB, nsfd, index int, name string, mac net.HardwareAddr, kind string) error {
-	h, err := nsops.HandleAt(nsfd)
+	h, err := nsops.RouteHandleAt(nsfd)
 	if err != nil {
 		return err
 	}

@@ -1,18 +1,13 @@
 package link
 
 import (
-	"errors"
 	"fmt"
 	"os"
-	"reflect"
-	"sync"
 	"testing"
 
 	. "github.com/onsi/ginkgo/v2"
 	"github.com/vishvananda/netlink"
 )
-
-var featureProbes sync.Map // feature -> *probeResult
 
 // SkipUnlessCreatable skips the current spec, saying that the kernel does not
 // support feature, unless the kernel can create a link from tmpl. It is
@@ -24,8 +19,10 @@ var featureProbes sync.Map // feature -> *probeResult
 //
 // The kernel reports a missing option the way it reports a missing kind, with
 // EOPNOTSUPP, only after it has begun to create the link; so the probe really
-// creates a copy of tmpl, once per feature name and process, in a throw-away
-// namespace. tmpl must stand alone: it cannot refer to other links there.
+// creates a copy of tmpl in a throw-away namespace, and remembers a
+// conclusive answer per feature name for the life of the process (an
+// inconclusive one fails the spec and is probed again next time). tmpl must
+// stand alone: it cannot refer to other links there.
 //
 // Like a kind, a feature named in the environment variable [RequireKindsEnv]
 // (or "all" there) makes a missing feature fail the spec instead.
@@ -37,13 +34,11 @@ func SkipUnlessCreatable(feature string, tmpl netlink.Link) {
 // SkipUnlessCreatableT is [SkipUnlessCreatable] for plain testing users.
 func SkipUnlessCreatableT(t testing.TB, feature string, tmpl netlink.Link) {
 	t.Helper()
-	v, _ := featureProbes.LoadOrStore(feature, &probeResult{})
-	p := v.(*probeResult)
-	p.once.Do(func() { p.supported, p.err = probeCreatable(tmpl) })
-	if p.err != nil {
-		t.Fatalf("cannot probe kernel support for %s, reason: %v", feature, p.err)
+	supported, err := featureProbes.get(feature, func() (bool, error) { return probeCreatable(tmpl) })
+	if err != nil {
+		t.Fatalf("cannot probe kernel support for %s, reason: %v", feature, err)
 	}
-	if p.supported {
+	if supported {
 		return
 	}
 	missing := fmt.Errorf("kernel does not support %s (creating a %q link with it fails with EOPNOTSUPP)", feature, tmpl.Type())
@@ -52,14 +47,4 @@ func SkipUnlessCreatableT(t testing.TB, feature string, tmpl netlink.Link) {
 			feature, missing, RequireKindsEnv, os.Getenv(RequireKindsEnv))
 	}
 	t.Skipf("%v", missing)
-}
-
-func probeCreatable(tmpl netlink.Link) (bool, error) {
-	if tmpl == nil || reflect.ValueOf(tmpl).IsNil() {
-		return false, errors.New("link template is nil")
-	}
-	l := deepCopy(reflect.ValueOf(tmpl)).Interface().(netlink.Link)
-	l.Attrs().Name = "probe"
-	l.Attrs().Namespace = nil
-	return tryCreate(l)
 }

@@ -94,7 +94,7 @@ func (e *enslavement) enslave(pfd int, master, port netlink.Link) error {
 	} else if pino != mino {
 		return fmt.Errorf("the link lives in network namespace net:[%d], the master in net:[%d]; a port must live in its master's namespace", pino, mino)
 	}
-	h, err := nsops.HandleAt(e.nsfd)
+	h, err := nsops.RouteHandleAt(e.nsfd)
 	if err != nil {
 		return err
 	}
@@ -116,7 +116,7 @@ func (e *enslavement) enslave(pfd int, master, port netlink.Link) error {
 // release detaches the port if it still is the same link, still belongs to
 // the same master, and that master still exists.
 func (e *enslavement) release(t testing.TB) error {
-	h, err := nsops.HandleAt(e.nsfd)
+	h, err := nsops.RouteHandleAt(e.nsfd)
 	if err != nil {
 		return err
 	}

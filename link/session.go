@@ -32,7 +32,7 @@ func (s *session) at(nsfd int) (*netlink.Handle, error) {
 	if h, ok := s.byIno[ino]; ok {
 		return h, nil
 	}
-	h, err := nsops.HandleAt(nsfd)
+	h, err := nsops.RouteHandleAt(nsfd)
 	if err != nil {
 		return nil, err
 	}

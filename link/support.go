@@ -1,17 +1,13 @@
 package link
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	. "github.com/onsi/ginkgo/v2"
-	"github.com/vishvananda/netlink"
-	"golang.org/x/sys/unix"
 
 	"github.com/scratchnet/scratchnet/internal/nsops"
 )
@@ -22,19 +18,14 @@ import (
 // distribution-kernel VM run) sets it.
 const RequireKindsEnv = "SCRATCHNET_REQUIRE_KINDS"
 
-var probes sync.Map // kind -> *probeResult
-
-type probeResult struct {
-	once      sync.Once
-	supported bool
-	err       error
-}
-
 // SkipUnlessSupported skips the current spec, saying that the kernel does not
 // support link type kind, unless the kernel can create links of that kind.
 // For tun and tap devices it also skips, saying "needs root ...", when the
 // process may not open /dev/net/tun.
-// It probes once per kind and process, in a throw-away network namespace.
+// It probes in a throw-away network namespace, and remembers a conclusive
+// answer (the kernel created the link, or refused the kind) for the life of
+// the process; an inconclusive one, such as EBUSY or ENOMEM, fails the spec
+// and is probed again next time.
 // If kind is listed in the environment variable named by [RequireKindsEnv]
 // (or it holds "all"), a missing kind fails the spec instead.
 func SkipUnlessSupported(kind string) {
@@ -50,7 +41,7 @@ func SkipUnlessSupportedT(t testing.TB, kind string) {
 	}
 	supported, err := probe(kind)
 	if err != nil {
-		t.Fatalf("cannot probe kernel support for link type %q, reason: %v", kind, err)
+		t.Fatalf("cannot probe kernel support for link type %q, reason: %v (inconclusive: probed again next time)", kind, err)
 	}
 	if supported {
 		return
@@ -74,44 +65,4 @@ func unsupportedError(kind string) error {
 		return fmt.Errorf("kernel does not support link type %q in this user namespace (the kernel loads no modules for user namespaces: load the kind's module on the host first)", kind)
 	}
 	return fmt.Errorf("kernel does not support link type %q", kind)
-}
-
-// probe reports whether the kernel knows the rtnetlink link kind. It asks for
-// a link of that kind without any kind-specific attributes: a kernel lacking
-// the kind answers EOPNOTSUPP, while one that has it creates the link or
-// refuses the missing attributes with another error. Either way, the probe
-// namespace and whatever got created in it vanish when its fd is closed.
-func probe(kind string) (bool, error) {
-	v, _ := probes.LoadOrStore(kind, &probeResult{})
-	p := v.(*probeResult)
-	p.once.Do(func() { p.supported, p.err = probeOnce(kind) })
-	return p.supported, p.err
-}
-
-func probeOnce(kind string) (bool, error) {
-	return tryCreate(probeTemplate(kind))
-}
-
-// tryCreate asks for the link l in a throw-away namespace and tells whether
-// the kernel knows what it takes: only EOPNOTSUPP means it does not, and
-// EPERM means the probe itself was not allowed to run.
-func tryCreate(l netlink.Link) (bool, error) {
-	nsfd, err := nsops.Unshare()
-	if err != nil {
-		return false, err
-	}
-	defer unix.Close(nsfd)
-	h, err := nsops.HandleAt(nsfd)
-	if err != nil {
-		return false, err
-	}
-	defer h.Close()
-	err = probeAdd(h, nsfd, l)
-	switch {
-	case errors.Is(err, unix.EOPNOTSUPP):
-		return false, nil
-	case errors.Is(err, unix.EPERM):
-		return false, err
-	}
-	return true, nil
 }

@@ -3,7 +3,6 @@ package link
 import (
 	"errors"
 	"fmt"
-	"math"
 
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
@@ -44,7 +43,7 @@ func (r *request) sendTuntap(tt *netlink.Tuntap) error {
 		return err
 	}
 	defer unix.Close(dest)
-	h, err := nsops.HandleAt(dest)
+	h, err := nsops.RouteHandleAt(dest)
 	if err != nil {
 		return err
 	}
@@ -55,7 +54,7 @@ func (r *request) sendTuntap(tt *netlink.Tuntap) error {
 	req := *tt
 	req.Flags |= netlink.TUNTAP_TUN_EXCL
 	var addErr error
-	if err := nsops.Do(dest, func() { addErr = h.LinkAdd(&req) }); err != nil {
+	if err := nsops.Run(dest, func() { addErr = h.LinkAdd(&req) }); err != nil {
 		return err
 	}
 	// Only the open of /dev/net/tun returns a bare errno, and, without a
@@ -99,28 +98,4 @@ func tunDeviceDenied(kind string) error {
 		unix.Close(fd)
 	}
 	return nil
-}
-
-// probeTemplate is the link the kernel-support probe asks for. Most kinds are
-// probed with a bare rtnetlink request, but:
-//   - a tuntap cannot be, since the tun driver answers every rtnetlink
-//     creation request with EOPNOTSUPP although it is there;
-//     vishvananda/netlink calls the kind "tuntap", the kernel "tun";
-//   - vishvananda/netlink refuses to send a request for an ipvlan or ipoib
-//     link without a parent index, so the probe names one that does not
-//     exist: a kernel with the kind answers ENODEV, one without EOPNOTSUPP.
-func probeTemplate(kind string) netlink.Link {
-	attrs := netlink.LinkAttrs{Name: "probe"}
-	switch kind {
-	case "tuntap", "tun":
-		return &netlink.Tuntap{LinkAttrs: attrs, Mode: netlink.TUNTAP_MODE_TAP}
-	case "ipvlan", "ipoib":
-		attrs.ParentIndex = math.MaxInt32
-	}
-	return &netlink.GenericLink{LinkAttrs: attrs, LinkType: kind}
-}
-
-// probeAdd creates tmpl in the probe namespace nsfd, through h bound there.
-func probeAdd(h *netlink.Handle, nsfd int, tmpl netlink.Link) error {
-	return (&request{link: tmpl, kind: tmpl.Type(), linkNs: nsfd}).send(h)
 }

@@ -9,10 +9,11 @@
 //
 //  1. Package-level functions (netlink.LinkList, netlink.LinkAdd, ...) open
 //     a fresh socket per call in the calling OS thread's current network
-//     namespace, whereas a Handle from NewHandleAt keeps its socket in the
-//     namespace it was opened in. Workaround: scratchnet never relies on
-//     thread state; every request goes through a handle bound to a namespace
-//     fd (netns.NewNetlinkHandle), so cleanups work from any goroutine.
+//     namespace, whereas a Handle keeps its sockets in the namespace they were
+//     opened in. Workaround: scratchnet never relies on thread state; every
+//     request goes through a handle bound to a namespace fd (opened by
+//     internal/nsops, as netns.NewNetlinkHandle hands them out), so cleanups
+//     work from any goroutine.
 //  2. LinkAdd with LinkAttrs.Namespace set leaves the passed link's Index 0,
 //     or sets it to the index of a same-named link in the socket's namespace,
 //     and LinkByName cannot name a namespace. Workaround: link.NewTransient
@@ -30,11 +31,22 @@
 //  5. NewHandleAt without a family list also opens NETLINK_XFRM and
 //     NETLINK_NETFILTER sockets, which fails with "protocol not supported"
 //     on kernels where those families are missing (and leaks the sockets it
-//     already opened). Workaround: every scratchnet handle is opened with
-//     NewHandleAt(ns, unix.NETLINK_ROUTE).
+//     already opened). Workaround: internal/nsops opens a handle's families
+//     one by one, NETLINK_ROUTE required and the others best effort.
 //  6. Dump functions (LinkList, AddrList, ...) may return partial results
 //     together with netlink.ErrDumpInterrupted when the dumped table changes
 //     mid-dump. Workaround: scratchnet's dumps retry on ErrDumpInterrupted.
+//  7. A request of a family the handle has no socket for (an XFRM policy, a
+//     conntrack entry, a GENERIC request through a NETLINK_ROUTE-only
+//     handle) is sent, without a word, through a fresh socket in the calling
+//     thread's namespace: it acts on another namespace than the handle's.
+//     Workaround: internal/nsops gives every family vishvananda/netlink uses a
+//     socket in the handle's namespace, and a family the kernel refuses a
+//     stand-in NETLINK_USERSOCK socket there, on which every request fails
+//     with ECONNREFUSED.
+//  8. A Handle keeps its sockets in an unexported map by family, and no
+//     public function adds a socket to it. Workaround: internal/nsops reaches
+//     the map by its field name, which a spec here pins.
 //
 // Every spec works in transient network namespaces only, never in the host
 // namespace, and leaves the removal of what it created to the death of those

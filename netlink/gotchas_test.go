@@ -3,6 +3,8 @@ package netlink_test
 import (
 	"errors"
 	"maps"
+	"net"
+	"reflect"
 	"runtime"
 	"runtime/debug"
 	"slices"
@@ -14,6 +16,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netlink/nl"
 	vnetns "github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 
@@ -258,7 +261,7 @@ var _ = Describe("vishvananda/netlink gotchas", func() {
 	})
 
 	It("NewHandleAt without a family list opens XFRM and NETFILTER sockets too", func() {
-		note := revisit("the NETLINK_ROUTE-only NewHandleAt(ns, unix.NETLINK_ROUTE) calls in internal/nsops and every other handle scratchnet opens")
+		note := revisit("internal/nsops, which opens each family of a bound handle on its own, best effort, instead of NewHandleAt without a family list")
 
 		fd := netns.NewTransient()
 
@@ -331,6 +334,44 @@ var _ = Describe("vishvananda/netlink gotchas", func() {
 		// open, unreachable, until the garbage collector finalizes it.
 		Expect(slices.Collect(maps.Values(leaked))).To(ConsistOf(unix.NETLINK_ROUTE),
 			"NewHandleAt's leak of already opened sockets on a failing family changed; "+note)
+	})
+
+	It("a request of a family the handle has no socket for silently goes through a fresh socket in the calling thread's namespace", func() {
+		note := revisit("internal/nsops's handles, which give every family a socket in the target namespace (a refusing stand-in where the kernel lacks the family)")
+
+		target, callerNs := netns.NewTransient(netns.WithName("target")), netns.NewTransient(netns.WithName("caller"))
+		h, err := netlink.NewHandleAt(vnetns.NsHandle(target), unix.NETLINK_ROUTE)
+		Expect(err).NotTo(HaveOccurred())
+		DeferCleanup(h.Close)
+		Expect(h.SupportsNetlinkFamily(unix.NETLINK_XFRM)).To(BeFalse())
+
+		_, src, _ := net.ParseCIDR("10.1.0.0/24")
+		_, dst, _ := net.ParseCIDR("10.2.0.0/24")
+		netns.Execute(callerNs, func() {
+			err = h.XfrmPolicyAdd(&netlink.XfrmPolicy{Src: src, Dst: dst, Dir: netlink.XFRM_DIR_OUT})
+		})
+		if errors.Is(err, unix.EPROTONOSUPPORT) {
+			Skip("kernel does not support netlink family NETLINK_XFRM (xfrm_user), so the fallback has nowhere to go")
+		}
+		Expect(err).NotTo(HaveOccurred())
+		inTarget, err := netns.NewNetlinkHandle(target).XfrmPolicyList(netlink.FAMILY_ALL)
+		Expect(err).NotTo(HaveOccurred())
+		inCaller, err := netns.NewNetlinkHandle(callerNs).XfrmPolicyList(netlink.FAMILY_ALL)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(inTarget).To(BeEmpty(), "the XFRM request went to the handle's namespace; "+note)
+		Expect(inCaller).To(HaveLen(1), "the XFRM request did not land in the calling thread's namespace; "+note)
+	})
+
+	It("a Handle keeps its sockets in an unexported map by family that no public function adds to", func() {
+		note := revisit("internal/nsops's socketsOf, which reaches that map by name to give every family a socket in the handle's namespace")
+
+		h, err := netlink.NewHandleAt(vnetns.NsHandle(netns.NewTransient()), unix.NETLINK_ROUTE)
+		Expect(err).NotTo(HaveOccurred())
+		defer h.Close()
+		f, ok := reflect.TypeOf(*h).FieldByName("sockets")
+		Expect(ok).To(BeTrue(), "netlink.Handle has no field sockets; "+note)
+		Expect(f.Type).To(Equal(reflect.TypeOf(map[int]*nl.SocketHandle{})), note)
+		Expect(f.IsExported()).To(BeFalse(), "the field is exported now: use it directly; "+note)
 	})
 
 	It("dumps can return partial results together with ErrDumpInterrupted, so callers must retry", func() {

@@ -119,11 +119,23 @@ func NsIDT[R ~int | ~string](t testing.TB, ref R) int {
 	return id
 }
 
-// NewNetlinkHandle returns a netlink handle whose socket lives in the network
+// NewNetlinkHandle returns a netlink handle whose sockets live in the network
 // namespace netnsfd refers to, so that its requests act there whatever
-// thread or namespace the caller is in. The handle speaks NETLINK_ROUTE only
-// and is closed at cleanup; the caller must not close it. netnsfd stays owned
-// by the caller and may be closed once the handle exists.
+// thread or namespace the caller is in. The handle is closed at cleanup; the
+// caller must not close it. netnsfd stays owned by the caller and may be
+// closed once the handle exists.
+//
+// It has a socket for every netlink family vishvananda/netlink sends
+// requests on: NETLINK_ROUTE (links, addresses, routes), NETLINK_XFRM
+// (IPsec), NETLINK_NETFILTER (conntrack), NETLINK_GENERIC (devlink,
+// ethtool, wireguard ...), NETLINK_SOCK_DIAG and NETLINK_RDMA, each opened
+// inside that namespace. NETLINK_ROUTE is required. Where the kernel refuses
+// another family (its module not loaded, or not loadable from a user
+// namespace), the handle still works and every request of that family fails
+// with ECONNREFUSED ("connection refused"): it never reaches another
+// namespace, as it would through a handle of vishvananda/netlink's own that
+// lacks the family. SupportsNetlinkFamily reports true for every one of
+// these families.
 func NewNetlinkHandle(netnsfd int) *netlink.Handle {
 	GinkgoHelper()
 	return NewNetlinkHandleT(GinkgoTB(), netnsfd)

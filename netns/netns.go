@@ -47,10 +47,11 @@ func EnterTransientT(t testing.TB) func() {
 	fd, err := nsops.EnterNew()
 	if err != nil {
 		unix.Close(orig)
-		if errors.Is(err, nsops.ErrRestore) {
-			panic(err)
+		if !errors.Is(err, nsops.ErrRestore) {
+			runtime.UnlockOSThread()
 		}
-		runtime.UnlockOSThread()
+		// A thread stuck in the new namespace stays locked: Fatalf ends
+		// the goroutine, and the runtime retires the thread with it.
 		t.Fatalf("cannot enter transient network namespace, reason: %v", err)
 	}
 	// The fd keeps the namespace describable in a failure report until
@@ -58,7 +59,14 @@ func EnterTransientT(t testing.TB) func() {
 	// scope's link bookkeeping: a thread that never left keeps the
 	// namespace alive past the cleanup.
 	watch(t, fd, "entered transient network namespace", false)
-	return func() { nsops.Leave(orig) }
+	return func() {
+		if err := nsops.Leave(orig); err != nil {
+			// The one panic of the library: the restore func has no way to
+			// report an error, and its goroutine must not go on in a
+			// foreign namespace.
+			panic(err)
+		}
+	}
 }
 
 // NewTransient creates a new network namespace with lo up, without entering
@@ -88,9 +96,6 @@ func NewTransientT(t testing.TB, opts ...Opt) int {
 	}
 	fd, err := nsops.Unshare()
 	if err != nil {
-		if errors.Is(err, nsops.ErrRestore) {
-			panic(err)
-		}
 		t.Fatalf("cannot create %s, reason: %v", o.name, err)
 	}
 	watch(t, fd, o.name, true)

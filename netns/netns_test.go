@@ -128,6 +128,34 @@ var _ = Describe("identifying network namespaces", func() {
 		Expect(links).To(HaveLen(1))
 		Expect(links[0].Attrs().Name).To(Equal("lo"))
 	})
+
+	It("binds every netlink family of a handle, so that an XFRM policy lands in the handle's namespace, not in the caller's (a bound handle silently talked to the wrong namespace)", func() {
+		target, caller := netns.NewTransient(netns.WithName("target")), netns.NewTransient(netns.WithName("caller"))
+		h := netns.NewNetlinkHandle(target)
+		_, src, _ := net.ParseCIDR("10.1.0.0/24")
+		_, dst, _ := net.ParseCIDR("10.2.0.0/24")
+		var err error
+		netns.Execute(caller, func() {
+			err = h.XfrmPolicyAdd(&netlink.XfrmPolicy{Src: src, Dst: dst, Dir: netlink.XFRM_DIR_OUT})
+		})
+		if errors.Is(err, unix.ECONNREFUSED) {
+			Skip("kernel does not support netlink family NETLINK_XFRM (xfrm_user not loaded): the request failed, as it must")
+		}
+		Expect(err).NotTo(HaveOccurred())
+		Expect(netns.NewNetlinkHandle(target).XfrmPolicyList(netlink.FAMILY_ALL)).To(HaveLen(1))
+		Expect(netns.NewNetlinkHandle(caller).XfrmPolicyList(netlink.FAMILY_ALL)).To(BeEmpty())
+	})
+
+	It("still works for NETLINK_ROUTE where other families are missing, and fails their requests", func() {
+		h := netns.NewNetlinkHandle(netns.NewTransient())
+		Expect(h.LinkByName("lo")).NotTo(BeNil())
+		// NETLINK_RDMA needs ib_core, which few kernels running tests have.
+		_, err := h.RdmaLinkList()
+		if err == nil {
+			Skip("kernel supports NETLINK_RDMA here, so no family is missing")
+		}
+		Expect(err).To(MatchError(unix.ECONNREFUSED))
+	})
 })
 
 var _ = Describe("refusing references that are not network namespaces", func() {

@@ -169,7 +169,7 @@ func build(dst string, opts []Opt) (*Route, error) {
 }
 
 func add(nsfd int, r *netlink.Route) error {
-	h, err := nsops.HandleAt(nsfd)
+	h, err := nsops.RouteHandleAt(nsfd)
 	if err != nil {
 		return err
 	}
@@ -180,7 +180,7 @@ func add(nsfd int, r *netlink.Route) error {
 // del removes the route if it is still there: its link, or the link its
 // gateway was reached through, may have taken it along already.
 func del(nsfd int, r *netlink.Route) error {
-	h, err := nsops.HandleAt(nsfd)
+	h, err := nsops.RouteHandleAt(nsfd)
 	if err != nil {
 		return err
 	}

@@ -167,7 +167,7 @@ func describeOne(b *strings.Builder, tg Target) {
 		return
 	}
 	fmt.Fprintf(b, "%s (network namespace net:[%d])\n", tg.Name, ino)
-	h, err := nsops.HandleAt(tg.NsFd)
+	h, err := nsops.RouteHandleAt(tg.NsFd)
 	if err != nil {
 		fmt.Fprintf(b, "  cannot open netlink handle, reason: %v\n", err)
 		return

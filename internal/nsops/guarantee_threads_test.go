@@ -18,10 +18,10 @@ import (
 // failedReturn is what a goroutine saw after switching back out of a
 // foreign namespace failed.
 type failedReturn struct {
-	tid       int    // the thread that was in the foreign namespace
-	tidAfter  int    // the thread the goroutine ran on after the panic
-	inoAfter  uint64 // that thread's network namespace
-	recovered any    // the panic value
+	tid      int    // the thread that was in the foreign namespace
+	tidAfter int    // the thread the goroutine ran on afterwards
+	inoAfter uint64 // that thread's network namespace
+	err      error  // what the failed switch back returned
 }
 
 // threadNetnsIno is the network namespace of the calling thread.
@@ -58,19 +58,24 @@ func offMainThread(fn func()) {
 
 // failReturn runs enterAndFail on a goroutine of its own, which must switch
 // its thread into a foreign namespace and then fail to switch back,
-// recovers the panic, records what the thread looks like afterwards, and
-// lets the goroutine end.
-func failReturn(enterAndFail func(tid *int)) failedReturn {
+// records the error and what the thread looks like afterwards, and lets
+// the goroutine end.
+func failReturn(enterAndFail func(tid *int) error) failedReturn {
 	var r failedReturn
 	offMainThread(func() {
-		func() {
-			defer func() { r.recovered = recover() }()
-			enterAndFail(&r.tid)
-		}()
+		r.err = enterAndFail(&r.tid)
 		r.tidAfter = unix.Gettid()
 		r.inoAfter = threadNetnsIno()
 	})
 	return r
+}
+
+// gone waits for the thread tid to end.
+func gone(tid int, why string) {
+	GinkgoHelper()
+	task := fmt.Sprintf("/proc/self/task/%d", tid)
+	Eventually(func() error { _, err := os.Stat(task); return err }).
+		Should(MatchError(os.ErrNotExist), why)
 }
 
 var _ = Describe("guarantee: a goroutine's OS thread never goes back to the Go scheduler in a foreign namespace", func() {
@@ -91,44 +96,70 @@ var _ = Describe("guarantee: a goroutine's OS thread never goes back to the Go s
 		Expect(err).NotTo(HaveOccurred())
 	})
 
-	// expectRetired checks the outcome of a failed switch back: the panic
+	// expectRetired checks the outcome of a failed switch back: the error
 	// wraps ErrRestore, the goroutine stayed on its thread (locked), in the
 	// foreign namespace, and that thread is gone once the goroutine ended.
 	// Were it unlocked, it would stay alive, parked for the next goroutine;
 	// Guard's check of every thread's namespace would then fail too.
 	expectRetired := func(r failedReturn) {
 		GinkgoHelper()
-		err, ok := r.recovered.(error)
-		Expect(ok).To(BeTrue(), "panic value %v is not an error", r.recovered)
-		Expect(err).To(MatchError(nsops.ErrRestore))
-		Expect(err).To(MatchError(refused))
+		Expect(r.err).To(MatchError(nsops.ErrRestore))
+		Expect(r.err).To(MatchError(refused))
 		Expect(r.tid).NotTo(BeZero())
 		Expect(r.tidAfter).To(Equal(r.tid), "the goroutine left its thread, so the thread was unlocked")
 		Expect(r.inoAfter).To(Equal(foreignIno))
-		task := fmt.Sprintf("/proc/self/task/%d", r.tid)
-		Eventually(func() error { _, err := os.Stat(task); return err }).
-			Should(MatchError(os.ErrNotExist), "thread %d, left in net:[%d], was not retired", r.tid, foreignIno)
+		gone(r.tid, fmt.Sprintf("thread %d, left in net:[%d], was not retired", r.tid, foreignIno))
 	}
 
-	It("keeps the thread locked and retires it when Execute's switch back fails", func() {
-		r := failReturn(func(tid *int) {
-			err := nsops.DoRestoringWith(foreign, func() { *tid = unix.Gettid() }, refuse)
-			Fail(fmt.Sprintf("Do returned %v instead of panicking", err))
+	It("keeps the thread locked and retires it when Execute's switch back fails, returning an error", func() {
+		r := failReturn(func(tid *int) error {
+			return nsops.DoRestoringWith(foreign, func() { *tid = unix.Gettid() }, refuse)
 		})
 		expectRetired(r)
 	})
 
-	It("keeps the thread locked and retires it when EnterTransient's restore func fails", func() {
-		r := failReturn(func(tid *int) {
+	It("keeps the thread locked and retires it when EnterTransient's restore func fails, returning an error", func() {
+		r := failReturn(func(tid *int) error {
 			// What EnterTransient does before handing out its restore func.
 			runtime.LockOSThread()
 			orig, err := nsops.OpenCurrent()
 			Expect(err).NotTo(HaveOccurred())
 			Expect(unix.Setns(foreign, unix.CLONE_NEWNET)).To(Succeed())
 			*tid = unix.Gettid()
-			nsops.LeaveRestoringWith(orig, refuse)
+			return nsops.LeaveRestoringWith(orig, refuse)
 		})
 		expectRetired(r)
+	})
+
+	It("does the library's own work on a thread of its own, which is retired when it cannot switch back, and leaves the caller's thread alone", func() {
+		before := threadNetnsIno()
+		var worker int
+		var inside uint64
+		var err error
+		offMainThread(func() {
+			caller := unix.Gettid()
+			err = nsops.RunRestoringWith(foreign, func() { worker, inside = unix.Gettid(), threadNetnsIno() }, refuse)
+			Expect(unix.Gettid()).To(Equal(caller))
+			Expect(threadNetnsIno()).To(Equal(before), "the caller's thread changed namespace")
+			Expect(worker).NotTo(Equal(caller), "the work ran on the caller's thread")
+		})
+		Expect(err).To(MatchError(nsops.ErrRestore))
+		Expect(err).To(MatchError(refused))
+		Expect(inside).To(Equal(foreignIno))
+		gone(worker, fmt.Sprintf("thread %d, left in net:[%d], was not retired", worker, foreignIno))
+	})
+
+	It("creates a namespace on a thread of its own, which is retired when it cannot switch back, and leaks no fd", func() {
+		before := threadNetnsIno()
+		fd, err := nsops.UnshareRestoringWith(refuse)
+		Expect(err).To(MatchError(nsops.ErrRestore))
+		Expect(fd).To(Equal(-1))
+		Expect(threadNetnsIno()).To(Equal(before))
+		// Guard checks that the thread was retired and no fd leaked.
+	})
+
+	It("lets a panic of the work through to the caller of Run, with the thread back home", func() {
+		Expect(func() { _ = nsops.Run(foreign, func() { panic("boom") }) }).To(PanicWith("boom"))
 	})
 
 	It("unlocks the thread, back in its namespace, when switching back succeeds", func() {

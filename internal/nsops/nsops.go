@@ -1,13 +1,16 @@
 // Package nsops holds the error-returning primitives on network namespaces
 // that the public packages build on: opening and checking namespace fds,
-// switching a locked OS thread in and out of a namespace, and opening
-// NETLINK_ROUTE-only handles bound to a namespace.
+// running code with a thread switched into a namespace, and opening netlink
+// handles bound to a namespace for every netlink family.
 //
-// Nothing here knows about tests: every function returns an error and leaves
-// reporting to its caller. Switching a thread between network namespaces
-// happens here (mntns, which sacrifices its thread, is the one exception);
-// other packages only lock their thread so that "the calling thread's
-// namespace" stays one namespace while they work.
+// Nothing here knows about tests, and nothing here panics: every function
+// returns an error and leaves reporting to its caller. Switching a thread
+// between network namespaces happens here (mntns, which sacrifices its
+// thread, is the one exception). Work of the library's own that needs a
+// switched thread runs on a fresh goroutine ([Run]): when its thread cannot
+// switch back, that goroutine ends locked, the Go runtime retires the
+// thread, and the caller gets an error wrapping [ErrRestore], its own thread
+// untouched.
 package nsops
 
 import (
@@ -19,7 +22,6 @@ import (
 	"syscall"
 	"unsafe"
 
-	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netlink/nl"
 	"golang.org/x/sys/unix"
 )
@@ -120,43 +122,9 @@ func Dup(fd int) (int, error) {
 	return unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 0)
 }
 
-// HandleAt opens a netlink handle whose socket lives in the network namespace
-// fd refers to. Only NETLINK_ROUTE is opened: without a family list
-// vishvananda/netlink also opens XFRM and NETFILTER sockets, which fails on
-// kernels where xfrm_user or nfnetlink are modules not loaded. The socket is
-// opened through [Do] rather than netlink.NewHandleAt, whose namespace switch
-// ignores a failure to switch back and unlocks the thread all the same.
-func HandleAt(fd int) (*netlink.Handle, error) {
-	var h *netlink.Handle
-	var err error
-	if derr := Do(fd, func() { h, err = HandleHere() }); derr != nil {
-		return nil, derr
-	}
-	return h, err
-}
-
-// SubscribeLinksAt opens a socket in the network namespace fd refers to that
-// receives the kernel's link notifications (RTNLGRP_LINK). A socket keeps the
-// namespace it was created in, whatever thread later reads it.
-func SubscribeLinksAt(fd int) (*nl.NetlinkSocket, error) {
-	var s *nl.NetlinkSocket
-	var err error
-	if derr := Do(fd, func() { s, err = nl.Subscribe(unix.NETLINK_ROUTE, unix.RTNLGRP_LINK) }); derr != nil {
-		return nil, derr
-	}
-	return s, err
-}
-
-// HandleHere opens a NETLINK_ROUTE-only handle whose socket lives in the
-// calling thread's network namespace.
-func HandleHere() (*netlink.Handle, error) {
-	return netlink.NewHandle(unix.NETLINK_ROUTE)
-}
-
-// Unshare creates a new network namespace and returns an fd referring to it.
-// The calling goroutine's thread ends up back in its original namespace;
-// when that is impossible the error wraps ErrRestore and the thread is left
-// locked on purpose.
+// Unshare creates a new network namespace with lo up and returns an fd
+// referring to it. The namespace is made on a thread of its own (see [Run]):
+// the caller's thread never changes namespace.
 func Unshare() (int, error) {
 	return UnshareWith(nil)
 }
@@ -166,57 +134,74 @@ func Unshare() (int, error) {
 // costs no extra pair of namespace switches. A setup error fails the call,
 // and the new namespace is closed.
 func UnshareWith(setup func() error) (int, error) {
-	runtime.LockOSThread()
-	orig, err := OpenCurrent()
+	return unshare(setup, setnsNet)
+}
+
+// unshare is [UnshareWith] with the switch back passed in, as for [Do].
+func unshare(setup func() error, restore func(orig int) error) (int, error) {
+	fd := -1
+	err := onOwnThread(func() error {
+		var err error
+		fd, err = unshareHere(setup, restore)
+		return err
+	})
 	if err != nil {
-		runtime.UnlockOSThread()
-		return -1, err
-	}
-	defer unix.Close(orig)
-	fd, err := unshareHere()
-	if err == nil && setup != nil {
-		if serr := setup(); serr != nil {
+		if fd >= 0 {
 			unix.Close(fd)
-			if rerr := unix.Setns(orig, unix.CLONE_NEWNET); rerr != nil {
-				return -1, fmt.Errorf("%w, reason: %w (after: %w)", ErrRestore, rerr, serr)
-			}
-			runtime.UnlockOSThread()
-			return -1, serr
 		}
-	}
-	if errors.Is(err, ErrRestore) {
-		// The thread is stuck in the new namespace: it stays locked, so
-		// that the runtime retires it with its goroutine.
 		return -1, err
 	}
-	if err != nil {
-		runtime.UnlockOSThread()
-		return -1, err
-	}
-	if err := unix.Setns(orig, unix.CLONE_NEWNET); err != nil {
-		unix.Close(fd)
-		return -1, fmt.Errorf("%w, reason: %w", ErrRestore, err)
-	}
-	runtime.UnlockOSThread()
 	return fd, nil
 }
 
 // EnterNew moves the calling thread, which the caller has locked, into a new
 // network namespace with lo up, and returns an fd for it. On an error other
-// than one wrapping ErrRestore the thread has not moved.
+// than one wrapping ErrRestore the thread has not moved; on one wrapping
+// ErrRestore it is stuck in the new namespace, and the caller must end its
+// goroutine with the thread still locked.
 func EnterNew() (int, error) {
-	return unshareHere()
-}
-
-// unshareHere moves the locked calling thread into a new network namespace,
-// brings its loopback up and returns an fd for the new namespace. On error
-// the thread is back where it was, unless the error wraps ErrRestore.
-func unshareHere() (int, error) {
 	orig, err := OpenCurrent()
 	if err != nil {
 		return -1, err
 	}
 	defer unix.Close(orig)
+	fd, err := enterNew(orig, setnsNet)
+	return fd, err
+}
+
+// unshareHere moves the locked calling thread into a new network namespace,
+// brings its loopback up, runs setup there (when not nil), opens an fd for
+// it and switches back. On an error wrapping ErrRestore the thread stays in
+// the new namespace, and fd may be valid.
+func unshareHere(setup func() error, restore func(orig int) error) (int, error) {
+	orig, err := OpenCurrent()
+	if err != nil {
+		return -1, err
+	}
+	defer unix.Close(orig)
+	fd, err := enterNew(orig, restore)
+	if err != nil {
+		return -1, err
+	}
+	if setup != nil {
+		if serr := setup(); serr != nil {
+			if rerr := restore(orig); rerr != nil {
+				return fd, fmt.Errorf("%w, reason: %w (after: %w)", ErrRestore, rerr, serr)
+			}
+			unix.Close(fd)
+			return -1, serr
+		}
+	}
+	if err := restore(orig); err != nil {
+		return fd, fmt.Errorf("%w, reason: %w", ErrRestore, err)
+	}
+	return fd, nil
+}
+
+// enterNew moves the locked calling thread into a new network namespace
+// with lo up and returns an fd for it; on an error it switches back into
+// orig, unless the error wraps ErrRestore.
+func enterNew(orig int, restore func(orig int) error) (int, error) {
 	if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
 		return -1, fmt.Errorf("unshare(CLONE_NEWNET) failed: %w", err)
 	}
@@ -228,7 +213,7 @@ func unshareHere() (int, error) {
 		}
 	}
 	if err != nil {
-		if rerr := unix.Setns(orig, unix.CLONE_NEWNET); rerr != nil {
+		if rerr := restore(orig); rerr != nil {
 			return -1, fmt.Errorf("%w, reason: %w (after: %w)", ErrRestore, rerr, err)
 		}
 		return -1, err
@@ -283,11 +268,108 @@ func LoUp() error {
 	return nil
 }
 
-// Do runs fn with the calling goroutine locked to its thread and that thread
-// switched into the network namespace fd refers to, and switches back
-// afterwards, also when fn panics (the panic then continues). If switching
-// back fails, Do panics with an error wrapping ErrRestore and leaves the thread
-// locked so that the runtime retires it.
+// Run runs fn on a fresh goroutine, locked to its thread and with that
+// thread switched into the network namespace fd refers to, and waits for it.
+// The caller's own thread never changes namespace, so Run is safe in
+// cleanups and on goroutines that must not be locked. If the thread cannot
+// switch back, its goroutine ends with the thread locked, which makes the Go
+// runtime retire it, and Run returns an error wrapping [ErrRestore]
+// (whatever fn produced stays valid: fn ran where it should). fn must not
+// call runtime.Goexit (as t.FailNow does); a panic in fn continues in the
+// caller.
+func Run(fd int, fn func()) error {
+	return run(fd, fn, setnsNet)
+}
+
+// run is [Run] with the switch back passed in, as for [Do].
+func run(fd int, fn func(), restore func(orig int) error) error {
+	if err := Check(fd); err != nil {
+		return err
+	}
+	var panicked bool
+	var value any
+	err := onOwnThread(func() error {
+		orig, err := OpenCurrent()
+		if err != nil {
+			return err
+		}
+		defer unix.Close(orig)
+		if err := unix.Setns(fd, unix.CLONE_NEWNET); err != nil {
+			return fmt.Errorf("setns failed: %w", err)
+		}
+		func() {
+			defer func() {
+				if v := recover(); v != nil {
+					panicked, value = true, v
+				}
+			}()
+			fn()
+		}()
+		if err := restore(orig); err != nil {
+			return fmt.Errorf("%w, reason: %w", ErrRestore, err)
+		}
+		return nil
+	})
+	if panicked {
+		panic(value)
+	}
+	return err
+}
+
+// onOwnThread runs fn on a fresh goroutine locked to its thread and waits
+// for it. When fn's error wraps ErrRestore, the goroutine ends locked and
+// the runtime retires the thread; otherwise the thread is unlocked and goes
+// back to the scheduler, in the namespace it started in.
+//
+// fn never runs on the main thread: the runtime parks that thread instead
+// of retiring it, and /proc/self then describes a foreign namespace.
+func onOwnThread(fn func() error) error {
+	errc := make(chan error, 1)
+	go offMain(fn, errc)
+	return <-errc
+}
+
+func offMain(fn func() error, errc chan<- error) {
+	runtime.LockOSThread()
+	if unix.Gettid() == unix.Getpid() {
+		// While this goroutine holds the main thread, the next one starts
+		// on another.
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			offMain(fn, errc)
+		}()
+		<-done
+		runtime.UnlockOSThread()
+		return
+	}
+	returned := false
+	var err error
+	defer func() {
+		switch {
+		case !returned:
+			// fn ended the goroutine, its thread possibly anywhere.
+			err = fmt.Errorf("%w, reason: the work ended its goroutine before switching back", ErrRestore)
+		case !errors.Is(err, ErrRestore):
+			runtime.UnlockOSThread()
+		}
+		errc <- err
+	}()
+	err = fn()
+	returned = true
+}
+
+// Do runs fn on the calling goroutine, locked to its thread and with that
+// thread switched into the network namespace fd refers to, and switches back
+// afterwards, also when fn panics or ends the goroutine (the panic then
+// continues). It is for running a caller's code, which must stay on the
+// caller's goroutine; the library's own work uses [Run].
+//
+// If switching back fails, Do returns an error wrapping ErrRestore and
+// leaves the thread locked in the foreign namespace: the caller must then
+// end its goroutine (t.Fatalf does), so that the runtime retires the thread.
+// If it fails after a panic or Goexit of fn, the thread stays locked the
+// same way while the goroutine ends.
 func Do(fd int, fn func()) error {
 	return do(fd, fn, setnsNet)
 }
@@ -295,7 +377,7 @@ func Do(fd int, fn func()) error {
 // do is [Do] with the switch back passed in, so that a test can make it fail
 // without a process-wide hook: a real setns back into the original
 // namespace cannot be made to fail on demand.
-func do(fd int, fn func(), restore func(orig int) error) error {
+func do(fd int, fn func(), restore func(orig int) error) (err error) {
 	if err := Check(fd); err != nil {
 		return err
 	}
@@ -310,27 +392,34 @@ func do(fd int, fn func(), restore func(orig int) error) error {
 		runtime.UnlockOSThread()
 		return fmt.Errorf("setns failed: %w", err)
 	}
-	defer leave(orig, restore)
+	defer func() {
+		// On a panic or Goexit of fn, a failed switch back cannot be
+		// returned: the thread stays locked and its goroutine ends.
+		if rerr := leave(orig, restore); rerr != nil {
+			err = rerr
+		}
+	}()
 	fn()
 	return nil
 }
 
 // Leave switches the calling thread, locked by the caller while it was in
 // another namespace, back into the namespace orig refers to, closes orig and
-// unlocks the thread. If switching back fails, Leave panics with an error
-// wrapping ErrRestore and leaves the thread locked, so that the Go runtime
-// retires the thread when its goroutine ends.
-func Leave(orig int) {
-	leave(orig, setnsNet)
+// unlocks the thread. If switching back fails, Leave returns an error
+// wrapping ErrRestore and leaves the thread locked: the caller must end its
+// goroutine, so that the Go runtime retires the thread.
+func Leave(orig int) error {
+	return leave(orig, setnsNet)
 }
 
-func leave(orig int, restore func(orig int) error) {
+func leave(orig int, restore func(orig int) error) error {
 	err := restore(orig)
 	unix.Close(orig)
 	if err != nil {
-		panic(fmt.Errorf("%w, reason: %w", ErrRestore, err))
+		return fmt.Errorf("%w, reason: %w", ErrRestore, err)
 	}
 	runtime.UnlockOSThread()
+	return nil
 }
 
 // setnsNet switches the calling thread into the network namespace fd refers to.

@@ -14,7 +14,7 @@ import (
 // refers to, failing the spec when it cannot.
 func LinkNames(nsfd int) []string {
 	GinkgoHelper()
-	h, err := nsops.HandleAt(nsfd)
+	h, err := nsops.RouteHandleAt(nsfd)
 	if err != nil {
 		Fail(fmt.Sprintf("cannot list links of network namespace fd %d, reason: %v", nsfd, err))
 	}
@@ -43,7 +43,7 @@ func InNamespace(l netlink.Link, nsfd int) netlink.Link {
 // and is a T; kind suites read their links back with it.
 func ReadBack[T netlink.Link](nsfd int, l netlink.Link) T {
 	GinkgoHelper()
-	h, err := nsops.HandleAt(nsfd)
+	h, err := nsops.RouteHandleAt(nsfd)
 	if err != nil {
 		Fail(fmt.Sprintf("cannot read back link %q, reason: %v", l.Attrs().Name, err))
 	}

@@ -1,0 +1,153 @@
+package nsops
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"sync"
+	"unsafe"
+
+	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netlink/nl"
+	vnetns "github.com/vishvananda/netns"
+	"golang.org/x/sys/unix"
+)
+
+// Families are the netlink families vishvananda/netlink v1.3.1's Handle
+// sends requests on, besides NETLINK_ROUTE: IPsec (XFRM), conntrack and
+// nftables (NETFILTER), devlink, ethtool, wireguard and others (GENERIC),
+// socket diagnostics (SOCK_DIAG) and RDMA.
+var Families = []int{unix.NETLINK_XFRM, unix.NETLINK_NETFILTER, unix.NETLINK_GENERIC, unix.NETLINK_SOCK_DIAG, unix.NETLINK_RDMA}
+
+// ErrNoSockets marks a vishvananda/netlink whose Handle keeps its sockets
+// in another way than the family map this package fills in.
+var ErrNoSockets = errors.New("vishvananda/netlink's Handle no longer keeps its sockets in a map by family (field sockets)")
+
+// HandleAt opens a netlink handle bound to the network namespace fd refers
+// to: a socket of every family of [Families] and NETLINK_ROUTE, each opened
+// inside that namespace. NETLINK_ROUTE is required. Any other family the
+// kernel refuses there (xfrm_user or nfnetlink as modules not loaded, RDMA
+// without ib_core) gets a stand-in socket of that namespace on which every
+// request fails with ECONNREFUSED ("connection refused"): without a socket
+// of a family, vishvananda/netlink would send the request through a fresh
+// socket in the calling thread's namespace instead, silently.
+//
+// A family that answered EPROTONOSUPPORT ("protocol not supported") is not
+// asked for again in this process: the kernel has no such family, and
+// asking makes it try to load a module each time.
+//
+// The sockets are opened on a thread of their own (see [Run]), so the
+// caller's thread never changes namespace.
+func HandleAt(fd int) (*netlink.Handle, error) {
+	return handleAt(fd, true)
+}
+
+// RouteHandleAt is [HandleAt] for the library's own NETLINK_ROUTE work: only
+// the NETLINK_ROUTE socket is real; every other family shares one stand-in,
+// so a request of another family fails rather than reaching another
+// namespace. It costs one socket more than a ROUTE-only handle.
+func RouteHandleAt(fd int) (*netlink.Handle, error) {
+	return handleAt(fd, false)
+}
+
+func handleAt(fd int, all bool) (*netlink.Handle, error) {
+	var h *netlink.Handle
+	var err error
+	if rerr := Run(fd, func() { h, err = handleHere(all) }); rerr != nil {
+		if h != nil {
+			h.Close()
+		}
+		return nil, rerr
+	}
+	return h, err
+}
+
+// HandleHere opens a handle of the calling thread's network namespace, as
+// [RouteHandleAt] does for a namespace fd. The caller holds its thread
+// locked, or the namespace is whichever its goroutine happens to run in.
+func HandleHere() (*netlink.Handle, error) {
+	return handleHere(false)
+}
+
+// absent records the families that answered EPROTONOSUPPORT.
+var absent sync.Map // family -> struct{}
+
+func handleHere(all bool) (*netlink.Handle, error) {
+	h, err := netlink.NewHandle(unix.NETLINK_ROUTE)
+	if err != nil {
+		return nil, err
+	}
+	sockets, err := socketsOf(h)
+	if err != nil {
+		h.Close()
+		return nil, err
+	}
+	var standIn *nl.NetlinkSocket
+	for _, fam := range Families {
+		if all {
+			if _, known := absent.Load(fam); !known {
+				s, err := nl.GetNetlinkSocketAt(vnetns.None(), vnetns.None(), fam)
+				if err == nil {
+					sockets[fam] = &nl.SocketHandle{Socket: s}
+					continue
+				}
+				if errors.Is(err, unix.EPROTONOSUPPORT) {
+					absent.Store(fam, struct{}{})
+				}
+			}
+		}
+		if standIn == nil {
+			if standIn, err = refusingSocket(); err != nil {
+				h.Close()
+				return nil, err
+			}
+		}
+		// Each family has its own sequence numbers, also on a shared
+		// socket; Close closes the shared socket more than once, which
+		// os.File tolerates.
+		sockets[fam] = &nl.SocketHandle{Socket: standIn}
+	}
+	return h, nil
+}
+
+// refusingSocket opens a NETLINK_USERSOCK socket in the calling thread's
+// namespace. The kernel has no socket of that family, so every request sent
+// on it to the kernel fails with ECONNREFUSED, and none reaches any
+// namespace.
+func refusingSocket() (*nl.NetlinkSocket, error) {
+	s, err := nl.GetNetlinkSocketAt(vnetns.None(), vnetns.None(), unix.NETLINK_USERSOCK)
+	if err != nil {
+		return nil, fmt.Errorf("cannot open stand-in socket for missing netlink families, reason: %w", err)
+	}
+	return s, nil
+}
+
+// socketsOf returns the family map of h's sockets. vishvananda/netlink
+// offers no way to add a socket to a handle, so the map is reached by its
+// field name; the executable spec in package netlink pins that name.
+func socketsOf(h *netlink.Handle) (map[int]*nl.SocketHandle, error) {
+	f := reflect.ValueOf(h).Elem().FieldByName("sockets")
+	if !f.IsValid() || f.Type() != reflect.TypeFor[map[int]*nl.SocketHandle]() {
+		return nil, ErrNoSockets
+	}
+	m := *(*map[int]*nl.SocketHandle)(unsafe.Pointer(f.UnsafeAddr()))
+	if m == nil {
+		return nil, ErrNoSockets
+	}
+	return m, nil
+}
+
+// SubscribeLinksAt opens a socket in the network namespace fd refers to that
+// receives the kernel's link notifications (RTNLGRP_LINK). A socket keeps the
+// namespace it was created in, whatever thread later reads it.
+func SubscribeLinksAt(fd int) (*nl.NetlinkSocket, error) {
+	var s *nl.NetlinkSocket
+	var err error
+	if rerr := Run(fd, func() { s, err = nl.Subscribe(unix.NETLINK_ROUTE, unix.RTNLGRP_LINK) }); rerr != nil {
+		if s != nil {
+			s.Close()
+		}
+		return nil, rerr
+	}
+	return s, err
+}

@@ -1,0 +1,119 @@
+package nsops_test
+
+import (
+	"net"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
+
+	"github.com/scratchnet/scratchnet/internal/nsops"
+	"github.com/scratchnet/scratchnet/internal/testsupport"
+	"github.com/scratchnet/scratchnet/netns"
+)
+
+// socketIno returns the inode number of the network namespace the socket
+// fd lives in, as the kernel tells (SIOCGSKNS).
+func socketIno(fd int) uint64 {
+	GinkgoHelper()
+	nsfd, err := unix.IoctlRetInt(fd, unix.SIOCGSKNS)
+	Expect(err).NotTo(HaveOccurred(), "cannot ask the kernel for the namespace of socket %d", fd)
+	defer unix.Close(nsfd)
+	ino, err := nsops.Ino(nsfd)
+	Expect(err).NotTo(HaveOccurred())
+	return ino
+}
+
+func boundHandle(fd int, open func(int) (*netlink.Handle, error)) *netlink.Handle {
+	GinkgoHelper()
+	h, err := open(fd)
+	Expect(err).NotTo(HaveOccurred())
+	DeferCleanup(h.Close)
+	return h
+}
+
+func policy() *netlink.XfrmPolicy {
+	_, src, _ := net.ParseCIDR("10.1.0.0/24")
+	_, dst, _ := net.ParseCIDR("10.2.0.0/24")
+	return &netlink.XfrmPolicy{Src: src, Dst: dst, Dir: netlink.XFRM_DIR_OUT}
+}
+
+func flow() *netlink.ConntrackFlow {
+	return &netlink.ConntrackFlow{
+		FamilyType: unix.AF_INET,
+		Forward:    netlink.IPTuple{SrcIP: net.IPv4(10, 1, 0, 1), DstIP: net.IPv4(10, 2, 0, 1), Protocol: unix.IPPROTO_UDP, SrcPort: 4000, DstPort: 53},
+		Reverse:    netlink.IPTuple{SrcIP: net.IPv4(10, 2, 0, 1), DstIP: net.IPv4(10, 1, 0, 1), Protocol: unix.IPPROTO_UDP, SrcPort: 53, DstPort: 4000},
+		TimeOut:    100,
+	}
+}
+
+var _ = Describe("a bound handle silently talked to the wrong namespace: bound handles now reach only their own, whatever the netlink family", func() {
+
+	BeforeEach(testsupport.NeedsRoot)
+
+	var target, caller int
+	var targetIno uint64
+	BeforeEach(func() {
+		target, caller = netns.NewTransient(netns.WithName("target")), netns.NewTransient(netns.WithName("caller"))
+		targetIno = netns.Ino(target)
+	})
+
+	// fromCaller sends requests from a thread in the caller namespace, so
+	// that a request that escaped its handle would land there, not in the
+	// suite's own namespace.
+	fromCaller := func(fn func()) {
+		GinkgoHelper()
+		Expect(nsops.Do(caller, fn)).To(Succeed())
+	}
+
+	It("opens the socket of every family inside the target namespace", func() {
+		for _, open := range []func(int) (*netlink.Handle, error){nsops.HandleAt, nsops.RouteHandleAt} {
+			var h *netlink.Handle
+			fromCaller(func() { h = boundHandle(target, open) })
+			sockets, err := nsops.SocketsOf(h)
+			Expect(err).NotTo(HaveOccurred())
+			for _, fam := range append([]int{unix.NETLINK_ROUTE}, nsops.Families...) {
+				Expect(sockets).To(HaveKey(fam))
+				Expect(socketIno(sockets[fam].Socket.GetFd())).To(Equal(targetIno), "family %d", fam)
+			}
+		}
+	})
+
+	It("adds an XFRM policy in the target namespace, not in the caller's", func() {
+		fromCaller(func() {
+			Expect(boundHandle(target, nsops.HandleAt).XfrmPolicyAdd(policy())).To(Succeed())
+		})
+		Expect(boundHandle(target, nsops.HandleAt).XfrmPolicyList(netlink.FAMILY_ALL)).To(HaveLen(1))
+		Expect(boundHandle(caller, nsops.HandleAt).XfrmPolicyList(netlink.FAMILY_ALL)).To(BeEmpty())
+	})
+
+	It("creates a conntrack entry (NETFILTER) in the target namespace, not in the caller's", func() {
+		fromCaller(func() {
+			Expect(boundHandle(target, nsops.HandleAt).ConntrackCreate(netlink.ConntrackTable, unix.AF_INET, flow())).To(Succeed())
+		})
+		Expect(boundHandle(target, nsops.HandleAt).ConntrackTableList(netlink.ConntrackTable, unix.AF_INET)).To(HaveLen(1))
+		Expect(boundHandle(caller, nsops.HandleAt).ConntrackTableList(netlink.ConntrackTable, unix.AF_INET)).To(BeEmpty())
+	})
+
+	It("answers GENERIC requests through the target namespace's socket", func() {
+		h := boundHandle(target, nsops.HandleAt)
+		Expect(h.GenlFamilyGet("nlctrl")).To(HaveField("Name", "nlctrl"))
+	})
+
+	It("fails a request of a family without a real socket, and sends it nowhere", func() {
+		fromCaller(func() {
+			h := boundHandle(target, nsops.RouteHandleAt)
+			Expect(h.XfrmPolicyAdd(policy())).To(MatchError(unix.ECONNREFUSED))
+			Expect(h.ConntrackCreate(netlink.ConntrackTable, unix.AF_INET, flow())).To(MatchError(unix.ECONNREFUSED))
+			_, err := h.GenlFamilyList()
+			Expect(err).To(MatchError(unix.ECONNREFUSED))
+			Expect(h.LinkByName("lo")).NotTo(BeNil(), "ROUTE requests still work")
+		})
+		for _, ns := range []int{target, caller} {
+			h := boundHandle(ns, nsops.HandleAt)
+			Expect(h.XfrmPolicyList(netlink.FAMILY_ALL)).To(BeEmpty())
+			Expect(h.ConntrackTableList(netlink.ConntrackTable, unix.AF_INET)).To(BeEmpty())
+		}
+	})
+})
