@@ -15,9 +15,9 @@ import (
 	. "github.com/onsi/gomega"
 	"github.com/onsi/gomega/gmeasure"
 	"github.com/vishvananda/netlink"
+	vnetns "github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 
-	"github.com/scratchnet/scratchnet/internal/nsops"
 	"github.com/scratchnet/scratchnet/internal/testsupport"
 	"github.com/scratchnet/scratchnet/lab"
 	"github.com/scratchnet/scratchnet/link"
@@ -46,7 +46,7 @@ func rawNetns() int {
 // single RTM_NEWLINK sent from a socket in the first namespace.
 func rawPair() (left, right int, h *netlink.Handle, l netlink.Link) {
 	left, right = rawNetns(), rawNetns()
-	h, err := nsops.HandleAt(left)
+	h, err := netlink.NewHandleAt(vnetns.NsHandle(left), unix.NETLINK_ROUTE)
 	Expect(err).NotTo(HaveOccurred())
 	l = &netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: "a"}, PeerName: "b", PeerNamespace: netlink.NsFd(right)}
 	Expect(h.LinkAdd(l)).To(Succeed())
