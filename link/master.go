@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"runtime"
 	"testing"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -64,8 +63,6 @@ type enslavement struct {
 }
 
 func enslave(master, port netlink.Link) (*enslavement, error) {
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
 	mfd, err := openLinkNs(master)
 	if err != nil {
 		return nil, fmt.Errorf("master: %w", err)

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"reflect"
-	"runtime"
 	"testing"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -84,10 +83,6 @@ func create(t testing.TB, tmpl netlink.Link, prefix string, opts []Opt) (netlink
 		t.Fatalf("cannot create transient link with prefix %q, reason: %v", prefix, err)
 	}
 
-	// Hold the thread, so that "the calling thread's namespace" means one
-	// namespace from here to the end of creation.
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
 	sockNs, err := req.openSocketNs()
 	if err != nil {
 		t.Fatalf("cannot create transient link of type %q, reason: %v", req.kind, err)

@@ -3,7 +3,6 @@ package link
 import (
 	"errors"
 	"fmt"
-	"runtime"
 	"testing"
 	"time"
 
@@ -63,8 +62,6 @@ func EnsureUpT(t testing.TB, l netlink.Link, within ...time.Duration) {
 // netlink handle per namespace.
 func ensureUpT(t testing.TB, links []netlink.Link, timeout time.Duration) {
 	t.Helper()
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
 	s := newSession()
 	defer s.close()
 	type pending struct {

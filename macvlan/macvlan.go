@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"runtime"
 	"testing"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -84,8 +83,6 @@ func LocateHWParentT(t testing.TB) netlink.Link {
 }
 
 func locateHWParent() (netlink.Link, error) {
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
 	h, err := nsops.HandleHere()
 	if err != nil {
 		return nil, err

@@ -36,9 +36,15 @@ var ErrRestore = errors.New("cannot switch thread back into its original network
 // process-wide /proc/self/ns/net would name the main thread's instead.
 const threadNetnsPath = "/proc/thread-self/ns/net"
 
-// OpenCurrent opens the network namespace of the calling OS thread. The
-// caller should hold the thread locked, or the answer may describe a thread
-// the goroutine has already left.
+// OpenCurrent opens the network namespace of the calling OS thread.
+//
+// A goroutine that is not locked to its thread gets the process's home
+// namespace, on whatever thread it runs: no thread of this library returns
+// to the scheduler in another namespace (one that cannot switch back stays
+// locked until the runtime retires it), and the runtime starts new threads
+// from a template thread rather than from a locked one. A goroutine locked
+// into another namespace, as inside [Do], gets that namespace. So callers
+// need not lock their thread just to ask.
 func OpenCurrent() (int, error) {
 	fd, err := unix.Open(threadNetnsPath, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
