@@ -1,6 +1,8 @@
 # scratchnet — the one place that says how to build and test the project.
 #
-# make test     all package suites on this machine's kernel (root or not)
+# make test     all package suites on this machine's kernel (root or not),
+#               then the notwork compatibility suite (compat/, a module of
+#               its own)
 # make example  the runnable example suite, step by step
 # make test-vm  all package suites inside Debian kernels under qemu (bookworm's
 #               6.1 and bookworm-backports' 6.12): the link kinds that the host
@@ -36,6 +38,9 @@ VMFLAGS ?=
 
 test: vet
 	$(GO) test -race -count=1 $(PKGS)
+	cd compat && $(GO) vet -composites=false ./... && \
+		$(GO) run github.com/scratchnet/scratchnet/cmd/scratchnetvet ./... && \
+		$(GO) test -race -count=1 ./...
 
 vet:
 	$(GO) vet $(PKGS)

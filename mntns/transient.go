@@ -64,9 +64,16 @@ func unshare() error {
 // runtime terminates the thread. Mounts made meanwhile vanish with the
 // namespace.
 //
+// Where the original mount namespace belongs to an ancestor user namespace,
+// as the host's does for a test in a rootless sandbox, the kernel lets the
+// thread leave it but not come back: the returned function then leaves the
+// thread in the transient namespace, which is no danger to other goroutines,
+// since the thread is retired with its goroutine, and logs that it did.
+//
 // EnterTransient refuses to run on the main goroutine (TestMain, init),
 // which the runtime never lets go of its thread. If the returned function
-// cannot switch back, it panics with an error wrapping [ErrRestore].
+// cannot switch back for any other reason, it panics with an error wrapping
+// [ErrRestore].
 func EnterTransient() func() {
 	GinkgoHelper()
 	return EnterTransientT(GinkgoTB())
@@ -96,11 +103,29 @@ func EnterTransientT(t testing.TB) func() {
 	return func() {
 		once.Do(func() {
 			defer unix.Close(orig)
-			if err := unix.Setns(orig, unix.CLONE_NEWNS); err != nil {
-				panic(fmt.Errorf("%w, reason: %w", ErrRestore, err))
+			err := unix.Setns(orig, unix.CLONE_NEWNS)
+			if err == nil {
+				return
 			}
+			if outOfReach(orig) {
+				t.Logf("mntns: the thread stays in its transient mount namespace until its goroutine ends, reason: the original mount namespace belongs to an ancestor user namespace, which the kernel does not let it back into (%v)", err)
+				return
+			}
+			panic(fmt.Errorf("%w, reason: %w", ErrRestore, err))
 		})
 	}
+}
+
+// outOfReach tells whether the mount namespace mntfd refers to belongs to a
+// user namespace outside the calling thread's, as the host's does for a test
+// in a rootless sandbox: such a namespace can be left, but not entered again.
+func outOfReach(mntfd int) bool {
+	owner, err := unix.IoctlRetInt(mntfd, unix.NS_GET_USERNS)
+	if err != nil {
+		return errors.Is(err, unix.EPERM)
+	}
+	unix.Close(owner)
+	return false
 }
 
 // MountSysfsRO mounts a new sysfs, read-only, on /sys of the calling

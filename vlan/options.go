@@ -6,10 +6,10 @@ import (
 	"github.com/scratchnet/scratchnet/link"
 )
 
-// WithReorderHeader switches header reordering on or off (VLAN_FLAG_REORDER_HDR,
-// on by default): with it, the link hands received frames up without their
-// VLAN tag, as if from an untagged device; without it, packet sockets on the
-// link see the tag in the frame.
+// WithReorderHeader switches header reordering on or off
+// (VLAN_FLAG_REORDER_HDR, on by default): with it, the link hands received
+// frames up without their VLAN tag, as if from an untagged device; without
+// it, packet sockets on the link see the tag in the frame.
 func WithReorderHeader(on bool) Opt {
 	return link.OptFor("WithReorderHeader", func(v *netlink.Vlan) error {
 		v.ReorderHdr = &on

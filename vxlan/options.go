@@ -9,7 +9,8 @@ import (
 )
 
 // WithTTL sets the TTL (IPv6: hop limit) of the tunnel's outer packets, 1 to
-// 255. Without it the kernel uses the namespace's default TTL.
+// 255. Without it the kernel uses the namespace's default TTL (1 towards a
+// multicast group).
 func WithTTL(ttl uint8) Opt {
 	return link.OptFor("WithTTL", func(vx *netlink.Vxlan) error {
 		if ttl == 0 {

@@ -3,6 +3,7 @@ package analyzer
 import (
 	"fmt"
 	"go/ast"
+	"go/token"
 	"go/types"
 
 	"golang.org/x/tools/go/analysis"
@@ -53,7 +54,7 @@ func (p *pass) ownedVars() map[*types.Var]string {
 				}
 			case *ast.UnaryExpr:
 				// An fd whose address is taken may be changed anywhere.
-				if id, ok := ast.Unparen(n.X).(*ast.Ident); ok {
+				if id, ok := ast.Unparen(n.X).(*ast.Ident); ok && n.Op == token.AND {
 					if v, ok := p.TypesInfo.ObjectOf(id).(*types.Var); ok {
 						tainted[v] = true
 					}
