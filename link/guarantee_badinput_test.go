@@ -11,6 +11,7 @@ import (
 	. "github.com/onsi/gomega"
 	"github.com/vishvananda/netlink"
 
+	"github.com/scratchnet/scratchnet/guard"
 	"github.com/scratchnet/scratchnet/internal/testsupport"
 	"github.com/scratchnet/scratchnet/link"
 	"github.com/scratchnet/scratchnet/macvlan"
@@ -205,7 +206,7 @@ var wellFormed = regexp.MustCompile(`^cannot [a-z][^\n]*, reason: `)
 
 var _ = Describe("guarantee: bad input is refused clearly with no side effect", func() {
 
-	BeforeEach(testsupport.NeedsRoot)
+	BeforeEach(guard.SkipUnlessPrivileged)
 
 	DescribeTable("guarantee: bad input is refused clearly with no side effect",
 		func(bad badCall, causes ...string) {

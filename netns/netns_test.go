@@ -12,6 +12,7 @@ import (
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
+	"github.com/scratchnet/scratchnet/guard"
 	"github.com/scratchnet/scratchnet/internal/testsupport"
 	"github.com/scratchnet/scratchnet/netns"
 )
@@ -40,7 +41,7 @@ func inosOfFreshGoroutines(n int) map[uint64]int {
 
 var _ = Describe("transient network namespaces", func() {
 
-	BeforeEach(testsupport.NeedsRoot)
+	BeforeEach(guard.SkipUnlessPrivileged)
 
 	It("enters a new namespace and returns to the original one", func() {
 		orig := netns.CurrentIno()
@@ -105,7 +106,7 @@ var _ = Describe("transient network namespaces", func() {
 
 var _ = Describe("identifying network namespaces", func() {
 
-	BeforeEach(testsupport.NeedsRoot)
+	BeforeEach(guard.SkipUnlessPrivileged)
 
 	It("gives the same inode number for an fd and for a path to one namespace", func() {
 		Expect(netns.Ino("/proc/self/ns/net")).To(Equal(netns.Ino(netns.Current())))
@@ -218,7 +219,7 @@ var _ = Describe("refusing references that are not network namespaces", func() {
 
 var _ = Describe("transient namespaces made in teardown nodes", func() {
 
-	BeforeEach(testsupport.NeedsRoot)
+	BeforeEach(guard.SkipUnlessPrivileged)
 
 	// Ginkgo refuses failure hooks (DeferOnFailure) in teardown nodes and
 	// exits the suite when asked for one; the helpers must not ask there.

@@ -7,6 +7,7 @@ import (
 	. "github.com/onsi/gomega"
 	"github.com/vishvananda/netlink"
 
+	"github.com/scratchnet/scratchnet/guard"
 	"github.com/scratchnet/scratchnet/internal/testsupport"
 	"github.com/scratchnet/scratchnet/netns"
 	"github.com/scratchnet/scratchnet/route"
@@ -34,7 +35,7 @@ func routesOf(nsfd int) []string {
 
 var _ = Describe("transient routes", func() {
 
-	BeforeEach(testsupport.NeedsRoot)
+	BeforeEach(guard.SkipUnlessPrivileged)
 
 	var ns int
 	var eth netlink.Link

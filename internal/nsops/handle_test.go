@@ -8,8 +8,8 @@ import (
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
+	"github.com/scratchnet/scratchnet/guard"
 	"github.com/scratchnet/scratchnet/internal/nsops"
-	"github.com/scratchnet/scratchnet/internal/testsupport"
 	"github.com/scratchnet/scratchnet/netns"
 )
 
@@ -50,7 +50,7 @@ func flow() *netlink.ConntrackFlow {
 
 var _ = Describe("a bound handle silently talked to the wrong namespace: bound handles now reach only their own, whatever the netlink family", func() {
 
-	BeforeEach(testsupport.NeedsRoot)
+	BeforeEach(guard.SkipUnlessPrivileged)
 
 	var target, caller int
 	var targetIno uint64
