@@ -232,3 +232,31 @@ var _ = Describe("transient namespaces made in teardown nodes", func() {
 		Expect(netns.CurrentIno()).To(Equal(netns.Ino("/proc/self/ns/net")))
 	})
 })
+
+var _ = Describe("transient namespaces appeared in reports as \"transient network namespace (fd 12)\": WithName tells them apart", func() {
+
+	BeforeEach(guard.SkipUnlessPrivileged)
+
+	It("names left and right in the report of a failing plain test", func() {
+		rec := &testsupport.Recorder{}
+		rec.Run(func(t testing.TB) {
+			netns.NewTransientT(t, netns.WithName("left"))
+			netns.NewTransientT(t, netns.WithName("right"))
+			t.Error("something went wrong")
+		})
+		Expect(rec.Logs()).To(ConsistOf(
+			SatisfyAll(
+				MatchRegexp(`^scratchnet transient network namespace "left" \(created at .*/netns/netns_test\.go:\d+\)\n`),
+				MatchRegexp(`\ntransient network namespace "left" \(network namespace net:\[\d+\]\)\n\s+1: lo`)),
+			SatisfyAll(
+				MatchRegexp(`^scratchnet transient network namespace "right" \(created at .*/netns/netns_test\.go:\d+\)\n`),
+				MatchRegexp(`\ntransient network namespace "right" \(network namespace net:\[\d+\]\)\n\s+1: lo`)),
+		))
+	})
+
+	It("names the namespace in the message of a failure to make it", func() {
+		rec := &testsupport.Recorder{}
+		rec.Run(func(t testing.TB) { netns.NewTransientT(t, netns.WithName(" ")) })
+		Expect(rec.Failures()).To(ConsistOf("cannot create transient network namespace, reason: WithName: the name is empty"))
+	})
+})
