@@ -172,7 +172,7 @@ func badInputEntries() []TableEntry {
 				link.NewTransientT(t, &netlink.Bridge{}, "br-", link.InNamespace(ns),
 					func(*link.Link) error { return errors.New("no such luck") })
 			}
-		}), "option 2 failed: no such luck"),
+		}), "option 2: no such luck"),
 		Entry("a kind option that returns an error", badCall(func(ns int) func(t testing.TB) {
 			return func(t testing.TB) {
 				veth.NewTransientT(t, veth.InNamespace(ns), veth.WithPeerAddress("not-an-address"))
@@ -180,7 +180,7 @@ func badInputEntries() []TableEntry {
 		}), `WithPeerAddress: "not-an-address" is not an address`),
 		Entry("a route option that returns an error", badCall(func(ns int) func(t testing.TB) {
 			return func(t testing.TB) { route.AddT(t, ns, "10.1.0.0/16", route.Via("not-an-address")) }
-		}), `option 1 failed: Via: "not-an-address" is not an IP address`),
+		}), `reason: Via: "not-an-address" is not an IP address`),
 		Entry("an unsupported link kind", badCall(func(ns int) func(t testing.TB) {
 			return func(t testing.TB) {
 				link.NewTransientT(t, &netlink.GenericLink{LinkType: "nosuchkind"}, "nsk-", link.InNamespace(ns))

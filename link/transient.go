@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/scratchnet/scratchnet/internal/nsops"
+	"github.com/scratchnet/scratchnet/internal/optname"
 )
 
 // nameAttempts bounds the retries with fresh random names when the kernel
@@ -247,7 +248,7 @@ func prepare(tmpl netlink.Link, prefix string, opts []Opt) (*request, error) {
 			return nil, fmt.Errorf("option %d is nil", i+1)
 		}
 		if err := opt(w); err != nil {
-			return nil, fmt.Errorf("option %d failed: %w", i+1, err)
+			return nil, optname.Wrap(opt, i, err)
 		}
 	}
 	req := &request{link: w.Link, kind: w.Link.Type(), linkNs: -1, wrap: w}

@@ -204,7 +204,7 @@ var _ = Describe("transient links", func() {
 				link.NewTransientT(t, &netlink.Bridge{}, "br-", link.InNamespace(ns),
 					func(*link.Link) error { return errors.New("no such luck") })
 			}
-		}, "option 2 failed: no such luck"),
+		}, "option 2: no such luck"),
 		Entry("a nil option", func(ns int) func(t testing.TB) {
 			return func(t testing.TB) { link.NewTransientT(t, &netlink.Bridge{}, "br-", nil, link.InNamespace(ns)) }
 		}, "option 1 is nil"),

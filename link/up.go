@@ -3,6 +3,7 @@ package link
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"runtime"
 	"testing"
 	"time"
@@ -53,10 +54,21 @@ func EnsureAllUpT(t testing.TB, links ...netlink.Link) {
 func EnsureUpT(t testing.TB, l netlink.Link, within ...time.Duration) {
 	t.Helper()
 	timeout := DefaultUpWithin
-	if len(within) > 0 {
+	switch {
+	case len(within) > 1:
+		t.Fatalf("cannot bring up link %q, reason: EnsureUp takes at most one duration, not %d (%v); to bring up several links, use EnsureAllUp",
+			nameOf(l), len(within), within)
+	case len(within) == 1:
 		timeout = within[0]
 	}
 	ensureUpT(t, []netlink.Link{l}, timeout)
+}
+
+func nameOf(l netlink.Link) string {
+	if l == nil || reflect.ValueOf(l).IsNil() {
+		return "<nil>"
+	}
+	return l.Attrs().Name
 }
 
 // ensureUpT sets all the links up first, then waits for each, through one

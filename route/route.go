@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/scratchnet/scratchnet/internal/nsops"
+	"github.com/scratchnet/scratchnet/internal/optname"
 	"github.com/scratchnet/scratchnet/internal/scope"
 )
 
@@ -73,6 +74,9 @@ func AddT(t testing.TB, netnsfd int, dst string, opts ...Opt) {
 	if err != nil {
 		t.Fatalf("cannot add route to %s, reason: %v", dst, err)
 	}
+	// Named with its gateway and link, so that "network is unreachable"
+	// says which gateway was out of reach.
+	dst = describe(dst, r)
 	own, err := nsops.Dup(netnsfd)
 	if err != nil {
 		t.Fatalf("cannot add route to %s in network namespace fd %d, reason: %v", dst, netnsfd, err)
@@ -95,6 +99,20 @@ func AddT(t testing.TB, netnsfd int, dst string, opts ...Opt) {
 			t.Errorf("cannot remove route to %s from %s, reason: %v", dst, nsops.Describe(own), err)
 		}
 	})
+}
+
+// describe names the route to dst in messages, with its gateway and link.
+func describe(dst string, r *Route) string {
+	if r.Gw != nil {
+		dst += " via " + r.Gw.String()
+	}
+	if r.Dev != nil {
+		dst += fmt.Sprintf(" dev %q", r.Dev.Attrs().Name)
+	}
+	if r.Table != 0 {
+		dst += fmt.Sprintf(" table %d", r.Table)
+	}
+	return dst
 }
 
 // devLivesIn refuses a Dev link that lives in another namespace than the
@@ -142,7 +160,7 @@ func build(dst string, opts []Opt) (*Route, error) {
 			return nil, fmt.Errorf("option %d is nil", i+1)
 		}
 		if err := opt(r); err != nil {
-			return nil, fmt.Errorf("option %d failed: %w", i+1, err)
+			return nil, optname.Wrap(opt, i, err)
 		}
 	}
 	if dst == "default" {
