@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"runtime"
 	"testing"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -101,9 +100,8 @@ func AddAddressT(t testing.TB, l netlink.Link, cidr string) {
 // addAddr adds a to the link and returns a new fd of the link's namespace
 // and the link's index there, for the cleanup.
 func addAddr(l netlink.Link, a *netlink.Addr) (int, int, error) {
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	nsfd, err := openLinkNs(l)
+	defer nsops.PinThread()()
+	nsfd, err := nsops.OpenLinkNs(l)
 	if err != nil {
 		return -1, 0, err
 	}

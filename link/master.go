@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"runtime"
 	"testing"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -64,13 +63,12 @@ type enslavement struct {
 }
 
 func enslave(master, port netlink.Link) (*enslavement, error) {
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	mfd, err := openLinkNs(master)
+	defer nsops.PinThread()()
+	mfd, err := nsops.OpenLinkNs(master)
 	if err != nil {
 		return nil, fmt.Errorf("master: %w", err)
 	}
-	pfd, err := openLinkNs(port)
+	pfd, err := nsops.OpenLinkNs(port)
 	if err != nil {
 		unix.Close(mfd)
 		return nil, fmt.Errorf("port: %w", err)

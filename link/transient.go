@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"reflect"
-	"runtime"
 	"testing"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -87,8 +86,7 @@ func create(t testing.TB, tmpl netlink.Link, prefix string, opts []Opt) (netlink
 
 	// Hold the thread, so that "the calling thread's namespace" means one
 	// namespace from here to the end of creation.
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
+	defer nsops.PinThread()()
 	sockNs, err := req.openSocketNs()
 	if err != nil {
 		t.Fatalf("cannot create transient link of type %q, reason: %v", req.kind, err)
@@ -270,16 +268,8 @@ func prepare(tmpl netlink.Link, prefix string, opts []Opt) (*request, error) {
 }
 
 func checkNsRef(what string, ref any) error {
-	switch r := ref.(type) {
-	case nil:
-		return nil
-	case netlink.NsFd:
-		if err := nsops.Check(int(r)); err != nil {
-			return fmt.Errorf("%s: %w", what, err)
-		}
-		return nil
-	}
-	return fmt.Errorf("%s must be nil or a netlink.NsFd, not a %T", what, ref)
+	_, err := nsops.NsRef(what, ref)
+	return err
 }
 
 // openSocketNs returns a new fd for the namespace the creation request is

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"runtime"
 	"testing"
 	"time"
 
@@ -75,8 +74,7 @@ func nameOf(l netlink.Link) string {
 // netlink handle per namespace.
 func ensureUpT(t testing.TB, links []netlink.Link, timeout time.Duration) {
 	t.Helper()
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
+	defer nsops.PinThread()()
 	s := newSession()
 	defer s.close()
 	type pending struct {
@@ -105,18 +103,6 @@ func ensureUpT(t testing.TB, links []netlink.Link, timeout time.Duration) {
 			t.Fatalf("cannot bring up link %q, reason: %v", w.cur.Attrs().Name, err)
 		}
 	}
-}
-
-// openLinkNs returns a new fd for the namespace a link lives in, as its
-// LinkAttrs.Namespace says; the caller holds its thread locked.
-func openLinkNs(l netlink.Link) (int, error) {
-	if err := checkNsRef("LinkAttrs.Namespace", l.Attrs().Namespace); err != nil {
-		return -1, err
-	}
-	if fd, ok := l.Attrs().Namespace.(netlink.NsFd); ok {
-		return nsops.Dup(int(fd))
-	}
-	return nsops.OpenCurrent()
 }
 
 // setUpIn sets the link up through h, a handle in its namespace nsfd, and

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"runtime"
 	"testing"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -84,8 +83,7 @@ func LocateHWParentT(t testing.TB) netlink.Link {
 }
 
 func locateHWParent() (netlink.Link, error) {
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
+	defer nsops.PinThread()()
 	h, err := nsops.HandleHere()
 	if err != nil {
 		return nil, err

@@ -122,13 +122,7 @@ func devLivesIn(dev netlink.Link, nsfd int) error {
 	if dev == nil {
 		return nil
 	}
-	var devIno uint64
-	var err error
-	if fd, ok := dev.Attrs().Namespace.(netlink.NsFd); ok {
-		devIno, err = nsops.Ino(int(fd))
-	} else {
-		devIno, err = nsops.CurrentIno()
-	}
+	devIno, err := nsops.LinkNsIno(dev)
 	if err != nil {
 		return fmt.Errorf("Dev: link %q: %w", dev.Attrs().Name, err)
 	}
