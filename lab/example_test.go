@@ -15,7 +15,7 @@ func ExampleNew() {
 	It("routes between two subnets", func() {
 		l := lab.New()
 		alice, router, bob := l.Host("alice"), l.Router("router"), l.Host("bob")
-		_, routerToAlice := l.Connect(alice, router) // 10.0.1.0/24, fd00:0:0:1::/64
+		_, routerToAlice := l.Connect(alice, router)  // 10.0.1.0/24, fd00:0:0:1::/64
 		bobEnd, routerToBob := l.Connect(bob, router) // 10.0.2.0/24, fd00:0:0:2::/64
 		alice.DefaultRoute(routerToAlice)
 		bob.Route("10.0.1.0/24", routerToBob)

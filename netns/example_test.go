@@ -15,7 +15,7 @@ import (
 // another one; everything is gone when the spec ends.
 func Example() {
 	It("serves on loopback in a namespace of its own", func() {
-		defer netns.EnterTransient()() // this goroutine's thread is now in a fresh namespace
+		defer netns.EnterTransient()()              // this goroutine's thread is now in a fresh namespace
 		ln, err := net.Listen("tcp", "127.0.0.1:0") // lo is already up
 		Expect(err).NotTo(HaveOccurred())
 		Expect(ln.Close()).To(Succeed())
