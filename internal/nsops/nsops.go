@@ -155,8 +155,7 @@ func EnterNew() (int, error) {
 		return -1, err
 	}
 	defer unix.Close(orig)
-	fd, err := enterNew(orig, setnsNet)
-	return fd, err
+	return enterNew(orig, setnsNet)
 }
 
 // unshareHere moves the locked calling thread into a new network namespace,
