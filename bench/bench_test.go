@@ -18,6 +18,7 @@ import (
 	vnetns "github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 
+	"github.com/scratchnet/scratchnet/guard"
 	"github.com/scratchnet/scratchnet/internal/testsupport"
 	"github.com/scratchnet/scratchnet/lab"
 	"github.com/scratchnet/scratchnet/link"
@@ -63,7 +64,7 @@ func run(fn func(t testing.TB)) {
 
 var _ = Describe("scratchnet", Serial, func() {
 
-	BeforeEach(testsupport.NeedsRoot)
+	BeforeEach(guard.SkipUnlessPrivileged)
 
 	It("costs little over the raw kernel operations", func() {
 		exp := gmeasure.NewExperiment("scratchnet")

@@ -8,7 +8,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	"github.com/scratchnet/scratchnet/internal/testsupport"
+	"github.com/scratchnet/scratchnet/guard"
 )
 
 func TestBench(t *testing.T) {
@@ -16,4 +16,4 @@ func TestBench(t *testing.T) {
 	RunSpecs(t, "scratchnet benchmarks")
 }
 
-var _ = testsupport.Guard()
+var _ = guard.Suite()

@@ -8,6 +8,7 @@ import (
 	"github.com/vishvananda/netlink"
 
 	"github.com/scratchnet/scratchnet/bond"
+	"github.com/scratchnet/scratchnet/guard"
 	"github.com/scratchnet/scratchnet/internal/testsupport"
 	"github.com/scratchnet/scratchnet/link"
 	"github.com/scratchnet/scratchnet/netns"
@@ -27,7 +28,7 @@ func modeOf(ns int, b netlink.Link) netlink.BondMode {
 var _ = Describe("transient bonds", func() {
 
 	BeforeEach(func() {
-		testsupport.NeedsRoot()
+		guard.SkipUnlessPrivileged()
 		link.SkipUnlessSupported("bond")
 	})
 
@@ -113,7 +114,7 @@ var _ = Describe("transient bonds", func() {
 
 var _ = Describe("refusing bonds it cannot create, before anything is created", func() {
 
-	BeforeEach(testsupport.NeedsRoot)
+	BeforeEach(guard.SkipUnlessPrivileged)
 
 	DescribeTable("with a clear message",
 		func(opt bond.Opt, reason string) {

@@ -9,6 +9,7 @@ import (
 	"github.com/vishvananda/netlink"
 
 	"github.com/scratchnet/scratchnet/bridge"
+	"github.com/scratchnet/scratchnet/guard"
 	"github.com/scratchnet/scratchnet/internal/testsupport"
 	"github.com/scratchnet/scratchnet/link"
 	"github.com/scratchnet/scratchnet/netns"
@@ -26,7 +27,7 @@ func masterIndexOf(nsfd, index int) int {
 
 var _ = Describe("transient bridges", func() {
 
-	BeforeEach(testsupport.NeedsRoot)
+	BeforeEach(guard.SkipUnlessPrivileged)
 
 	It("creates a bridge named with BridgePrefix where asked and returns its index there", func() {
 		ns := netns.NewTransient()
@@ -63,7 +64,7 @@ var _ = Describe("transient bridges", func() {
 
 var _ = Describe("bridge ports", func() {
 
-	BeforeEach(testsupport.NeedsRoot)
+	BeforeEach(guard.SkipUnlessPrivileged)
 
 	It("attaches a port, as the kernel reports back", func() {
 		ns := netns.NewTransient()
@@ -166,7 +167,7 @@ var _ = Describe("bridge ports", func() {
 
 var _ = Describe("bridge VLAN filtering", func() {
 
-	BeforeEach(testsupport.NeedsRoot)
+	BeforeEach(guard.SkipUnlessPrivileged)
 
 	It("switches VLAN filtering on, as the kernel reports back", func() {
 		bridge.SkipUnlessVlanFiltering()

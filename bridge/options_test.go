@@ -9,6 +9,7 @@ import (
 	"github.com/vishvananda/netlink"
 
 	"github.com/scratchnet/scratchnet/bridge"
+	"github.com/scratchnet/scratchnet/guard"
 	"github.com/scratchnet/scratchnet/internal/testsupport"
 	"github.com/scratchnet/scratchnet/link"
 	"github.com/scratchnet/scratchnet/netns"
@@ -18,7 +19,7 @@ var readBack = testsupport.ReadBack[*netlink.Bridge]
 
 var _ = Describe("bridge options", func() {
 
-	BeforeEach(testsupport.NeedsRoot)
+	BeforeEach(guard.SkipUnlessPrivileged)
 
 	It("sets ageing time, hello time and multicast snooping, as the kernel reports back", func() {
 		ns := netns.NewTransient()

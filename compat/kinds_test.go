@@ -8,6 +8,7 @@ import (
 	"github.com/vishvananda/netlink"
 
 	"github.com/scratchnet/scratchnet/dummy"
+	"github.com/scratchnet/scratchnet/guard"
 	"github.com/scratchnet/scratchnet/internal/testsupport"
 	"github.com/scratchnet/scratchnet/link"
 	"github.com/scratchnet/scratchnet/macvlan"
@@ -17,7 +18,7 @@ import (
 
 var _ = Describe("veth, as notwork users call it", func() {
 
-	BeforeEach(testsupport.NeedsRoot)
+	BeforeEach(guard.SkipUnlessPrivileged)
 
 	It("creates a pair across two namespaces (NewTransient, InNamespace, WithPeerNamespace, Opt, VethPrefix)", func() {
 		dupondnetnsfd, dupontnetnsfd := netns.NewTransient(), netns.NewTransient()
@@ -36,7 +37,7 @@ var _ = Describe("veth, as notwork users call it", func() {
 var _ = Describe("dummy, as notwork users call it", func() {
 
 	BeforeEach(func() {
-		testsupport.NeedsRoot()
+		guard.SkipUnlessPrivileged()
 		link.SkipUnlessSupported("dummy")
 	})
 
@@ -58,7 +59,7 @@ var _ = Describe("dummy, as notwork users call it", func() {
 
 var _ = Describe("macvlan, as notwork users call it", func() {
 
-	BeforeEach(testsupport.NeedsRoot)
+	BeforeEach(guard.SkipUnlessPrivileged)
 
 	It("creates a macvlan on a parent in another namespace (NewTransient, InNamespace, WithLinkNamespace, WithMode, Opt, MacvlanPrefix)", func() {
 		parentnetnsfd, netnsfd := netns.NewTransient(), netns.NewTransient()

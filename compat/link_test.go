@@ -7,7 +7,7 @@ import (
 	. "github.com/onsi/gomega"
 	"github.com/vishvananda/netlink"
 
-	"github.com/scratchnet/scratchnet/internal/testsupport"
+	"github.com/scratchnet/scratchnet/guard"
 	"github.com/scratchnet/scratchnet/link"
 	"github.com/scratchnet/scratchnet/netns"
 	"github.com/scratchnet/scratchnet/veth"
@@ -24,7 +24,7 @@ func withMTU(mtu int) link.Opt {
 
 var _ = Describe("link, as notwork users call it", func() {
 
-	BeforeEach(testsupport.NeedsRoot)
+	BeforeEach(guard.SkipUnlessPrivileged)
 
 	It("creates a transient link from a template with options (NewTransient, InNamespace, Opt)", func() {
 		netnsfd := netns.NewTransient()

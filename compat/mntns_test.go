@@ -7,7 +7,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	"github.com/scratchnet/scratchnet/internal/testsupport"
+	"github.com/scratchnet/scratchnet/guard"
 	"github.com/scratchnet/scratchnet/mntns"
 	"github.com/scratchnet/scratchnet/netns"
 	"github.com/scratchnet/scratchnet/veth"
@@ -29,7 +29,7 @@ func netDevices() []string {
 
 var _ = Describe("mntns, as notwork users call it", func() {
 
-	BeforeEach(testsupport.NeedsRoot)
+	BeforeEach(guard.SkipUnlessPrivileged)
 
 	It("creates transient mount and network namespaces and mounts a sysfs (EnterTransient, MountSysfsRO)", func() {
 		defer netns.EnterTransient()()

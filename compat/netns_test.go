@@ -4,13 +4,13 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	"github.com/scratchnet/scratchnet/internal/testsupport"
+	"github.com/scratchnet/scratchnet/guard"
 	"github.com/scratchnet/scratchnet/netns"
 )
 
 var _ = Describe("netns, as notwork users call it", func() {
 
-	BeforeEach(testsupport.NeedsRoot)
+	BeforeEach(guard.SkipUnlessPrivileged)
 
 	It("enters a transient network namespace and switches back (EnterTransient, CurrentIno)", func() {
 		hostIno := netns.CurrentIno()

@@ -6,7 +6,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	"github.com/scratchnet/scratchnet/internal/testsupport"
+	"github.com/scratchnet/scratchnet/guard"
 	"github.com/scratchnet/scratchnet/sandbox"
 )
 
@@ -19,4 +19,4 @@ func TestCompat(t *testing.T) {
 	RunSpecs(t, "notwork compatibility")
 }
 
-var _ = testsupport.Guard()
+var _ = guard.Suite()

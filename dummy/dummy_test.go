@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/scratchnet/scratchnet/dummy"
+	"github.com/scratchnet/scratchnet/guard"
 	"github.com/scratchnet/scratchnet/internal/testsupport"
 	"github.com/scratchnet/scratchnet/link"
 	"github.com/scratchnet/scratchnet/netns"
@@ -34,7 +35,7 @@ func kernelHasDummy() bool {
 
 var _ = Describe("transient dummy links", func() {
 
-	BeforeEach(testsupport.NeedsRoot)
+	BeforeEach(guard.SkipUnlessPrivileged)
 
 	It("creates a dummy link, down, in a namespace and reports its index there", func() {
 		link.SkipUnlessSupported("dummy")

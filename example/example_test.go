@@ -9,7 +9,7 @@ import (
 	"github.com/vishvananda/netlink"
 
 	"github.com/scratchnet/scratchnet/dummy"
-	"github.com/scratchnet/scratchnet/internal/testsupport"
+	"github.com/scratchnet/scratchnet/guard"
 	"github.com/scratchnet/scratchnet/link"
 	"github.com/scratchnet/scratchnet/macvlan"
 	"github.com/scratchnet/scratchnet/netns"
@@ -36,7 +36,7 @@ func cidr(s string) *netlink.Addr {
 var _ = Describe("scratchnet by example", func() {
 
 	// Creating namespaces and links needs root (CAP_SYS_ADMIN, CAP_NET_ADMIN).
-	BeforeEach(testsupport.NeedsRoot)
+	BeforeEach(guard.SkipUnlessPrivileged)
 
 	It("runs a spec inside a network namespace of its own", func() {
 		By("entering a transient network namespace for the rest of this spec")

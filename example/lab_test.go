@@ -8,7 +8,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	"github.com/scratchnet/scratchnet/internal/testsupport"
+	"github.com/scratchnet/scratchnet/guard"
 	"github.com/scratchnet/scratchnet/lab"
 	"github.com/scratchnet/scratchnet/netns"
 	"github.com/scratchnet/scratchnet/veth"
@@ -59,7 +59,7 @@ func udpAsk(client *lab.Host, addr net.Addr, msg string) string {
 
 var _ = Describe("whole topologies by example", func() {
 
-	BeforeEach(testsupport.NeedsRoot)
+	BeforeEach(guard.SkipUnlessPrivileged)
 
 	It("gives a veth pair IPv4 and IPv6 addresses and sends TCP over both", func() {
 		By("creating two namespaces and an addressed veth pair between them, both ends up")

@@ -6,7 +6,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	"github.com/scratchnet/scratchnet/internal/testsupport"
+	"github.com/scratchnet/scratchnet/guard"
 )
 
 func TestExample(t *testing.T) {
@@ -16,4 +16,4 @@ func TestExample(t *testing.T) {
 
 // The module's own per-spec leak checks and the host-namespace check; a suite
 // outside this module leaves this line out (the package is internal).
-var _ = testsupport.Guard()
+var _ = guard.Suite()

@@ -7,6 +7,7 @@ import (
 	. "github.com/onsi/gomega"
 	"github.com/vishvananda/netlink"
 
+	"github.com/scratchnet/scratchnet/guard"
 	"github.com/scratchnet/scratchnet/internal/testsupport"
 	"github.com/scratchnet/scratchnet/ipvlan"
 	"github.com/scratchnet/scratchnet/link"
@@ -22,7 +23,7 @@ var readBack = testsupport.ReadBack[*netlink.IPVlan]
 var _ = Describe("transient ipvlan links", func() {
 
 	BeforeEach(func() {
-		testsupport.NeedsRoot()
+		guard.SkipUnlessPrivileged()
 		link.SkipUnlessSupported("ipvlan")
 	})
 
@@ -70,7 +71,7 @@ var _ = Describe("transient ipvlan links", func() {
 
 var _ = Describe("refusing ipvlan links it cannot create, before anything is created", func() {
 
-	BeforeEach(testsupport.NeedsRoot)
+	BeforeEach(guard.SkipUnlessPrivileged)
 
 	DescribeTable("with a clear message",
 		func(makeCall func(parentNs, ns int) func(t testing.TB), reason string) {

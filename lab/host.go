@@ -31,6 +31,9 @@ type Iface struct {
 	Link netlink.Link
 	IPv4 netip.Prefix
 	IPv6 netip.Prefix
+
+	// peer is the other end of a wire; nil for an interface on a segment.
+	peer *Iface
 }
 
 // Name is the interface's name in its host.

@@ -10,6 +10,7 @@ import (
 	. "github.com/onsi/gomega"
 	"golang.org/x/sys/unix"
 
+	"github.com/scratchnet/scratchnet/guard"
 	"github.com/scratchnet/scratchnet/internal/testsupport"
 	"github.com/scratchnet/scratchnet/lab"
 	"github.com/scratchnet/scratchnet/netns"
@@ -43,7 +44,7 @@ func talkTCP(server, client *lab.Host, addr netip.Addr) string {
 
 var _ = Describe("labs", func() {
 
-	BeforeEach(testsupport.NeedsRoot)
+	BeforeEach(guard.SkipUnlessPrivileged)
 
 	It("connects two hosts with an addressed wire that carries TCP over IPv4 and IPv6", func() {
 		l := lab.New()
@@ -156,7 +157,7 @@ var _ = Describe("labs", func() {
 
 var _ = Describe("failure reports", func() {
 
-	BeforeEach(testsupport.NeedsRoot)
+	BeforeEach(guard.SkipUnlessPrivileged)
 
 	It("describe every host's links, addresses and routes when a test fails", func() {
 		rec := &testsupport.Recorder{}
@@ -199,7 +200,7 @@ var _ = Describe("failure reports", func() {
 
 var _ = Describe("names in labs", func() {
 
-	BeforeEach(testsupport.NeedsRoot)
+	BeforeEach(guard.SkipUnlessPrivileged)
 
 	It("cut long host names to interface names, on wires and on segments alike", func() {
 		l := lab.New()

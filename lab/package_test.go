@@ -6,7 +6,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	"github.com/scratchnet/scratchnet/internal/testsupport"
+	"github.com/scratchnet/scratchnet/guard"
 )
 
 // deliberateFailure labels a spec that fails on purpose to show what a
@@ -23,4 +23,4 @@ func TestLab(t *testing.T) {
 	RunSpecs(t, "lab package", suiteConfig, reporterConfig)
 }
 
-var _ = testsupport.Guard()
+var _ = guard.Suite()

@@ -51,6 +51,14 @@ func gatewayOf(gw *Iface, dst netip.Prefix) netip.Addr {
 }
 
 func (h *Host) addRoute(dst netip.Prefix, gw *Iface) error {
+	if gw != nil && gw.Host == h {
+		// The kernel would answer a bare "invalid argument".
+		other := "an interface of another host on the same segment"
+		if gw.peer != nil {
+			other = fmt.Sprintf("the other end of the wire, %s of host %q", gw.peer.Name(), gw.peer.Host.Name)
+		}
+		return fmt.Errorf("the gateway %s is host %q's own interface; route via %s", gw.Name(), h.Name, other)
+	}
 	via := gatewayOf(gw, dst)
 	if !via.IsValid() {
 		return errors.New("the gateway interface has no address of the destination's family")

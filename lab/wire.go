@@ -6,6 +6,7 @@ import (
 
 	"github.com/vishvananda/netlink"
 
+	"github.com/scratchnet/scratchnet/internal/optname"
 	"github.com/scratchnet/scratchnet/link"
 	"github.com/scratchnet/scratchnet/veth"
 )
@@ -64,7 +65,7 @@ func (l *Lab) newAddressing(what string, opts []Opt) *addressing {
 	a.v4, a.v6 = l.nextSubnets()
 	for i, opt := range opts {
 		if err := opt(a); err != nil {
-			l.t.Fatalf("cannot configure addresses of %s, reason: option %d failed: %v", what, i+1, err)
+			l.t.Fatalf("cannot configure addresses of %s, reason: %v", what, optname.Wrap(opt, i, err))
 		}
 	}
 	return a
@@ -126,6 +127,7 @@ func (l *Lab) Connect(a, b *Host, opts ...Opt) (*Iface, *Iface) {
 		link.WithUp(), veth.WithPeerUp())
 	ia := &Iface{Host: a, Link: ea, IPv4: a4, IPv6: a6}
 	ib := &Iface{Host: b, Link: eb, IPv4: b4, IPv6: b6}
+	ia.peer, ib.peer = ib, ia
 	a.addIface(ia)
 	b.addIface(ib)
 	return ia, ib

@@ -141,7 +141,7 @@ func AddAddressT(t testing.TB, l netlink.Link, cidr string) {
 // addAddr adds a to the link and returns a new fd of the link's namespace
 // and the link's index there, for the cleanup.
 func addAddr(l netlink.Link, a *netlink.Addr) (int, int, error) {
-	nsfd, err := openLinkNs(l)
+	nsfd, err := nsops.OpenLinkNs(l)
 	if err != nil {
 		return -1, 0, err
 	}

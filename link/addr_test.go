@@ -9,6 +9,7 @@ import (
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
+	"github.com/scratchnet/scratchnet/guard"
 	"github.com/scratchnet/scratchnet/internal/testsupport"
 	"github.com/scratchnet/scratchnet/link"
 	"github.com/scratchnet/scratchnet/netns"
@@ -59,7 +60,7 @@ func exchange(serverNs, clientNs int, addr string) string {
 
 var _ = Describe("addresses", func() {
 
-	BeforeEach(testsupport.NeedsRoot)
+	BeforeEach(guard.SkipUnlessPrivileged)
 
 	It("gives both ends of a veth pair usable IPv4 and IPv6 addresses at once", func() {
 		left, right := netns.NewTransient(), netns.NewTransient()
@@ -118,7 +119,7 @@ var _ = Describe("addresses", func() {
 
 var _ = Describe("links left to their namespace", func() {
 
-	BeforeEach(testsupport.NeedsRoot)
+	BeforeEach(guard.SkipUnlessPrivileged)
 
 	It("are not deleted explicitly at cleanup", func() {
 		ns := netns.NewTransient()

@@ -7,6 +7,7 @@ import (
 	. "github.com/onsi/gomega"
 	"github.com/vishvananda/netlink"
 
+	"github.com/scratchnet/scratchnet/guard"
 	"github.com/scratchnet/scratchnet/internal/testsupport"
 	"github.com/scratchnet/scratchnet/link"
 	"github.com/scratchnet/scratchnet/netns"
@@ -14,7 +15,7 @@ import (
 
 var _ = Describe("kernel support for link features", func() {
 
-	BeforeEach(testsupport.NeedsRoot)
+	BeforeEach(guard.SkipUnlessPrivileged)
 
 	It("lets a spec go on when the kernel can create the link", func() {
 		rec := &testsupport.Recorder{}
@@ -57,7 +58,7 @@ var _ = Describe("kernel support for link features", func() {
 
 var _ = Describe("the kernel-support probe for ipvlan, which vishvananda/netlink will not request without a parent", func() {
 
-	BeforeEach(testsupport.NeedsRoot)
+	BeforeEach(guard.SkipUnlessPrivileged)
 
 	It("skips exactly when creating an ipvlan on a veth fails for missing kernel support", func() {
 		GinkgoT().Setenv(link.RequireKindsEnv, "")

@@ -11,6 +11,7 @@ import (
 	. "github.com/onsi/gomega"
 	"github.com/vishvananda/netlink"
 
+	"github.com/scratchnet/scratchnet/guard"
 	"github.com/scratchnet/scratchnet/internal/testsupport"
 	"github.com/scratchnet/scratchnet/link"
 	"github.com/scratchnet/scratchnet/macvlan"
@@ -171,7 +172,7 @@ func badInputEntries() []TableEntry {
 				link.NewTransientT(t, &netlink.Bridge{}, "br-", link.InNamespace(ns),
 					func(*link.Link) error { return errors.New("no such luck") })
 			}
-		}), "option 2 failed: no such luck"),
+		}), "option 2: no such luck"),
 		Entry("a kind option that returns an error", badCall(func(ns int) func(t testing.TB) {
 			return func(t testing.TB) {
 				veth.NewTransientT(t, veth.InNamespace(ns), veth.WithPeerAddress("not-an-address"))
@@ -179,7 +180,7 @@ func badInputEntries() []TableEntry {
 		}), `WithPeerAddress: "not-an-address" is not an address`),
 		Entry("a route option that returns an error", badCall(func(ns int) func(t testing.TB) {
 			return func(t testing.TB) { route.AddT(t, ns, "10.1.0.0/16", route.Via("not-an-address")) }
-		}), `option 1 failed: Via: "not-an-address" is not an IP address`),
+		}), `reason: Via: "not-an-address" is not an IP address`),
 		Entry("an unsupported link kind", badCall(func(ns int) func(t testing.TB) {
 			return func(t testing.TB) {
 				link.NewTransientT(t, &netlink.GenericLink{LinkType: "nosuchkind"}, "nsk-", link.InNamespace(ns))
@@ -205,7 +206,7 @@ var wellFormed = regexp.MustCompile(`^cannot [a-z][^\n]*, reason: `)
 
 var _ = Describe("guarantee: bad input is refused clearly with no side effect", func() {
 
-	BeforeEach(testsupport.NeedsRoot)
+	BeforeEach(guard.SkipUnlessPrivileged)
 
 	DescribeTable("guarantee: bad input is refused clearly with no side effect",
 		func(bad badCall, causes ...string) {

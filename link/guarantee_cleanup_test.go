@@ -7,6 +7,7 @@ import (
 	. "github.com/onsi/gomega"
 	"github.com/vishvananda/netlink"
 
+	"github.com/scratchnet/scratchnet/guard"
 	"github.com/scratchnet/scratchnet/internal/testsupport"
 	"github.com/scratchnet/scratchnet/link"
 	"github.com/scratchnet/scratchnet/netns"
@@ -14,7 +15,7 @@ import (
 
 var _ = Describe("guarantee: cleanup touches only what the library created", func() {
 
-	BeforeEach(testsupport.NeedsRoot)
+	BeforeEach(guard.SkipUnlessPrivileged)
 
 	// meddle is what a spec does to its transient veth (named name, index
 	// index, in ns) before cleanup; elsewhere is a second namespace. It

@@ -10,6 +10,7 @@ import (
 	. "github.com/onsi/gomega"
 	"github.com/vishvananda/netlink"
 
+	"github.com/scratchnet/scratchnet/guard"
 	"github.com/scratchnet/scratchnet/internal/nsops"
 	"github.com/scratchnet/scratchnet/internal/testsupport"
 	"github.com/scratchnet/scratchnet/link"
@@ -18,7 +19,7 @@ import (
 
 var _ = Describe("guarantee: concurrent creation of transient links never fails on collisions", func() {
 
-	BeforeEach(testsupport.NeedsRoot)
+	BeforeEach(guard.SkipUnlessPrivileged)
 
 	It("creates 200 veth pairs from 8 goroutines at once in one namespace", func() {
 		const goroutines, perGoroutine = 8, 25

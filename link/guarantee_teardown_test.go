@@ -8,6 +8,8 @@ import (
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
+	"github.com/scratchnet/scratchnet/guard"
+	"github.com/scratchnet/scratchnet/internal/leaks"
 	"github.com/scratchnet/scratchnet/internal/nsops"
 	"github.com/scratchnet/scratchnet/internal/scope"
 	"github.com/scratchnet/scratchnet/internal/testsupport"
@@ -22,7 +24,7 @@ import (
 // cleanup and before the namespaces are closed.
 var _ = Describe("guarantee: a link is left to its namespaces' teardown only where they die with it", func() {
 
-	BeforeEach(testsupport.NeedsRoot)
+	BeforeEach(guard.SkipUnlessPrivileged)
 
 	// present reports whether a link with that index exists in the
 	// namespace nsfd refers to.
@@ -47,7 +49,7 @@ var _ = Describe("guarantee: a link is left to its namespaces' teardown only whe
 		})
 		Expect(rec.Failures()).To(BeEmpty())
 		Expect(afterLinkCleanup).To(BeTrue(), "the link's cleanup deleted it itself")
-		Expect(testsupport.HostSnapshot()).To(testsupport.HaveNoNewLinesThan(host))
+		Expect(leaks.NewLines(host, testsupport.HostSnapshot())).To(BeEmpty())
 	})
 
 	It("deletes the link itself with DeleteExplicitly", func() {

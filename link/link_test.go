@@ -7,7 +7,7 @@ import (
 	. "github.com/onsi/gomega"
 	"github.com/vishvananda/netlink"
 
-	"github.com/scratchnet/scratchnet/internal/testsupport"
+	"github.com/scratchnet/scratchnet/guard"
 	"github.com/scratchnet/scratchnet/link"
 	"github.com/scratchnet/scratchnet/netns"
 )
@@ -23,7 +23,7 @@ type notworkLink = struct {
 
 var _ = Describe("the Link wrapper", func() {
 
-	BeforeEach(testsupport.NeedsRoot)
+	BeforeEach(guard.SkipUnlessPrivileged)
 
 	It("has notwork's two fields, and a literal of them resolves references in its link namespace", func() {
 		parentNs, ns := netns.NewTransient(), netns.NewTransient()

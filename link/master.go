@@ -63,11 +63,11 @@ type enslavement struct {
 }
 
 func enslave(master, port netlink.Link) (*enslavement, error) {
-	mfd, err := openLinkNs(master)
+	mfd, err := nsops.OpenLinkNs(master)
 	if err != nil {
 		return nil, fmt.Errorf("master: %w", err)
 	}
-	pfd, err := openLinkNs(port)
+	pfd, err := nsops.OpenLinkNs(port)
 	if err != nil {
 		unix.Close(mfd)
 		return nil, fmt.Errorf("port: %w", err)

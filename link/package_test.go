@@ -6,7 +6,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	"github.com/scratchnet/scratchnet/internal/testsupport"
+	"github.com/scratchnet/scratchnet/guard"
 )
 
 func TestLink(t *testing.T) {
@@ -14,4 +14,4 @@ func TestLink(t *testing.T) {
 	RunSpecs(t, "link package")
 }
 
-var _ = testsupport.Guard()
+var _ = guard.Suite()

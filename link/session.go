@@ -52,13 +52,11 @@ func (s *session) forLink(l netlink.Link) (int, *netlink.Handle, error) {
 }
 
 func (s *session) linkNs(l netlink.Link) (int, error) {
-	if err := checkNsRef("LinkAttrs.Namespace", l.Attrs().Namespace); err != nil {
-		return -1, err
+	fd, err := nsops.NsRef("LinkAttrs.Namespace", l.Attrs().Namespace)
+	if err != nil || fd >= 0 {
+		return fd, err
 	}
-	if fd, ok := l.Attrs().Namespace.(netlink.NsFd); ok {
-		return int(fd), nil
-	}
-	fd, err := nsops.OpenCurrent()
+	fd, err = nsops.OpenCurrent()
 	if err != nil {
 		return -1, err
 	}

@@ -61,20 +61,14 @@ func onParent(parent netlink.Link) Opt {
 // parentReachable fails when parent says it lives in another namespace than
 // the one its index will be looked up in.
 func parentReachable(parent netlink.Link, linkNs any) error {
-	fd, ok := parent.Attrs().Namespace.(netlink.NsFd)
-	if !ok {
+	if parent.Attrs().Namespace == nil {
 		return nil
 	}
-	parentIno, err := nsops.Ino(int(fd))
+	parentIno, err := nsops.LinkNsIno(parent)
 	if err != nil {
 		return fmt.Errorf("parent %q: %w", parent.Attrs().Name, err)
 	}
-	var sockIno uint64
-	if lfd, ok := linkNs.(netlink.NsFd); ok {
-		sockIno, err = nsops.Ino(int(lfd))
-	} else {
-		sockIno, err = nsops.CurrentIno()
-	}
+	sockIno, err := nsops.RefIno("LinkNamespace", linkNs)
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	. "github.com/onsi/gomega"
 	"github.com/vishvananda/netlink"
 
+	"github.com/scratchnet/scratchnet/guard"
 	"github.com/scratchnet/scratchnet/internal/testsupport"
 	"github.com/scratchnet/scratchnet/link"
 	"github.com/scratchnet/scratchnet/netns"
@@ -20,7 +21,7 @@ func newParent(ns int) netlink.Link {
 
 var _ = Describe("links stacked on a parent", func() {
 
-	BeforeEach(testsupport.NeedsRoot)
+	BeforeEach(guard.SkipUnlessPrivileged)
 
 	It("stacks on the parent found in the link namespace and lands in the destination", func() {
 		parentNs, ns := netns.NewTransient(), netns.NewTransient()

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/scratchnet/scratchnet/internal/nsops"
+	"github.com/scratchnet/scratchnet/internal/optname"
 )
 
 // nameAttempts bounds the retries with fresh random names when the kernel
@@ -251,7 +252,7 @@ func prepare(tmpl netlink.Link, prefix string, opts []Opt) (*request, error) {
 			return nil, fmt.Errorf("option %d is nil", i+1)
 		}
 		if err := opt(w); err != nil {
-			return nil, fmt.Errorf("option %d failed: %w", i+1, err)
+			return nil, optname.Wrap(opt, i, err)
 		}
 	}
 	req := &request{link: w.Link, kind: w.Link.Type(), linkNs: -1, wrap: cfg}
@@ -273,16 +274,8 @@ func prepare(tmpl netlink.Link, prefix string, opts []Opt) (*request, error) {
 }
 
 func checkNsRef(what string, ref any) error {
-	switch r := ref.(type) {
-	case nil:
-		return nil
-	case netlink.NsFd:
-		if err := nsops.Check(int(r)); err != nil {
-			return fmt.Errorf("%s: %w", what, err)
-		}
-		return nil
-	}
-	return fmt.Errorf("%s must be nil or a netlink.NsFd, not a %T", what, ref)
+	_, err := nsops.NsRef(what, ref)
+	return err
 }
 
 // openSocketNs returns a new fd for the namespace the creation request is

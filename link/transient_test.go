@@ -11,6 +11,7 @@ import (
 	. "github.com/onsi/gomega/gstruct"
 	"github.com/vishvananda/netlink"
 
+	"github.com/scratchnet/scratchnet/guard"
 	"github.com/scratchnet/scratchnet/internal/testsupport"
 	"github.com/scratchnet/scratchnet/link"
 	"github.com/scratchnet/scratchnet/netns"
@@ -18,7 +19,7 @@ import (
 
 var _ = Describe("transient links", func() {
 
-	BeforeEach(testsupport.NeedsRoot)
+	BeforeEach(guard.SkipUnlessPrivileged)
 
 	It("creates a link in another namespace and returns the index it has there", func() {
 		ns := netns.NewTransient()
@@ -203,7 +204,7 @@ var _ = Describe("transient links", func() {
 				link.NewTransientT(t, &netlink.Bridge{}, "br-", link.InNamespace(ns),
 					func(*link.Link) error { return errors.New("no such luck") })
 			}
-		}, "option 2 failed: no such luck"),
+		}, "option 2: no such luck"),
 		Entry("a nil option", func(ns int) func(t testing.TB) {
 			return func(t testing.TB) { link.NewTransientT(t, &netlink.Bridge{}, "br-", nil, link.InNamespace(ns)) }
 		}, "option 1 is nil"),
@@ -223,7 +224,7 @@ var _ = Describe("transient links", func() {
 
 var _ = Describe("bringing links up", func() {
 
-	BeforeEach(testsupport.NeedsRoot)
+	BeforeEach(guard.SkipUnlessPrivileged)
 
 	It("brings up both ends of a veth pair living in other namespaces", func() {
 		left, right := netns.NewTransient(), netns.NewTransient()
@@ -277,7 +278,7 @@ var _ = Describe("bringing links up", func() {
 
 var _ = Describe("kernel support for link kinds", func() {
 
-	BeforeEach(testsupport.NeedsRoot)
+	BeforeEach(guard.SkipUnlessPrivileged)
 
 	It("lets a spec go on when the kernel has the kind", func() {
 		rec := &testsupport.Recorder{}
@@ -320,7 +321,7 @@ var _ = Describe("wrapping links with their link namespace", func() {
 	})
 
 	It("resolves references in the link namespace", func() {
-		testsupport.NeedsRoot()
+		guard.SkipUnlessPrivileged()
 		parentNs, ns := netns.NewTransient(), netns.NewTransient()
 		parent := link.NewTransient(&netlink.Veth{PeerNamespace: netlink.NsFd(parentNs)}, "veth-", link.InNamespace(parentNs))
 		mcvl := link.NewTransient(

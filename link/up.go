@@ -3,6 +3,7 @@ package link
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"testing"
 	"time"
 
@@ -52,10 +53,21 @@ func EnsureAllUpT(t testing.TB, links ...netlink.Link) {
 func EnsureUpT(t testing.TB, l netlink.Link, within ...time.Duration) {
 	t.Helper()
 	timeout := DefaultUpWithin
-	if len(within) > 0 {
+	switch {
+	case len(within) > 1:
+		t.Fatalf("cannot bring up link %q, reason: EnsureUp takes at most one duration, not %d (%v); to bring up several links, use EnsureAllUp",
+			nameOf(l), len(within), within)
+	case len(within) == 1:
 		timeout = within[0]
 	}
 	ensureUpT(t, []netlink.Link{l}, timeout)
+}
+
+func nameOf(l netlink.Link) string {
+	if l == nil || reflect.ValueOf(l).IsNil() {
+		return "<nil>"
+	}
+	return l.Attrs().Name
 }
 
 // ensureUpT sets all the links up first, then waits for each, through one
@@ -90,18 +102,6 @@ func ensureUpT(t testing.TB, links []netlink.Link, timeout time.Duration) {
 			t.Fatalf("cannot bring up link %q, reason: %v", w.cur.Attrs().Name, err)
 		}
 	}
-}
-
-// openLinkNs returns a new fd for the namespace a link lives in, as its
-// LinkAttrs.Namespace says; the caller holds its thread locked.
-func openLinkNs(l netlink.Link) (int, error) {
-	if err := checkNsRef("LinkAttrs.Namespace", l.Attrs().Namespace); err != nil {
-		return -1, err
-	}
-	if fd, ok := l.Attrs().Namespace.(netlink.NsFd); ok {
-		return nsops.Dup(int(fd))
-	}
-	return nsops.OpenCurrent()
 }
 
 // setUpIn sets the link up through h, a handle in its namespace nsfd, and

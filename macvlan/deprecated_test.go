@@ -7,6 +7,7 @@ import (
 	. "github.com/onsi/gomega"
 	"github.com/vishvananda/netlink"
 
+	"github.com/scratchnet/scratchnet/guard"
 	"github.com/scratchnet/scratchnet/internal/testsupport"
 	"github.com/scratchnet/scratchnet/macvlan"
 	"github.com/scratchnet/scratchnet/netns"
@@ -15,7 +16,7 @@ import (
 
 var _ = Describe("notwork's CreateTransient", func() {
 
-	BeforeEach(testsupport.NeedsRoot)
+	BeforeEach(guard.SkipUnlessPrivileged)
 
 	It("creates a transient bridge-mode macvlan on a parent of the calling thread's namespace", func() {
 		defer netns.EnterTransient()()

@@ -7,6 +7,7 @@ import (
 	. "github.com/onsi/gomega"
 	"github.com/vishvananda/netlink"
 
+	"github.com/scratchnet/scratchnet/guard"
 	"github.com/scratchnet/scratchnet/internal/testsupport"
 	"github.com/scratchnet/scratchnet/link"
 	"github.com/scratchnet/scratchnet/macvtap"
@@ -23,7 +24,7 @@ var readBack = testsupport.ReadBack[*netlink.Macvtap]
 var _ = Describe("transient macvtap links", func() {
 
 	BeforeEach(func() {
-		testsupport.NeedsRoot()
+		guard.SkipUnlessPrivileged()
 		link.SkipUnlessSupported("macvtap")
 	})
 
@@ -78,7 +79,7 @@ var _ = Describe("transient macvtap links", func() {
 
 var _ = Describe("refusing macvtap links it cannot create, before anything is created", func() {
 
-	BeforeEach(testsupport.NeedsRoot)
+	BeforeEach(guard.SkipUnlessPrivileged)
 
 	DescribeTable("with a clear message",
 		func(makeCall func(parentNs, ns int) func(t testing.TB), reason string) {

@@ -13,6 +13,7 @@ import (
 	. "github.com/onsi/gomega"
 	"golang.org/x/sys/unix"
 
+	"github.com/scratchnet/scratchnet/guard"
 	"github.com/scratchnet/scratchnet/internal/testsupport"
 	"github.com/scratchnet/scratchnet/mntns"
 	"github.com/scratchnet/scratchnet/netns"
@@ -78,7 +79,7 @@ func threadsElsewhere(ino uint64) []string {
 
 var _ = Describe("running code with the sysfs of a network namespace", func() {
 
-	BeforeEach(testsupport.NeedsRoot)
+	BeforeEach(guard.SkipUnlessPrivileged)
 
 	It("shows that namespace's interfaces under /sys/class/net, and only there", func() {
 		ns := netns.NewTransient()

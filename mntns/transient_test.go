@@ -12,6 +12,7 @@ import (
 	. "github.com/onsi/gomega"
 	"golang.org/x/sys/unix"
 
+	"github.com/scratchnet/scratchnet/guard"
 	"github.com/scratchnet/scratchnet/internal/testsupport"
 	"github.com/scratchnet/scratchnet/mntns"
 	"github.com/scratchnet/scratchnet/netns"
@@ -68,7 +69,7 @@ func threadGone(tid int) {
 
 var _ = Describe("transient mount namespaces, notwork style", func() {
 
-	BeforeEach(testsupport.NeedsRoot)
+	BeforeEach(guard.SkipUnlessPrivileged)
 
 	Context("EnterTransient", func() {
 
@@ -153,7 +154,7 @@ var _ = Describe("transient mount namespaces, notwork style", func() {
 
 var _ = Describe("MountSysfsRO", func() {
 
-	BeforeEach(testsupport.NeedsRoot)
+	BeforeEach(guard.SkipUnlessPrivileged)
 
 	It("refuses to mount over the process's own /sys", func() {
 		before := readFile("/proc/self/mountinfo")
@@ -168,7 +169,7 @@ var _ = Describe("MountSysfsRO", func() {
 
 var _ = Describe("NewTransient and Execute", func() {
 
-	BeforeEach(testsupport.NeedsRoot)
+	BeforeEach(guard.SkipUnlessPrivileged)
 
 	It("creates a mount namespace without entering it, readable through procfsroot, gone after cleanup", func() {
 		dir := mountPoint()

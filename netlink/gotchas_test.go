@@ -20,6 +20,7 @@ import (
 	vnetns "github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 
+	"github.com/scratchnet/scratchnet/guard"
 	"github.com/scratchnet/scratchnet/internal/testsupport"
 	"github.com/scratchnet/scratchnet/netns"
 )
@@ -65,7 +66,7 @@ func notFoundIn(h *netlink.Handle, name string, why ...any) {
 
 var _ = Describe("vishvananda/netlink gotchas", func() {
 
-	BeforeEach(testsupport.NeedsRoot)
+	BeforeEach(guard.SkipUnlessPrivileged)
 
 	It("package-level functions follow the calling thread's namespace, a NewHandleAt handle keeps its own", func() {
 		note := revisit("netns.NewNetlinkHandle: scratchnet binds every request, also in cleanups, to a handle on a namespace fd instead of thread state")

@@ -36,11 +36,16 @@
 // bound to them, never from "the current namespace" at cleanup time.
 //
 // If switching a thread back into its original namespace ever fails, the
-// helpers panic and leave the thread locked: when the goroutine ends, the Go
-// runtime then retires that thread instead of reusing it in a foreign
-// namespace. The main thread is the exception: the runtime parks it for good
-// instead, which is just as safe, but /proc/self/ns/net then names the
-// foreign namespace, since it describes the main thread.
+// helpers fail the test with a message and leave the thread locked: when
+// its goroutine ends, the Go runtime retires that thread instead of reusing
+// it in a foreign namespace. The library's own work in other namespaces
+// (opening handles, creating namespaces, cleanups) runs on threads of its
+// own, never the main thread, so the caller's thread never moves. The one
+// exception is the function EnterTransient returns: it cannot report an
+// error, so it panics, leaving the thread locked. If that thread is the
+// main thread, the runtime parks it for good instead of retiring it, which
+// is just as safe, but /proc/self/ns/net then names the foreign namespace,
+// since it describes the main thread.
 //
 // A new transient namespace has its loopback "lo" up, so binding 127.0.0.1 or
 // ::1 works at once.

@@ -9,6 +9,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/scratchnet/scratchnet/guard"
 	"github.com/scratchnet/scratchnet/internal/testsupport"
 	"github.com/scratchnet/scratchnet/netns"
 )
@@ -21,7 +22,7 @@ func median(d []time.Duration) time.Duration {
 
 var _ = Describe("guarantee: 1000 transient namespaces are created and destroyed in one suite without slowing down or exhausting fds", func() {
 
-	BeforeEach(testsupport.NeedsRoot)
+	BeforeEach(guard.SkipUnlessPrivileged)
 
 	It("creates, uses and destroys 1000 namespaces one after the other", func() {
 		const n = 1000

@@ -8,6 +8,7 @@ import (
 	. "github.com/onsi/gomega"
 	"golang.org/x/sys/unix"
 
+	"github.com/scratchnet/scratchnet/guard"
 	"github.com/scratchnet/scratchnet/internal/testsupport"
 	"github.com/scratchnet/scratchnet/netns"
 )
@@ -17,7 +18,7 @@ import (
 // switch back can be made to fail.
 var _ = Describe("guarantee: a goroutine's OS thread never goes back to the Go scheduler in a foreign namespace", func() {
 
-	BeforeEach(testsupport.NeedsRoot)
+	BeforeEach(guard.SkipUnlessPrivileged)
 
 	// expectAllHome checks that 100 fresh goroutines, and every thread of
 	// the process, are in the original namespace, and that the thread that

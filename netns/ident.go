@@ -146,7 +146,7 @@ func NewNetlinkHandleT(t testing.TB, netnsfd int) *netlink.Handle {
 	t.Helper()
 	h, err := nsops.HandleAt(netnsfd)
 	if err != nil {
-		t.Fatalf("cannot create netlink handle for network namespace fd %d, reason: %v", netnsfd, err)
+		t.Fatalf("cannot create netlink handle for %s, reason: %v", nsops.Describe(netnsfd), err)
 	}
 	t.Cleanup(h.Close)
 	return h

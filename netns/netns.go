@@ -163,6 +163,6 @@ func Execute(netnsfd int, fn func()) {
 func ExecuteT(t testing.TB, netnsfd int, fn func()) {
 	t.Helper()
 	if err := nsops.Do(netnsfd, fn); err != nil {
-		t.Fatalf("cannot execute in network namespace fd %d, reason: %v", netnsfd, err)
+		t.Fatalf("cannot execute in %s, reason: %v", nsops.Describe(netnsfd), err)
 	}
 }

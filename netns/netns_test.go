@@ -12,6 +12,7 @@ import (
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
+	"github.com/scratchnet/scratchnet/guard"
 	"github.com/scratchnet/scratchnet/internal/testsupport"
 	"github.com/scratchnet/scratchnet/netns"
 )
@@ -40,7 +41,7 @@ func inosOfFreshGoroutines(n int) map[uint64]int {
 
 var _ = Describe("transient network namespaces", func() {
 
-	BeforeEach(testsupport.NeedsRoot)
+	BeforeEach(guard.SkipUnlessPrivileged)
 
 	It("enters a new namespace and returns to the original one", func() {
 		orig := netns.CurrentIno()
@@ -105,7 +106,7 @@ var _ = Describe("transient network namespaces", func() {
 
 var _ = Describe("identifying network namespaces", func() {
 
-	BeforeEach(testsupport.NeedsRoot)
+	BeforeEach(guard.SkipUnlessPrivileged)
 
 	It("gives the same inode number for an fd and for a path to one namespace", func() {
 		Expect(netns.Ino("/proc/self/ns/net")).To(Equal(netns.Ino(netns.Current())))
@@ -218,7 +219,7 @@ var _ = Describe("refusing references that are not network namespaces", func() {
 
 var _ = Describe("transient namespaces made in teardown nodes", func() {
 
-	BeforeEach(testsupport.NeedsRoot)
+	BeforeEach(guard.SkipUnlessPrivileged)
 
 	// Ginkgo refuses failure hooks (DeferOnFailure) in teardown nodes and
 	// exits the suite when asked for one; the helpers must not ask there.
@@ -229,5 +230,33 @@ var _ = Describe("transient namespaces made in teardown nodes", func() {
 
 	It("are possible in AfterEach", func() {
 		Expect(netns.CurrentIno()).To(Equal(netns.Ino("/proc/self/ns/net")))
+	})
+})
+
+var _ = Describe("transient namespaces appeared in reports as \"transient network namespace (fd 12)\": WithName tells them apart", func() {
+
+	BeforeEach(guard.SkipUnlessPrivileged)
+
+	It("names left and right in the report of a failing plain test", func() {
+		rec := &testsupport.Recorder{}
+		rec.Run(func(t testing.TB) {
+			netns.NewTransientT(t, netns.WithName("left"))
+			netns.NewTransientT(t, netns.WithName("right"))
+			t.Error("something went wrong")
+		})
+		Expect(rec.Logs()).To(ConsistOf(
+			SatisfyAll(
+				MatchRegexp(`^scratchnet transient network namespace "left" \(created at .*/netns/netns_test\.go:\d+\)\n`),
+				MatchRegexp(`\ntransient network namespace "left" \(network namespace net:\[\d+\]\)\n\s+1: lo`)),
+			SatisfyAll(
+				MatchRegexp(`^scratchnet transient network namespace "right" \(created at .*/netns/netns_test\.go:\d+\)\n`),
+				MatchRegexp(`\ntransient network namespace "right" \(network namespace net:\[\d+\]\)\n\s+1: lo`)),
+		))
+	})
+
+	It("names the namespace in the message of a failure to make it", func() {
+		rec := &testsupport.Recorder{}
+		rec.Run(func(t testing.TB) { netns.NewTransientT(t, netns.WithName(" ")) })
+		Expect(rec.Failures()).To(ConsistOf("cannot create transient network namespace, reason: WithName: the name is empty"))
 	})
 })

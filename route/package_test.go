@@ -6,7 +6,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	"github.com/scratchnet/scratchnet/internal/testsupport"
+	"github.com/scratchnet/scratchnet/guard"
 )
 
 func TestRoute(t *testing.T) {
@@ -14,4 +14,4 @@ func TestRoute(t *testing.T) {
 	RunSpecs(t, "route package")
 }
 
-var _ = testsupport.Guard()
+var _ = guard.Suite()

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/scratchnet/scratchnet/internal/nsops"
+	"github.com/scratchnet/scratchnet/internal/optname"
 	"github.com/scratchnet/scratchnet/internal/scope"
 )
 
@@ -73,6 +74,9 @@ func AddT(t testing.TB, netnsfd int, dst string, opts ...Opt) {
 	if err != nil {
 		t.Fatalf("cannot add route to %s, reason: %v", dst, err)
 	}
+	// Named with its gateway and link, so that "network is unreachable"
+	// says which gateway was out of reach.
+	dst = describe(dst, r)
 	own, err := nsops.Dup(netnsfd)
 	if err != nil {
 		t.Fatalf("cannot add route to %s in network namespace fd %d, reason: %v", dst, netnsfd, err)
@@ -97,6 +101,20 @@ func AddT(t testing.TB, netnsfd int, dst string, opts ...Opt) {
 	})
 }
 
+// describe names the route to dst in messages, with its gateway and link.
+func describe(dst string, r *Route) string {
+	if r.Gw != nil {
+		dst += " via " + r.Gw.String()
+	}
+	if r.Dev != nil {
+		dst += fmt.Sprintf(" dev %q", r.Dev.Attrs().Name)
+	}
+	if r.Table != 0 {
+		dst += fmt.Sprintf(" table %d", r.Table)
+	}
+	return dst
+}
+
 // devLivesIn refuses a Dev link that lives in another namespace than the
 // route: the kernel would take its index for whatever link has that index
 // in the route's namespace.
@@ -104,13 +122,7 @@ func devLivesIn(dev netlink.Link, nsfd int) error {
 	if dev == nil {
 		return nil
 	}
-	var devIno uint64
-	var err error
-	if fd, ok := dev.Attrs().Namespace.(netlink.NsFd); ok {
-		devIno, err = nsops.Ino(int(fd))
-	} else {
-		devIno, err = nsops.CurrentIno()
-	}
+	devIno, err := nsops.LinkNsIno(dev)
 	if err != nil {
 		return fmt.Errorf("Dev: link %q: %w", dev.Attrs().Name, err)
 	}
@@ -142,7 +154,7 @@ func build(dst string, opts []Opt) (*Route, error) {
 			return nil, fmt.Errorf("option %d is nil", i+1)
 		}
 		if err := opt(r); err != nil {
-			return nil, fmt.Errorf("option %d failed: %w", i+1, err)
+			return nil, optname.Wrap(opt, i, err)
 		}
 	}
 	if dst == "default" {

@@ -7,6 +7,7 @@ import (
 	. "github.com/onsi/gomega"
 	"github.com/vishvananda/netlink"
 
+	"github.com/scratchnet/scratchnet/guard"
 	"github.com/scratchnet/scratchnet/internal/testsupport"
 	"github.com/scratchnet/scratchnet/netns"
 	"github.com/scratchnet/scratchnet/route"
@@ -34,7 +35,7 @@ func routesOf(nsfd int) []string {
 
 var _ = Describe("transient routes", func() {
 
-	BeforeEach(testsupport.NeedsRoot)
+	BeforeEach(guard.SkipUnlessPrivileged)
 
 	var ns int
 	var eth netlink.Link
@@ -79,7 +80,7 @@ var _ = Describe("transient routes", func() {
 		Entry("bad destination", func(t testing.TB) { route.AddT(t, ns, "10.9.0.0", route.Via("10.0.0.2")) },
 			`"10.9.0.0" is neither "default" nor a prefix`),
 		Entry("bad gateway", func(t testing.TB) { route.AddT(t, ns, "10.9.0.0/16", route.Via("10.0.0.x")) },
-			`option 1 failed: Via: "10.0.0.x" is not an IP address`),
+			`reason: Via: "10.0.0.x" is not an IP address`),
 		Entry("neither gateway nor link", func(t testing.TB) { route.AddT(t, ns, "10.9.0.0/16") },
 			"a route needs a gateway (Via) or a link (Dev)"),
 		Entry("unreachable gateway", func(t testing.TB) { route.AddDefaultT(t, ns, "192.0.2.1") },

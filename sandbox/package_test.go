@@ -6,7 +6,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	"github.com/scratchnet/scratchnet/internal/testsupport"
+	"github.com/scratchnet/scratchnet/guard"
 	"github.com/scratchnet/scratchnet/sandbox"
 )
 
@@ -22,4 +22,4 @@ func TestSandbox(t *testing.T) {
 	RunSpecs(t, "sandbox package", suiteConfig, reporterConfig)
 }
 
-var _ = testsupport.Guard()
+var _ = guard.Suite()

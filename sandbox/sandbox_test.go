@@ -15,7 +15,7 @@ import (
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
-	"github.com/scratchnet/scratchnet/internal/testsupport"
+	"github.com/scratchnet/scratchnet/guard"
 	"github.com/scratchnet/scratchnet/netns"
 	"github.com/scratchnet/scratchnet/sandbox"
 	"github.com/scratchnet/scratchnet/veth"
@@ -72,7 +72,7 @@ var _ = Describe("the sandbox", func() {
 	})
 
 	It("creates namespaces and links inside the sandbox, rootless or not", func() {
-		testsupport.NeedsRoot()
+		guard.SkipUnlessPrivileged()
 		left, right := netns.NewTransient(), netns.NewTransient()
 		dupond, dupont := veth.NewTransient(veth.InNamespace(left), veth.WithPeerNamespace(right),
 			veth.GoesWithNamespace())

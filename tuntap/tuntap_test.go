@@ -12,6 +12,7 @@ import (
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
+	"github.com/scratchnet/scratchnet/guard"
 	"github.com/scratchnet/scratchnet/internal/nsops"
 	"github.com/scratchnet/scratchnet/internal/testsupport"
 	"github.com/scratchnet/scratchnet/link"
@@ -60,7 +61,7 @@ func attach(ns int, name string, flags uint16) func() {
 var _ = Describe("transient tun and tap devices", func() {
 
 	BeforeEach(func() {
-		testsupport.NeedsRoot()
+		guard.SkipUnlessPrivileged()
 		link.SkipUnlessSupported("tuntap")
 	})
 
@@ -167,7 +168,7 @@ var _ = Describe("transient tun and tap devices", func() {
 
 var _ = Describe("refusing tun and tap devices it cannot create, before anything is created", func() {
 
-	BeforeEach(testsupport.NeedsRoot)
+	BeforeEach(guard.SkipUnlessPrivileged)
 
 	DescribeTable("with a clear message",
 		func(opt tuntap.Opt, reason string) {

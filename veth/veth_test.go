@@ -10,6 +10,7 @@ import (
 	. "github.com/onsi/gomega"
 	"github.com/vishvananda/netlink"
 
+	"github.com/scratchnet/scratchnet/guard"
 	"github.com/scratchnet/scratchnet/internal/testsupport"
 	"github.com/scratchnet/scratchnet/link"
 	"github.com/scratchnet/scratchnet/netns"
@@ -52,7 +53,7 @@ func expectNoLinkAt(h *netlink.Handle, name string) {
 
 var _ = Describe("transient veth pairs", func() {
 
-	BeforeEach(testsupport.NeedsRoot)
+	BeforeEach(guard.SkipUnlessPrivileged)
 
 	It("names both ends with VethPrefix and gives each the index and namespace it really has", func() {
 		left, right := netns.NewTransient(), netns.NewTransient()
@@ -142,7 +143,7 @@ var _ = Describe("transient veth pairs", func() {
 
 var _ = Describe("cleaning up transient veth pairs", func() {
 
-	BeforeEach(testsupport.NeedsRoot)
+	BeforeEach(guard.SkipUnlessPrivileged)
 
 	It("deletes the pair at cleanup", func() {
 		left, right := netns.NewTransient(), netns.NewTransient()
@@ -209,7 +210,7 @@ var _ = Describe("cleaning up transient veth pairs", func() {
 
 var _ = Describe("refusing bad peer namespaces", func() {
 
-	BeforeEach(testsupport.NeedsRoot)
+	BeforeEach(guard.SkipUnlessPrivileged)
 
 	closedFd := func() int {
 		f, err := os.Open(os.DevNull)

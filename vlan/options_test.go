@@ -9,6 +9,7 @@ import (
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
+	"github.com/scratchnet/scratchnet/guard"
 	"github.com/scratchnet/scratchnet/internal/testsupport"
 	"github.com/scratchnet/scratchnet/link"
 	"github.com/scratchnet/scratchnet/netns"
@@ -18,7 +19,7 @@ import (
 var _ = Describe("VLAN flag options", func() {
 
 	BeforeEach(func() {
-		testsupport.NeedsRoot()
+		guard.SkipUnlessPrivileged()
 		link.SkipUnlessSupported("vlan")
 	})
 
@@ -56,7 +57,7 @@ var _ = Describe("VLAN flag options", func() {
 
 var _ = Describe("refusing VLAN flag options for other kinds", func() {
 
-	BeforeEach(testsupport.NeedsRoot)
+	BeforeEach(guard.SkipUnlessPrivileged)
 
 	DescribeTable("with the option's name",
 		func(opt vlan.Opt, name string) {

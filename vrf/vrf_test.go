@@ -9,6 +9,7 @@ import (
 	. "github.com/onsi/gomega"
 	"github.com/vishvananda/netlink"
 
+	"github.com/scratchnet/scratchnet/guard"
 	"github.com/scratchnet/scratchnet/internal/testsupport"
 	"github.com/scratchnet/scratchnet/link"
 	"github.com/scratchnet/scratchnet/netns"
@@ -37,7 +38,7 @@ func routeDsts(ns int, table int) []string {
 var _ = Describe("transient VRF devices", func() {
 
 	BeforeEach(func() {
-		testsupport.NeedsRoot()
+		guard.SkipUnlessPrivileged()
 		link.SkipUnlessSupported("vrf")
 	})
 
@@ -104,7 +105,7 @@ var _ = Describe("transient VRF devices", func() {
 
 var _ = Describe("refusing VRF devices it cannot create, before anything is created", func() {
 
-	BeforeEach(testsupport.NeedsRoot)
+	BeforeEach(guard.SkipUnlessPrivileged)
 
 	It("refuses table id 0", func() {
 		ns := netns.NewTransient()

@@ -7,6 +7,7 @@ import (
 	. "github.com/onsi/gomega"
 	"github.com/vishvananda/netlink"
 
+	"github.com/scratchnet/scratchnet/guard"
 	"github.com/scratchnet/scratchnet/internal/testsupport"
 	"github.com/scratchnet/scratchnet/link"
 	"github.com/scratchnet/scratchnet/netns"
@@ -16,7 +17,7 @@ import (
 var _ = Describe("VXLAN TTL and source port options", func() {
 
 	BeforeEach(func() {
-		testsupport.NeedsRoot()
+		guard.SkipUnlessPrivileged()
 		link.SkipUnlessSupported("vxlan")
 	})
 
@@ -44,7 +45,7 @@ var _ = Describe("VXLAN TTL and source port options", func() {
 
 var _ = Describe("refusing VXLAN TTLs and port ranges, before anything is created", func() {
 
-	BeforeEach(testsupport.NeedsRoot)
+	BeforeEach(guard.SkipUnlessPrivileged)
 
 	DescribeTable("with a clear message",
 		func(opt vxlan.Opt, reason string) {

@@ -8,6 +8,7 @@ import (
 	. "github.com/onsi/gomega"
 	"github.com/vishvananda/netlink"
 
+	"github.com/scratchnet/scratchnet/guard"
 	"github.com/scratchnet/scratchnet/internal/testsupport"
 	"github.com/scratchnet/scratchnet/link"
 	"github.com/scratchnet/scratchnet/netns"
@@ -23,7 +24,7 @@ var readBack = testsupport.ReadBack[*netlink.Vxlan]
 var _ = Describe("transient VXLAN links", func() {
 
 	BeforeEach(func() {
-		testsupport.NeedsRoot()
+		guard.SkipUnlessPrivileged()
 		link.SkipUnlessSupported("vxlan")
 	})
 
@@ -107,7 +108,7 @@ var _ = Describe("transient VXLAN links", func() {
 
 var _ = Describe("refusing VXLAN links it cannot create, before anything is created", func() {
 
-	BeforeEach(testsupport.NeedsRoot)
+	BeforeEach(guard.SkipUnlessPrivileged)
 
 	DescribeTable("with a clear message",
 		func(makeCall func(underlayNs, ns int) func(t testing.TB), reason string) {

@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/scratchnet/scratchnet/guard"
 	"github.com/scratchnet/scratchnet/internal/nsops"
 )
 
@@ -25,9 +26,7 @@ func TestLibraryCodePanickedInsideCleanups(t *testing.T) {
 	if os.Getenv(childEnv) != "" {
 		t.Skip("runs only in the parent test binary")
 	}
-	if os.Geteuid() != 0 {
-		t.Skip("needs root, or sandbox.Main with user namespaces enabled")
-	}
+	guard.SkipUnlessPrivilegedT(t)
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)

@@ -11,8 +11,8 @@ import (
 	. "github.com/onsi/gomega"
 	"github.com/vishvananda/netlink"
 
+	"github.com/scratchnet/scratchnet/guard"
 	"github.com/scratchnet/scratchnet/internal/nsops"
-	"github.com/scratchnet/scratchnet/internal/testsupport"
 	"github.com/scratchnet/scratchnet/lab"
 	"github.com/scratchnet/scratchnet/netns"
 )
@@ -73,7 +73,7 @@ func names(links []netlink.Link) []string {
 
 var _ = Describe("guarantee: netlink dumps interrupted by concurrent changes are retried, not surfaced as failures", func() {
 
-	BeforeEach(testsupport.NeedsRoot)
+	BeforeEach(guard.SkipUnlessPrivileged)
 
 	It("RetryDump returns a complete link list while links are being created concurrently", func() {
 		fd := netns.NewTransient()

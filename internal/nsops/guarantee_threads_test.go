@@ -11,8 +11,8 @@ import (
 	. "github.com/onsi/gomega"
 	"golang.org/x/sys/unix"
 
+	"github.com/scratchnet/scratchnet/guard"
 	"github.com/scratchnet/scratchnet/internal/nsops"
-	"github.com/scratchnet/scratchnet/internal/testsupport"
 )
 
 // failedReturn is what a goroutine saw after switching back out of a
@@ -80,7 +80,7 @@ func gone(tid int, why string) {
 
 var _ = Describe("guarantee: a goroutine's OS thread never goes back to the Go scheduler in a foreign namespace", func() {
 
-	BeforeEach(testsupport.NeedsRoot)
+	BeforeEach(guard.SkipUnlessPrivileged)
 
 	var foreign int
 	var foreignIno uint64

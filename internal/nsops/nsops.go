@@ -171,8 +171,7 @@ func EnterNew() (int, error) {
 		return -1, err
 	}
 	defer unix.Close(orig)
-	fd, err := enterNew(orig, setnsNet)
-	return fd, err
+	return enterNew(orig, setnsNet)
 }
 
 // unshareHere moves the locked calling thread into a new network namespace,
@@ -300,17 +299,16 @@ func run(fd int, fn func(), restore func(orig int) error) error {
 			return err
 		}
 		defer unix.Close(orig)
+		// Already there, as for the process's own namespace: no switch,
+		// which an unprivileged process could not make even into its own.
+		if same, err := SameNs(orig, fd); err == nil && same {
+			catch(fn, &panicked, &value)
+			return nil
+		}
 		if err := unix.Setns(fd, unix.CLONE_NEWNET); err != nil {
 			return fmt.Errorf("setns failed: %w", err)
 		}
-		func() {
-			defer func() {
-				if v := recover(); v != nil {
-					panicked, value = true, v
-				}
-			}()
-			fn()
-		}()
+		catch(fn, &panicked, &value)
 		if err := restore(orig); err != nil {
 			return fmt.Errorf("%w, reason: %w", ErrRestore, err)
 		}
@@ -320,6 +318,16 @@ func run(fd int, fn func(), restore func(orig int) error) error {
 		panic(value)
 	}
 	return err
+}
+
+// catch calls fn and records a panic of it.
+func catch(fn func(), panicked *bool, value *any) {
+	defer func() {
+		if v := recover(); v != nil {
+			*panicked, *value = true, v
+		}
+	}()
+	fn()
 }
 
 // onOwnThread runs fn on a fresh goroutine locked to its thread and waits

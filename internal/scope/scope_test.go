@@ -6,6 +6,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/scratchnet/scratchnet/guard"
 	"github.com/scratchnet/scratchnet/internal/scope"
 	"github.com/scratchnet/scratchnet/internal/testsupport"
 )
@@ -15,7 +16,7 @@ func TestScope(t *testing.T) {
 	RunSpecs(t, "scope package")
 }
 
-var _ = testsupport.Guard()
+var _ = guard.Suite()
 
 var _ = Describe("cleanup scopes", func() {
 

@@ -1,12 +1,9 @@
-// Package testsupport holds what every test suite of this module shares: the
-// per-spec leak checks (goroutines, file descriptors, threads left in a
-// foreign network namespace), the per-suite check that the host network
-// namespace is unchanged, the "needs root" skip, and a recording fake of
-// testing.TB for testing the failure paths of helpers.
-//
-// A suite enables the checks with one line next to its entry point:
-//
-//	var _ = testsupport.Guard()
+// Package testsupport holds what the test suites of this module share
+// besides the public guard package (whose checks and privilege skip Guard
+// and NeedsRoot forward to): a recording fake of testing.TB for testing the
+// failure paths of helpers, and small look-ups of links and snapshots that
+// fail the spec instead of returning errors. It imports no kind package, so
+// that every kind's suite can use it.
 //
 // Suites treat the host namespace as read-only: "go test ./..." runs several
 // package binaries at once, and anything one of them creates in the host

@@ -7,7 +7,7 @@ import (
 	"github.com/vishvananda/netlink"
 
 	"github.com/scratchnet/scratchnet/internal/nsops"
-	"github.com/scratchnet/scratchnet/veth"
+	"github.com/scratchnet/scratchnet/link"
 )
 
 // LinkNames lists the names of the links in the network namespace nsfd
@@ -63,6 +63,6 @@ func ReadBack[T netlink.Link](nsfd int, l netlink.Link) T {
 // network namespace nsfd refers to: a parent or underlay to stack links on.
 func VethParent(nsfd int) netlink.Link {
 	GinkgoHelper()
-	parent, _ := veth.NewTransient(veth.InNamespace(nsfd), veth.WithPeerNamespace(nsfd))
+	parent, _ := link.NewTransientPair(&netlink.Veth{PeerNamespace: netlink.NsFd(nsfd)}, "veth-", link.InNamespace(nsfd))
 	return parent
 }

@@ -1,16 +1,14 @@
 package testsupport
 
 import (
-	"os"
-
 	. "github.com/onsi/ginkgo/v2"
+
+	"github.com/scratchnet/scratchnet/guard"
 )
 
-// NeedsRoot skips the current spec with "needs root" unless the process runs
-// with effective uid 0.
+// NeedsRoot is [guard.SkipUnlessPrivileged], kept for suites written before
+// the guard package existed.
 func NeedsRoot() {
 	GinkgoHelper()
-	if os.Geteuid() != 0 {
-		Skip("needs root")
-	}
+	guard.SkipUnlessPrivileged()
 }

@@ -13,7 +13,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	"github.com/scratchnet/scratchnet/internal/testsupport"
+	"github.com/scratchnet/scratchnet/guard"
 )
 
 // These specs cover the runner's own logic. They need neither root, qemu
@@ -23,7 +23,7 @@ func TestVM(t *testing.T) {
 	RunSpecs(t, "test/vm runner")
 }
 
-var _ = testsupport.Guard()
+var _ = guard.Suite()
 
 // cpioEntry is one entry read back from a newc archive.
 type cpioEntry struct {
