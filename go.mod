@@ -3,6 +3,7 @@ module github.com/scratchnet/scratchnet
 go 1.25.0
 
 require (
+	github.com/gopacket/gopacket v1.7.7
 	github.com/onsi/ginkgo/v2 v2.34.0
 	github.com/onsi/gomega v1.44.0
 	github.com/vishvananda/netlink v1.3.1

@@ -1,0 +1,254 @@
+package capture_test
+
+import (
+	"io"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+	"github.com/gopacket/gopacket/pcapgo"
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	"github.com/vishvananda/netlink"
+
+	"github.com/scratchnet/scratchnet/capture"
+	"github.com/scratchnet/scratchnet/internal/diag"
+	"github.com/scratchnet/scratchnet/internal/testsupport"
+	"github.com/scratchnet/scratchnet/netns"
+	"github.com/scratchnet/scratchnet/veth"
+)
+
+var (
+	leftV4, rightV4 = netip.MustParseAddr("10.9.0.1"), netip.MustParseAddr("10.9.0.2")
+	leftV6, rightV6 = netip.MustParseAddr("fd09::1"), netip.MustParseAddr("fd09::2")
+)
+
+// pair returns two named transient namespaces joined by an addressed veth
+// pair that is up, and the end in left.
+func pair(t testing.TB) (left, right int, dupond netlink.Link) {
+	left = netns.NewTransientT(t, netns.WithName("left"))
+	right = netns.NewTransientT(t, netns.WithName("right"))
+	dupond, _ = veth.NewTransientT(t, veth.InNamespace(left), veth.WithPeerNamespace(right),
+		veth.WithAddress("10.9.0.1/24"), veth.WithAddress("fd09::1/64"), veth.WithUp(),
+		veth.WithPeerAddress("10.9.0.2/24"), veth.WithPeerAddress("fd09::2/64"), veth.WithPeerUp())
+	return left, right, dupond
+}
+
+// handshake opens a TCP connection from left to right, sends a message and
+// closes it.
+func handshake(left, right int) int {
+	GinkgoHelper()
+	var ln net.Listener
+	netns.Execute(right, func() {
+		var err error
+		ln, err = net.Listen("tcp", netip.AddrPortFrom(rightV4, 0).String())
+		Expect(err).NotTo(HaveOccurred())
+	})
+	defer ln.Close()
+	netns.Execute(left, func() {
+		c, err := net.Dial("tcp", ln.Addr().String())
+		Expect(err).NotTo(HaveOccurred())
+		_, err = c.Write([]byte("hello"))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(c.Close()).To(Succeed())
+	})
+	c, err := ln.Accept()
+	Expect(err).NotTo(HaveOccurred())
+	defer c.Close()
+	msg, err := io.ReadAll(c)
+	Expect(err).NotTo(HaveOccurred())
+	Expect(string(msg)).To(Equal("hello"))
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// packetsOf reads a pcapng file back: its interface and its packets.
+func packetsOf(path string) (pcapgo.NgInterface, []gopacket.Packet) {
+	GinkgoHelper()
+	f, err := os.Open(path)
+	Expect(err).NotTo(HaveOccurred())
+	defer f.Close()
+	r, err := pcapgo.NewNgReader(f, pcapgo.DefaultNgReaderOptions)
+	Expect(err).NotTo(HaveOccurred())
+	var packets []gopacket.Packet
+	for {
+		data, _, err := r.ReadPacketData()
+		if err == io.EOF {
+			break
+		}
+		Expect(err).NotTo(HaveOccurred())
+		packets = append(packets, gopacket.NewPacket(data, layers.LayerTypeEthernet, gopacket.Default))
+	}
+	intf, err := r.Interface(0)
+	Expect(err).NotTo(HaveOccurred())
+	return intf, packets
+}
+
+func echo(p gopacket.Packet, typ uint8) *layers.ICMPv4 {
+	if icmp, ok := p.Layer(layers.LayerTypeICMPv4).(*layers.ICMPv4); ok && icmp.TypeCode.Type() == typ {
+		return icmp
+	}
+	return nil
+}
+
+func tcpFlags(p gopacket.Packet, port int) string {
+	tcp, ok := p.Layer(layers.LayerTypeTCP).(*layers.TCP)
+	if !ok || (int(tcp.DstPort) != port && int(tcp.SrcPort) != port) {
+		return ""
+	}
+	switch {
+	case tcp.SYN && tcp.ACK:
+		return "SYN-ACK"
+	case tcp.SYN:
+		return "SYN"
+	case tcp.ACK && !tcp.FIN && !tcp.PSH && len(tcp.Payload) == 0:
+		return "ACK"
+	}
+	return "other"
+}
+
+var _ = Describe("captures", func() {
+
+	BeforeEach(testsupport.NeedsRoot)
+
+	It("record a known ping and a TCP handshake, in the pcapng file and in the decoded lines", func() {
+		left, right, dupond := pair(GinkgoTB())
+		c := capture.Link(dupond, capture.WithName("left"), capture.WithLastPackets(100))
+		testsupport.Ping(left, rightV4, 0x5c4e, 7, []byte("scratchnet"))
+		testsupport.Ping(left, rightV6, 0x5c4f, 8, []byte("scratchnet6"))
+		port := handshake(left, right)
+		c.Stop()
+
+		intf, packets := packetsOf(c.File())
+		Expect(intf.Name).To(Equal(dupond.Attrs().Name))
+		Expect(intf.Description).To(MatchRegexp(`^left, network namespace net:\[%d\]$`, netns.Ino(left)))
+		Expect(filepath.Base(c.File())).To(Equal("left-" + dupond.Attrs().Name + ".pcapng"))
+
+		var request, reply bool
+		var handshakeSeen []string
+		for _, p := range packets {
+			if e := echo(p, layers.ICMPv4TypeEchoRequest); e != nil && e.Id == 0x5c4e && e.Seq == 7 && string(e.Payload) == "scratchnet" {
+				request = true
+			}
+			if e := echo(p, layers.ICMPv4TypeEchoReply); e != nil && e.Id == 0x5c4e && e.Seq == 7 {
+				reply = true
+			}
+			if f := tcpFlags(p, port); f != "" && len(handshakeSeen) < 3 {
+				handshakeSeen = append(handshakeSeen, f)
+			}
+		}
+		Expect(request).To(BeTrue(), "the echo request is not in the file")
+		Expect(reply).To(BeTrue(), "the echo reply is not in the file")
+		Expect(handshakeSeen).To(Equal([]string{"SYN", "SYN-ACK", "ACK"}))
+
+		lines := strings.Join(c.Lines(), "\n")
+		Expect(lines).To(ContainSubstring("ARP who-has 10.9.0.2 tell 10.9.0.1"))
+		Expect(lines).To(ContainSubstring("ARP reply 10.9.0.2 is-at "))
+		Expect(lines).To(ContainSubstring("IP 10.9.0.1 > 10.9.0.2: ICMP echo request, id 23630, seq 7, length 10"))
+		Expect(lines).To(ContainSubstring("IP 10.9.0.2 > 10.9.0.1: ICMP echo reply, id 23630, seq 7, length 10"))
+		Expect(lines).To(ContainSubstring("ICMP6 neighbor solicitation, who has fd09::2"))
+		Expect(lines).To(MatchRegexp(`ICMP6 neighbor advertisement, fd09::2 is at ([0-9a-f]{2}:){5}[0-9a-f]{2}`))
+		Expect(lines).To(ContainSubstring("IP6 fd09::1 > fd09::2: ICMP6 echo request, id 23631, seq 8"))
+		Expect(lines).To(MatchRegexp(`IP 10\.9\.0\.1\.\d+ > 10\.9\.0\.2\.%d: TCP \[S\] seq \d+ win \d+ length 0`, port))
+		Expect(lines).To(MatchRegexp(`IP 10\.9\.0\.2\.%d > 10\.9\.0\.1\.\d+: TCP \[S\.\] seq \d+ ack \d+`, port))
+		Expect(lines).To(MatchRegexp(`IP 10\.9\.0\.1\.\d+ > 10\.9\.0\.2\.%d: TCP \[P\.\] seq \d+ ack \d+ win \d+ length 5`, port))
+	})
+
+	It("show only the last packets in the decoded lines, oldest first", func() {
+		left, _, dupond := pair(GinkgoTB())
+		c := capture.Link(dupond, capture.WithLastPackets(4))
+		for seq := range 5 {
+			testsupport.Ping(left, rightV4, 1, seq, []byte("x"))
+		}
+		lines := c.Lines()
+		Expect(lines).To(HaveLen(4))
+		Expect(lines[2]).To(ContainSubstring("ICMP echo request, id 1, seq 4"))
+		Expect(lines[3]).To(ContainSubstring("ICMP echo reply, id 1, seq 4"))
+	})
+
+	It("stop writing at the file size limit, say so, and keep following the traffic in the lines", func() {
+		left, _, dupond := pair(GinkgoTB())
+		c := capture.Link(dupond, capture.WithMaxFileSize(4096), capture.WithName("left"))
+		payload := make([]byte, 1000)
+		for seq := range 20 {
+			testsupport.Ping(left, rightV4, 2, seq, payload)
+		}
+		report := diag.Render([]diag.Target{{Name: "left", NsFd: left}})
+		c.Stop()
+		st, err := os.Stat(c.File())
+		Expect(err).NotTo(HaveOccurred())
+		Expect(st.Size()).To(BeNumerically("<=", 4096))
+		_, packets := packetsOf(c.File())
+		Expect(packets).NotTo(BeEmpty())
+		Expect(len(packets)).To(BeNumerically("<", 10))
+		Expect(report).To(MatchRegexp(`captures:\n    %s: \d+ packets, file size limit of 4096 bytes reached: \d+ packets not written, file .*\.pcapng \(removed when the test passes\)`, dupond.Attrs().Name))
+		Expect(report).To(ContainSubstring("ICMP echo reply, id 2, seq 19, length 1000"))
+	})
+
+	It("keep the file of a failing test, name it in the report and the log, and remove that of a passing one", func() {
+		var kept, removed string
+		failing := &testsupport.Recorder{}
+		failing.Run(func(t testing.TB) {
+			left, _, dupond := pair(t)
+			kept = capture.LinkT(t, dupond, capture.WithName("left")).File()
+			testsupport.Ping(left, rightV4, 3, 1, []byte("kept"))
+			t.Errorf("something went wrong")
+		})
+		DeferCleanup(os.RemoveAll, filepath.Dir(kept))
+		Expect(kept).To(BeAnExistingFile())
+		_, packets := packetsOf(kept)
+		Expect(packets).NotTo(BeEmpty())
+		Expect(failing.Logs()).To(ContainElement(SatisfyAll(
+			ContainSubstring("captures:"),
+			ContainSubstring(", kept as "+kept),
+			ContainSubstring("ICMP echo request, id 3, seq 1"))))
+		Expect(failing.Logs()).To(ContainElement(
+			"scratchnet kept the captures of the failed test in " + filepath.Dir(kept) + ": " + filepath.Base(kept)))
+
+		passing := &testsupport.Recorder{}
+		passing.Run(func(t testing.TB) {
+			left, _, dupond := pair(t)
+			removed = capture.LinkT(t, dupond).File()
+			testsupport.Ping(left, rightV4, 3, 2, []byte("removed"))
+		})
+		Expect(passing.Failures()).To(BeEmpty())
+		Expect(removed).NotTo(BeAnExistingFile())
+		Expect(filepath.Dir(removed)).NotTo(BeADirectory())
+	})
+
+	It("move the files of a failing test to $SCRATCHNET_CAPTURE_DIR, with the files added next to them", func() {
+		artifacts := GinkgoT().TempDir()
+		Expect(os.Setenv(capture.EnvDir, artifacts)).To(Succeed())
+		DeferCleanup(os.Unsetenv, capture.EnvDir)
+		var tmp string
+		rec := &testsupport.Recorder{}
+		rec.Run(func(t testing.TB) {
+			left, _, dupond := pair(t)
+			tmp = capture.LinkT(t, dupond, capture.WithName("left")).File()
+			capture.AddFileT(t, "notes.txt", func() []byte { return []byte("written on failure") })
+			testsupport.Ping(left, rightV4, 4, 1, []byte("moved"))
+			t.Errorf("something went wrong")
+		})
+		moved := filepath.Join(artifacts, filepath.Base(filepath.Dir(tmp)), filepath.Base(tmp))
+		Expect(filepath.Dir(tmp)).NotTo(BeADirectory())
+		Expect(moved).To(BeAnExistingFile())
+		Expect(filepath.Join(filepath.Dir(moved), "notes.txt")).To(BeAnExistingFile())
+		Expect(rec.Logs()).To(ContainElement(ContainSubstring(", kept as " + moved)))
+		_, packets := packetsOf(moved)
+		Expect(packets).NotTo(BeEmpty())
+	})
+
+	It("refuse an interface that is not there and bad options, naming why", func() {
+		ns := netns.NewTransient()
+		testsupport.ExpectRefused(func(t testing.TB) { capture.StartT(t, ns, "nosuch0") }, ns,
+			`cannot capture interface "nosuch0" in network namespace net:[`, "reason: ")
+		testsupport.ExpectRefused(func(t testing.TB) { capture.StartT(t, ns, "lo", capture.WithMaxFileSize(10)) }, ns,
+			`cannot capture interface "lo", reason: WithMaxFileSize`, "less than the minimum")
+		testsupport.ExpectRefused(func(t testing.TB) { capture.StartT(t, ns, "lo", capture.WithLastPackets(0)) }, ns,
+			`cannot capture interface "lo", reason: WithLastPackets`, "not between 1 and 1000")
+	})
+})

@@ -1,0 +1,42 @@
+// Package capture records the packets of an interface, in any network
+// namespace, into a pcapng file, and shows the last of them, decoded, in
+// the report of a failing test.
+//
+//	It("talks to the server", func() {
+//	    left, right := netns.NewTransient(), netns.NewTransient()
+//	    dupond, _ := veth.NewTransient(veth.InNamespace(left), veth.WithPeerNamespace(right))
+//	    capture.Link(dupond) // from here to the end of the spec
+//	    // ... traffic; if the spec fails, its report shows the last packets
+//	})
+//
+// A capture is an AF_PACKET socket opened inside the interface's namespace
+// (no tcpdump, no libpcap, and it works rootless in the sandbox), read by
+// gopacket's pcapgo and written by its pcapng writer: one file per
+// interface, whose metadata name the interface and the namespace. A lab
+// captures its wires with lab.Lab.Capture and lab.Iface.Capture.
+//
+// # Files
+//
+// The files live in a temporary directory of the test (one per Ginkgo spec
+// or testing.TB), named after the test. When the test passes they are
+// removed; when it fails they are kept, and moved to a subdirectory of
+// $SCRATCHNET_CAPTURE_DIR when that is set (for CI artifacts). The report
+// names each file where it ends up, and the test's log says which were kept.
+//
+// # Bounds
+//
+// A file stops growing at its size limit ([WithMaxFileSize]); the report
+// then says how many packets were not written, and the file ends with
+// interface statistics counting them as dropped. The report's last packets
+// ([WithLastPackets]) keep following the traffic. A capture stops at the
+// cleanup of the node that started it, before the namespaces it captures
+// in are torn down; its goroutine and socket end with it.
+//
+// # Pitfalls
+//
+//   - A capture sees what the interface sees from the moment it starts:
+//     start it before the traffic of interest.
+//   - [Capture.File] is complete only once the capture stopped
+//     ([Capture.Stop] or cleanup).
+//   - The socket keeps the namespace alive until the capture stops.
+package capture
