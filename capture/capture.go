@@ -10,10 +10,10 @@ import (
 	"testing"
 	"time"
 
-	. "github.com/onsi/ginkgo/v2"
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcapgo"
+	. "github.com/onsi/ginkgo/v2"
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
