@@ -12,6 +12,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	"golang.org/x/sys/unix"
 
+	"github.com/scratchnet/scratchnet/capture"
 	"github.com/scratchnet/scratchnet/internal/diag"
 	"github.com/scratchnet/scratchnet/internal/nsops"
 	"github.com/scratchnet/scratchnet/internal/scope"
@@ -28,6 +29,15 @@ type Lab struct {
 	nextNet  int
 	closing  bool
 	segments map[string]*Segment
+	// wires and notes are what the diagram shows besides hosts and
+	// segments (diagram.go).
+	wires []wire
+	notes map[any][]string
+	// capturing is set once Capture was called; captures holds the
+	// capture of each captured interface (capture.go).
+	capturing   bool
+	captureOpts []capture.Opt
+	captures    map[*Iface]*capture.Capture
 }
 
 // New returns an empty lab whose namespaces are closed when the current
@@ -41,7 +51,8 @@ func New() *Lab {
 // t.Cleanup. Methods of the returned lab report failures to t.
 func NewT(t testing.TB) *Lab {
 	t.Helper()
-	l := &Lab{t: t, hosts: map[string]*Host{}, segments: map[string]*Segment{}}
+	l := &Lab{t: t, hosts: map[string]*Host{}, segments: map[string]*Segment{},
+		notes: map[any][]string{}, captures: map[*Iface]*capture.Capture{}}
 	sc := scope.Of(t)
 	sc.Cleanup(t, l.teardown)
 	diag.Watch(t, sc, "scratchnet lab", diag.Caller(), l.targets)
@@ -70,7 +81,7 @@ func (l *Lab) targets() []diag.Target {
 	if l.closing {
 		return nil
 	}
-	var out []diag.Target
+	out := []diag.Target{{Text: l.diagramLocked()}}
 	for _, name := range slices.Sorted(maps.Keys(l.hosts)) {
 		out = append(out, diag.Target{Name: "host " + name, NsFd: l.hosts[name].netns})
 	}
@@ -137,6 +148,7 @@ func (l *Lab) Host(name string) *Host {
 func (l *Lab) Router(name string) *Host {
 	l.t.Helper()
 	h := l.Host(name)
+	h.router = true
 	err := nsops.Do(h.netns, func() {
 		for _, knob := range []string{"ipv4/ip_forward", "ipv6/conf/all/forwarding"} {
 			// /proc/sys/net shows the namespace of the thread opening it.
