@@ -11,7 +11,6 @@ import (
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
-	"github.com/gopacket/gopacket/pcapgo"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	"github.com/vishvananda/netlink"
@@ -66,28 +65,6 @@ func handshake(left, right int) int {
 	return ln.Addr().(*net.TCPAddr).Port
 }
 
-// packetsOf reads a pcapng file back: its interface and its packets.
-func packetsOf(path string) (pcapgo.NgInterface, []gopacket.Packet) {
-	GinkgoHelper()
-	f, err := os.Open(path)
-	Expect(err).NotTo(HaveOccurred())
-	defer f.Close()
-	r, err := pcapgo.NewNgReader(f, pcapgo.DefaultNgReaderOptions)
-	Expect(err).NotTo(HaveOccurred())
-	var packets []gopacket.Packet
-	for {
-		data, _, err := r.ReadPacketData()
-		if err == io.EOF {
-			break
-		}
-		Expect(err).NotTo(HaveOccurred())
-		packets = append(packets, gopacket.NewPacket(data, layers.LayerTypeEthernet, gopacket.Default))
-	}
-	intf, err := r.Interface(0)
-	Expect(err).NotTo(HaveOccurred())
-	return intf, packets
-}
-
 func echo(p gopacket.Packet, typ uint8) *layers.ICMPv4 {
 	if icmp, ok := p.Layer(layers.LayerTypeICMPv4).(*layers.ICMPv4); ok && icmp.TypeCode.Type() == typ {
 		return icmp
@@ -123,7 +100,7 @@ var _ = Describe("captures", func() {
 		port := handshake(left, right)
 		c.Stop()
 
-		intf, packets := packetsOf(c.File())
+		intf, packets := testsupport.ReadPcapng(c.File())
 		Expect(intf.Name).To(Equal(dupond.Attrs().Name))
 		Expect(intf.Description).To(MatchRegexp(`^left, network namespace net:\[%d\]$`, netns.Ino(left)))
 		Expect(filepath.Base(c.File())).To(Equal("left-" + dupond.Attrs().Name + ".pcapng"))
@@ -158,6 +135,53 @@ var _ = Describe("captures", func() {
 		Expect(lines).To(MatchRegexp(`IP 10\.9\.0\.1\.\d+ > 10\.9\.0\.2\.%d: TCP \[P\.\] seq \d+ ack \d+ win \d+ length 5`, port))
 	})
 
+	It("decode DNS queries and responses and DHCP messages", func() {
+		left, right, dupond := pair(GinkgoTB())
+		c := capture.Link(dupond, capture.WithLastPackets(100))
+		var server net.PacketConn
+		netns.Execute(right, func() {
+			var err error
+			server, err = net.ListenPacket("udp4", "10.9.0.2:53")
+			Expect(err).NotTo(HaveOccurred())
+		})
+		defer server.Close()
+		query := layers.DNS{ID: 0x1234, RD: true, Questions: []layers.DNSQuestion{
+			{Name: []byte("example.test"), Type: layers.DNSTypeA, Class: layers.DNSClassIN}}}
+		answer := query
+		answer.QR, answer.Answers = true, []layers.DNSResourceRecord{{Name: []byte("example.test"),
+			Type: layers.DNSTypeA, Class: layers.DNSClassIN, TTL: 60, IP: net.IPv4(10, 9, 0, 53)}}
+		dhcp := layers.DHCPv4{Operation: layers.DHCPOpRequest, HardwareType: layers.LinkTypeEthernet, HardwareLen: 6,
+			Xid: 0xc0ffee, ClientHWAddr: dupond.Attrs().HardwareAddr,
+			Options: []layers.DHCPOption{layers.NewDHCPOption(layers.DHCPOptMessageType, []byte{byte(layers.DHCPMsgTypeDiscover)})}}
+		netns.Execute(left, func() {
+			client, err := net.ListenPacket("udp4", "10.9.0.1:68")
+			Expect(err).NotTo(HaveOccurred())
+			defer client.Close()
+			for _, msg := range []gopacket.SerializableLayer{&query, &dhcp} {
+				buf := gopacket.NewSerializeBuffer()
+				Expect(msg.SerializeTo(buf, gopacket.SerializeOptions{FixLengths: true})).To(Succeed())
+				port := 53
+				if msg == &dhcp {
+					port = 67
+				}
+				_, err = client.WriteTo(buf.Bytes(), &net.UDPAddr{IP: net.IP(rightV4.AsSlice()), Port: port})
+				Expect(err).NotTo(HaveOccurred())
+			}
+		})
+		b := make([]byte, 512)
+		_, from, err := server.ReadFrom(b)
+		Expect(err).NotTo(HaveOccurred())
+		buf := gopacket.NewSerializeBuffer()
+		Expect(answer.SerializeTo(buf, gopacket.SerializeOptions{FixLengths: true})).To(Succeed())
+		_, err = server.WriteTo(buf.Bytes(), from)
+		Expect(err).NotTo(HaveOccurred())
+
+		lines := strings.Join(c.Lines(), "\n")
+		Expect(lines).To(ContainSubstring("IP 10.9.0.1.68 > 10.9.0.2.53: DNS query id 4660: A example.test"))
+		Expect(lines).To(ContainSubstring("IP 10.9.0.2.53 > 10.9.0.1.68: DNS response id 4660 No Error: A example.test -> 10.9.0.53"))
+		Expect(lines).To(ContainSubstring("IP 10.9.0.1.68 > 10.9.0.2.67: DHCP Discover xid 0xc0ffee client " + dupond.Attrs().HardwareAddr.String()))
+	})
+
 	It("show only the last packets in the decoded lines, oldest first", func() {
 		left, _, dupond := pair(GinkgoTB())
 		c := capture.Link(dupond, capture.WithLastPackets(4))
@@ -182,7 +206,7 @@ var _ = Describe("captures", func() {
 		st, err := os.Stat(c.File())
 		Expect(err).NotTo(HaveOccurred())
 		Expect(st.Size()).To(BeNumerically("<=", 4096))
-		_, packets := packetsOf(c.File())
+		_, packets := testsupport.ReadPcapng(c.File())
 		Expect(packets).NotTo(BeEmpty())
 		Expect(len(packets)).To(BeNumerically("<", 10))
 		Expect(report).To(MatchRegexp(`captures:\n    %s: \d+ packets, file size limit of 4096 bytes reached: \d+ packets not written, file .*\.pcapng \(removed when the test passes\)`, dupond.Attrs().Name))
@@ -200,7 +224,7 @@ var _ = Describe("captures", func() {
 		})
 		DeferCleanup(os.RemoveAll, filepath.Dir(kept))
 		Expect(kept).To(BeAnExistingFile())
-		_, packets := packetsOf(kept)
+		_, packets := testsupport.ReadPcapng(kept)
 		Expect(packets).NotTo(BeEmpty())
 		Expect(failing.Logs()).To(ContainElement(SatisfyAll(
 			ContainSubstring("captures:"),
@@ -238,7 +262,7 @@ var _ = Describe("captures", func() {
 		Expect(moved).To(BeAnExistingFile())
 		Expect(filepath.Join(filepath.Dir(moved), "notes.txt")).To(BeAnExistingFile())
 		Expect(rec.Logs()).To(ContainElement(ContainSubstring(", kept as " + moved)))
-		_, packets := packetsOf(moved)
+		_, packets := testsupport.ReadPcapng(moved)
 		Expect(packets).NotTo(BeEmpty())
 	})
 

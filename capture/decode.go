@@ -77,11 +77,19 @@ func describeTransport(p gopacket.Packet) string {
 	if dns, ok := p.Layer(layers.LayerTypeDNS).(*layers.DNS); ok {
 		return describeDNS(dns)
 	}
+	// gopacket picks the decoder by destination port first: a DNS
+	// response to a client on port 68 would be taken for DHCP.
+	if udp, ok := p.Layer(layers.LayerTypeUDP).(*layers.UDP); ok && (udp.SrcPort == 53 || udp.DstPort == 53) {
+		var dns layers.DNS
+		if dns.DecodeFromBytes(udp.Payload, gopacket.NilDecodeFeedback) == nil {
+			return describeDNS(&dns)
+		}
+	}
 	if dhcp, ok := p.Layer(layers.LayerTypeDHCPv4).(*layers.DHCPv4); ok {
 		return describeDHCPv4(dhcp)
 	}
 	if dhcp, ok := p.Layer(layers.LayerTypeDHCPv6).(*layers.DHCPv6); ok {
-		return fmt.Sprintf("DHCPv6 %s xid %#06x", dhcp.MsgType, dhcp.TransactionID)
+		return fmt.Sprintf("DHCPv6 %s xid %#x", dhcp.MsgType, dhcp.TransactionID)
 	}
 	if tcp, ok := p.Layer(layers.LayerTypeTCP).(*layers.TCP); ok {
 		return describeTCP(tcp, ipPayload(p)-int(tcp.DataOffset)*4)
@@ -146,6 +154,14 @@ func describeICMPv6(p gopacket.Packet, icmp *layers.ICMPv6) string {
 		return "ICMP6 router solicitation"
 	case *layers.ICMPv6RouterAdvertisement:
 		return fmt.Sprintf("ICMP6 router advertisement, lifetime %ds", m.RouterLifetime)
+	}
+	switch icmp.TypeCode.Type() {
+	case layers.ICMPv6TypeMLDv1MulticastListenerQueryMessage:
+		return "ICMP6 multicast listener query"
+	case layers.ICMPv6TypeMLDv1MulticastListenerReportMessage:
+		return "ICMP6 multicast listener report"
+	case layers.ICMPv6TypeMLDv2MulticastListenerReportMessageV2:
+		return "ICMP6 multicast listener report v2"
 	}
 	return "ICMP6 " + icmp.TypeCode.String()
 }
@@ -215,7 +231,7 @@ func describeDHCPv4(d *layers.DHCPv4) string {
 			kind = layers.DHCPMsgType(o.Data[0]).String()
 		}
 	}
-	s := fmt.Sprintf("DHCP %s xid %#08x client %s", kind, d.Xid, d.ClientHWAddr)
+	s := fmt.Sprintf("DHCP %s xid %#x client %s", kind, d.Xid, d.ClientHWAddr)
 	if !d.YourClientIP.IsUnspecified() && d.YourClientIP != nil {
 		s += " your " + d.YourClientIP.String()
 	}

@@ -126,8 +126,8 @@ func (l *Lab) members(s *Segment) []*Iface {
 
 // Mermaid returns the lab's topology as a Mermaid flowchart, for viewing
 // on a code host or in a browser: hosts as boxes, routers as hexagons,
-// segments as circles, and each wire as an edge labelled with both ends'
-// interfaces and addresses. Marked things carry their marks; a wire with a
+// segments as circles, and each wire as an edge labelled with both ends
+// (host:interface) and their addresses. Marked things carry their marks; a wire with a
 // marked end is drawn dotted. A lab that captures writes it next to its
 // captures, as topology.mmd, when the test fails.
 func (l *Lab) Mermaid() string {
@@ -148,22 +148,17 @@ func (l *Lab) Mermaid() string {
 	}
 	for _, w := range l.wires {
 		fmt.Fprintf(&b, "  %s %s|\"%s<br/>%s\"| %s\n", ids[w.a.Host], l.mermaidEdge(w.a, w.b),
-			mermaidText(l.endLabel(w.a)), mermaidText(l.endLabel(w.b)), ids[w.b.Host])
+			mermaidText(l.end(w.a)), mermaidText(l.end(w.b)), ids[w.b.Host])
 	}
 	for n, name := range slices.Sorted(maps.Keys(l.segments)) {
 		s := l.segments[name]
 		id := fmt.Sprintf("s%d", n)
 		fmt.Fprintf(&b, "  %s((\"%s\"))\n", id, mermaidText("segment "+name))
 		for _, i := range l.members(s) {
-			fmt.Fprintf(&b, "  %s %s|\"%s\"| %s\n", ids[i.Host], l.mermaidEdge(i), mermaidText(l.endLabel(i)), id)
+			fmt.Fprintf(&b, "  %s %s|\"%s\"| %s\n", ids[i.Host], l.mermaidEdge(i), mermaidText(l.end(i)), id)
 		}
 	}
 	return b.String()
-}
-
-// endLabel is an interface's name, addresses and marks, for an edge label.
-func (l *Lab) endLabel(i *Iface) string {
-	return strings.Join(append([]string{i.Name()}, addrsOf(i)...), " ") + l.marks(i)
 }
 
 // mermaidEdge draws a wire dotted when one of its ends is marked.

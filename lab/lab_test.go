@@ -8,6 +8,7 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
 	"github.com/scratchnet/scratchnet/internal/testsupport"
@@ -189,11 +190,35 @@ var _ = Describe("failure reports", func() {
 
 	It("shows the lab in the report of a failing spec", Label(deliberateFailure), func() {
 		l := lab.New()
+		l.Capture()
 		alice, router, bob := l.Host("alice"), l.Router("router"), l.Host("bob")
 		_, ra := l.Connect(alice, router)
-		l.Connect(bob, router)
+		bobEnd, rb := l.Connect(bob, router)
 		alice.DefaultRoute(ra)
-		Fail("deliberate failure: the report below this message shows alice, router and bob")
+		bob.DefaultRoute(rb)
+		l.Segment("lan").Attach(alice, bob)
+
+		// Something for each section of the report: a shaped link, a
+		// listening server, neighbours, a TCP connection and pings.
+		Expect(router.Handle().QdiscAdd(&netlink.Tbf{
+			QdiscAttrs: netlink.QdiscAttrs{LinkIndex: rb.Link.Attrs().Index, Handle: netlink.MakeHandle(1, 0), Parent: netlink.HANDLE_ROOT},
+			Rate:       1_250_000, Limit: 100_000, Buffer: netlink.Xmittime(1_250_000, 10_000)})).To(Succeed())
+		rb.Note("tbf 10Mbit")
+		var ln net.Listener
+		bob.Execute(func() {
+			var err error
+			ln, err = net.Listen("tcp", netip.AddrPortFrom(bobEnd.IPv4.Addr(), 8080).String())
+			Expect(err).NotTo(HaveOccurred())
+		})
+		DeferCleanup(ln.Close)
+		testsupport.Ping(alice.Netns(), bobEnd.IPv4.Addr(), 1, 1, []byte("ping"))
+		testsupport.Ping(alice.Netns(), bobEnd.IPv6.Addr(), 1, 2, []byte("ping"))
+		alice.Execute(func() {
+			c, err := net.Dial("tcp", ln.Addr().String())
+			Expect(err).NotTo(HaveOccurred())
+			Expect(c.Close()).To(Succeed())
+		})
+		Fail("deliberate failure: the report below shows the lab's diagram, then each host and segment with its captures")
 	})
 })
 

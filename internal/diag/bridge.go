@@ -30,6 +30,9 @@ func fdbLines(nsFd int) []string {
 			if !bridges[n.MasterIndex] && !bridges[n.LinkIndex] {
 				continue
 			}
+			if n.Flags&unix.NTF_SELF != 0 && len(n.HardwareAddr) > 0 && n.HardwareAddr[0]&1 != 0 {
+				continue
+			}
 			s := fmt.Sprintf("%s dev %s", n.HardwareAddr, nameOr(names, n.LinkIndex))
 			if n.MasterIndex > 0 {
 				s += " master " + nameOr(names, n.MasterIndex)
