@@ -87,6 +87,13 @@ var _ = Describe("scratchnet", Serial, func() {
 					l.Connect(l.Host("alice"), l.Host("bob"))
 				})
 			})
+			exp.MeasureDuration("(g) lab (d) capturing both wire ends", func() {
+				run(func(t testing.TB) {
+					l := lab.NewT(t)
+					l.Capture()
+					l.Connect(l.Host("alice"), l.Host("bob"))
+				})
+			})
 			if i%2 != 0 {
 				continue
 			}
@@ -171,5 +178,7 @@ func renderTable(exp *gmeasure.Experiment, cOverB float64) string {
 	fmt.Fprintf(&sb, "%-40s %12s  target < 5ms\n", "(e) EnsureAllUp on a veth pair", eMed.Round(time.Microsecond))
 	fmt.Fprintf(&sb, "%-40s %12s\n", "(f) 1000 labs: first 250", f1.Round(time.Microsecond))
 	fmt.Fprintf(&sb, "%-40s %12s  last/first = %.2f, target: no slow-down\n", "(f) 1000 labs: last 250", f2.Round(time.Microsecond), ratio(f2, f1))
+	g := med("(g) lab (d) capturing both wire ends")
+	fmt.Fprintf(&sb, "%-40s %12s  (g)/(d) = %.2f, the cost of capturing\n", "(g) lab (d) capturing both wire ends", g.Round(time.Microsecond), ratio(g, d))
 	return sb.String()
 }

@@ -55,7 +55,7 @@ type Capture struct {
 	opts    options
 	raw     bool
 
-	handle  *pcapgo.EthernetHandle
+	socket  *packetSocket
 	closing atomic.Bool
 	done    chan struct{}
 	release func()
@@ -215,7 +215,7 @@ func start(t testing.TB, nsFd int, ifname string, o options) (*Capture, error) {
 			return
 		}
 		encap = l.Attrs().EncapType
-		c.handle, openErr = pcapgo.NewEthernetHandle(ifname)
+		c.socket, openErr = openPacketSocket(l.Attrs().Index)
 	})
 	if err == nil {
 		err = openErr
@@ -231,13 +231,12 @@ func start(t testing.TB, nsFd int, ifname string, o options) (*Capture, error) {
 		err = c.openFile()
 	}
 	if err != nil {
-		c.handle.Close()
+		c.socket.close()
 		return nil, err
 	}
 	c.release = scope.Hold(sc, ino)
 	c.session.add(c)
 	go c.readAll()
-	sc.Cleanup(t, c.Stop)
 	return c, nil
 }
 
@@ -258,7 +257,7 @@ func (c *Capture) openFile() error {
 		Description:         where,
 		OS:                  runtime.GOOS,
 		LinkType:            linkType,
-		SnapLength:          uint32(c.handle.GetCaptureLength()),
+		SnapLength:          snapLength,
 		TimestampResolution: 9,
 	}, pcapgo.NgWriterOptions{SectionInfo: pcapgo.NgSectionInfo{
 		Hardware:    runtime.GOARCH,
@@ -293,7 +292,7 @@ func (cw *countingWriter) Write(p []byte) (int, error) {
 func (c *Capture) readAll() {
 	defer close(c.done)
 	for failures := 0; failures < 100; {
-		data, ci, err := c.handle.ReadPacketData()
+		ci, data, err := c.socket.read()
 		if c.closing.Load() {
 			return
 		}
@@ -349,15 +348,13 @@ func (c *Capture) record(ci gopacket.CaptureInfo, data []byte) {
 // sync waits until the reader has taken every packet the kernel queued for
 // it before the call, for at most syncTimeout.
 func (c *Capture) sync() {
-	st, err := c.handle.Stats()
+	queued, dropped, err := c.socket.stats()
 	if err != nil {
 		return
 	}
 	c.mu.Lock()
-	// The kernel counts dropped packets among the received ones and
-	// resets both counters on every read.
-	c.queued += uint64(st.Packets) - uint64(st.Drops)
-	c.dropped += uint64(st.Drops)
+	c.queued += queued
+	c.dropped += dropped
 	target := c.queued
 	c.mu.Unlock()
 	deadline := time.Now().Add(syncTimeout)
@@ -375,7 +372,10 @@ func (c *Capture) sync() {
 // Stop ends the capture now: the packets the kernel has queued are taken,
 // the file is completed with the interface's statistics and closed. The
 // file stays where [Capture.File] says until the test's cleanup keeps or
-// removes it. Calling Stop again does nothing; the cleanup calls it.
+// removes it. Calling Stop again does nothing. The cleanup stops every
+// capture of the node that is still running, all at once: closing a packet
+// socket waits for an RCU grace period (tens of milliseconds), and
+// concurrent closes share one.
 func (c *Capture) Stop() {
 	c.mu.Lock()
 	if c.stopped {
@@ -385,7 +385,7 @@ func (c *Capture) Stop() {
 	c.mu.Unlock()
 	c.sync()
 	c.closing.Store(true)
-	c.handle.Close()
+	c.socket.close()
 	<-c.done
 	c.release()
 	c.mu.Lock()

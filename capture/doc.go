@@ -10,9 +10,9 @@
 //	})
 //
 // A capture is an AF_PACKET socket opened inside the interface's namespace
-// (no tcpdump, no libpcap, and it works rootless in the sandbox), read by
-// gopacket's pcapgo and written by its pcapng writer: one file per
-// interface, whose metadata name the interface and the namespace. A lab
+// (no tcpdump, no libpcap, and it works rootless in the sandbox), written
+// by gopacket's pcapng writer (pcapgo) and decoded by its layers: one file
+// per interface, whose metadata name the interface and the namespace. A lab
 // captures its wires with lab.Lab.Capture and lab.Iface.Capture.
 //
 // # Files
@@ -29,8 +29,15 @@
 // then says how many packets were not written, and the file ends with
 // interface statistics counting them as dropped. The report's last packets
 // ([WithLastPackets]) keep following the traffic. A capture stops at the
-// cleanup of the node that started it, before the namespaces it captures
-// in are torn down; its goroutine and socket end with it.
+// cleanup of the node that started it; its goroutine and socket end with
+// it, and until then the socket keeps the namespace alive.
+//
+// # Cost
+//
+// Closing a packet socket waits for an RCU grace period (tens of
+// milliseconds). The cleanup closes all of a node's captures at once, so
+// that they share one: capturing costs a test about one grace period,
+// however many interfaces it captures (make bench measures it).
 //
 // # Pitfalls
 //

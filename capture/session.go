@@ -44,8 +44,8 @@ var (
 	sessions   = map[*scope.Scope]*session{}
 )
 
-// sessionOf returns the session of scope sc, making it on first use: its
-// cleanup, registered before any of its captures', runs after them all.
+// sessionOf returns the session of scope sc, making it on first use; its
+// cleanup stops the session's captures.
 func sessionOf(t testing.TB, sc *scope.Scope) (*session, error) {
 	sessionsMu.Lock()
 	defer sessionsMu.Unlock()
@@ -130,9 +130,15 @@ func (s *session) end() {
 	s.mu.Lock()
 	captures, files := s.captures, s.files
 	s.mu.Unlock()
+	var wg sync.WaitGroup
 	for _, c := range captures {
-		c.Stop()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c.Stop()
+		}()
 	}
+	wg.Wait()
 	if !s.t.Failed() {
 		if err := os.RemoveAll(s.dir); err != nil {
 			s.t.Errorf("cannot remove capture directory %s, reason: %v", s.dir, err)
