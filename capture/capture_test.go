@@ -91,6 +91,7 @@ func tcpFlags(p gopacket.Packet, port int) string {
 var _ = Describe("captures", func() {
 
 	BeforeEach(testsupport.NeedsRoot)
+	BeforeEach(capture.SkipUnlessSupported)
 
 	It("record a known ping and a TCP handshake, in the pcapng file and in the decoded lines", func() {
 		left, right, dupond := pair(GinkgoTB())

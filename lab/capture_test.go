@@ -18,6 +18,7 @@ import (
 var _ = Describe("lab captures", func() {
 
 	BeforeEach(testsupport.NeedsRoot)
+	BeforeEach(capture.SkipUnlessSupported)
 
 	It("capture every interface from the start, and keep the files with the Mermaid diagram when the test fails", func() {
 		var dir string
