@@ -14,11 +14,14 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
 
 	"github.com/scratchnet/scratchnet/capture"
 	"github.com/scratchnet/scratchnet/internal/diag"
 	"github.com/scratchnet/scratchnet/internal/testsupport"
+	"github.com/scratchnet/scratchnet/link"
 	"github.com/scratchnet/scratchnet/netns"
+	"github.com/scratchnet/scratchnet/tuntap"
 	"github.com/scratchnet/scratchnet/veth"
 )
 
@@ -181,6 +184,36 @@ var _ = Describe("captures", func() {
 		Expect(lines).To(ContainSubstring("IP 10.9.0.1.68 > 10.9.0.2.53: DNS query id 4660: A example.test"))
 		Expect(lines).To(ContainSubstring("IP 10.9.0.2.53 > 10.9.0.1.68: DNS response id 4660 No Error: A example.test -> 10.9.0.53"))
 		Expect(lines).To(ContainSubstring("IP 10.9.0.1.68 > 10.9.0.2.67: DHCP Discover xid 0xc0ffee client " + dupond.Attrs().HardwareAddr.String()))
+	})
+
+	It("decode the IP packets of a tun device, which have no link-layer header", func() {
+		link.SkipUnlessSupported("tuntap")
+		ns := netns.NewTransient()
+		tun := tuntap.NewTransientTun(tuntap.InNamespace(ns))
+		netns.Execute(ns, func() {
+			// A program attached to the tun device gives it a carrier.
+			fd, err := unix.Open("/dev/net/tun", unix.O_RDWR|unix.O_CLOEXEC, 0)
+			Expect(err).NotTo(HaveOccurred())
+			DeferCleanup(unix.Close, fd)
+			ifr, err := unix.NewIfreq(tun.Attrs().Name)
+			Expect(err).NotTo(HaveOccurred())
+			ifr.SetUint16(unix.IFF_TUN | unix.IFF_NO_PI)
+			Expect(unix.IoctlIfreq(fd, unix.TUNSETIFF, ifr)).To(Succeed())
+		})
+		link.AddAddress(tun, "10.8.0.1/24")
+		link.EnsureUp(tun)
+		c := capture.Link(tun)
+		netns.Execute(ns, func() {
+			conn, err := net.Dial("udp4", "10.8.0.2:9")
+			Expect(err).NotTo(HaveOccurred())
+			defer conn.Close()
+			_, err = conn.Write([]byte("hello"))
+			Expect(err).NotTo(HaveOccurred())
+		})
+		Expect(c.Lines()).To(ContainElement(MatchRegexp(`IP 10\.8\.0\.1\.\d+ > 10\.8\.0\.2\.9: UDP length 5$`)))
+		c.Stop()
+		intf, _ := testsupport.ReadPcapng(c.File())
+		Expect(intf.LinkType).To(Equal(layers.LinkTypeRaw))
 	})
 
 	It("show only the last packets in the decoded lines, oldest first", func() {
