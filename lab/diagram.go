@@ -17,7 +17,7 @@ func (h *Host) Note(mark string) { h.lab.note(h, mark) }
 
 // Note adds a mark that the lab's diagram shows next to this end of its
 // wire or segment attachment, such as "delay 20ms, loss 1%" for an
-// impaired link.
+// impaired link. A wire with a marked end is drawn dotted in Mermaid.
 func (i *Iface) Note(mark string) { i.Host.lab.note(i, mark) }
 
 func (l *Lab) note(on any, mark string) {
@@ -26,28 +26,62 @@ func (l *Lab) note(on any, mark string) {
 	l.notes[on] = append(l.notes[on], mark)
 }
 
+// picture is what a diagram shows, copied from the lab so that it is drawn
+// without holding any of the lab's locks.
+type picture struct {
+	hosts    []*Host // by name
+	routers  map[*Host]bool
+	wires    []wire
+	segments []string // by name
+	members  map[string][]*Iface
+	notes    map[any][]string
+}
+
+// snapshot copies the lab's topology. It takes the lab's lock and then
+// each segment's, one at a time: attaching a host holds a segment's lock
+// while it takes the lab's.
+func (l *Lab) snapshot() picture {
+	l.mu.Lock()
+	p := picture{routers: map[*Host]bool{}, wires: slices.Clone(l.wires), members: map[string][]*Iface{}, notes: map[any][]string{}}
+	for _, name := range slices.Sorted(maps.Keys(l.hosts)) {
+		h := l.hosts[name]
+		p.hosts = append(p.hosts, h)
+		p.routers[h] = h.router
+	}
+	for on, marks := range l.notes {
+		p.notes[on] = slices.Clone(marks)
+	}
+	p.segments = slices.Sorted(maps.Keys(l.segments))
+	segments := maps.Clone(l.segments)
+	l.mu.Unlock()
+	for _, name := range p.segments {
+		s := segments[name]
+		s.mu.Lock()
+		for _, h := range p.hosts {
+			if i, ok := s.ports[h]; ok {
+				p.members[name] = append(p.members[name], i)
+			}
+		}
+		s.mu.Unlock()
+	}
+	return p
+}
+
 // Diagram returns the lab's topology as compact text, as its failure
 // report begins with it: the hosts and routers, one line per wire with
 // each end's interface and addresses, and each segment with its members.
 // Marks added with [Host.Note] and [Iface.Note] follow what they mark.
-func (l *Lab) Diagram() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.diagramLocked()
-}
+func (l *Lab) Diagram() string { return l.snapshot().text() }
 
-// diagramLocked is [Lab.Diagram] for a caller holding l.mu.
-func (l *Lab) diagramLocked() string {
+func (p picture) text() string {
 	var b strings.Builder
 	b.WriteString("topology\n")
 	var hosts, routers []string
-	for _, name := range slices.Sorted(maps.Keys(l.hosts)) {
-		h := l.hosts[name]
-		label := name + l.marks(h)
-		if h.router {
-			routers = append(routers, label)
+	for _, h := range p.hosts {
+		if p.routers[h] {
+			routers = append(routers, h.Name+p.marks(h))
 		} else {
-			hosts = append(hosts, label)
+			hosts = append(hosts, h.Name+p.marks(h))
 		}
 	}
 	var kinds []string
@@ -57,114 +91,89 @@ func (l *Lab) diagramLocked() string {
 	if len(routers) > 0 {
 		kinds = append(kinds, "routers: "+strings.Join(routers, ", "))
 	}
-	if len(l.segments) > 0 {
-		kinds = append(kinds, "segments: "+strings.Join(slices.Sorted(maps.Keys(l.segments)), ", "))
+	if len(p.segments) > 0 {
+		kinds = append(kinds, "segments: "+strings.Join(p.segments, ", "))
 	}
 	fmt.Fprintf(&b, "  %s\n", strings.Join(kinds, "; "))
 	width := 0
-	for _, w := range l.wires {
-		width = max(width, len(l.end(w.a)))
+	for _, w := range p.wires {
+		width = max(width, len(p.end(w.a)))
 	}
-	for _, w := range l.wires {
-		fmt.Fprintf(&b, "  %-*s ─── %s\n", width, l.end(w.a), l.end(w.b))
+	for _, w := range p.wires {
+		fmt.Fprintf(&b, "  %-*s ─── %s\n", width, p.end(w.a), p.end(w.b))
 	}
-	for _, name := range slices.Sorted(maps.Keys(l.segments)) {
-		members := l.members(l.segments[name])
+	for _, name := range p.segments {
+		members := p.members[name]
 		fmt.Fprintf(&b, "  segment %s (bridge %s in a namespace of its own)\n", name, name)
 		for n, i := range members {
 			branch := "├─"
 			if n == len(members)-1 {
 				branch = "└─"
 			}
-			fmt.Fprintf(&b, "    %s %s\n", branch, l.end(i))
+			fmt.Fprintf(&b, "    %s %s\n", branch, p.end(i))
 		}
 	}
 	return b.String()
 }
 
 // end describes one interface: host:interface, its addresses, its marks.
-func (l *Lab) end(i *Iface) string {
+func (p picture) end(i *Iface) string {
 	s := i.Host.Name + ":" + i.Name()
-	for _, p := range addrsOf(i) {
-		s += " " + p
-	}
-	return s + l.marks(i)
-}
-
-func addrsOf(i *Iface) []string {
-	var out []string
 	if i.IPv4.IsValid() {
-		out = append(out, i.IPv4.String())
+		s += " " + i.IPv4.String()
 	}
 	if i.IPv6.IsValid() {
-		out = append(out, i.IPv6.String())
+		s += " " + i.IPv6.String()
 	}
-	return out
+	return s + p.marks(i)
 }
 
-// marks renders the notes on a host or an interface, for a caller holding
-// l.mu.
-func (l *Lab) marks(on any) string {
-	if len(l.notes[on]) == 0 {
+// marks renders the notes on a host or an interface.
+func (p picture) marks(on any) string {
+	if len(p.notes[on]) == 0 {
 		return ""
 	}
-	return " [" + strings.Join(l.notes[on], "; ") + "]"
-}
-
-// members returns a segment's member interfaces by host name.
-func (l *Lab) members(s *Segment) []*Iface {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []*Iface
-	for _, name := range slices.Sorted(maps.Keys(l.hosts)) {
-		if i, ok := s.ports[l.hosts[name]]; ok {
-			out = append(out, i)
-		}
-	}
-	return out
+	return " [" + strings.Join(p.notes[on], "; ") + "]"
 }
 
 // Mermaid returns the lab's topology as a Mermaid flowchart, for viewing
 // on a code host or in a browser: hosts as boxes, routers as hexagons,
 // segments as circles, and each wire as an edge labelled with both ends
-// (host:interface) and their addresses. Marked things carry their marks; a wire with a
-// marked end is drawn dotted. A lab that captures writes it next to its
-// captures, as topology.mmd, when the test fails.
+// (host:interface) and their addresses. Marked things carry their marks; a
+// wire with a marked end is drawn dotted. A lab that captures writes it
+// next to its captures, as topology.mmd, when the test fails.
 func (l *Lab) Mermaid() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
+	p := l.snapshot()
 	var b strings.Builder
 	b.WriteString("flowchart LR\n")
 	ids := map[*Host]string{}
-	for n, name := range slices.Sorted(maps.Keys(l.hosts)) {
-		h := l.hosts[name]
+	for n, h := range p.hosts {
 		ids[h] = fmt.Sprintf("h%d", n)
-		label := mermaidText(name + l.marks(h))
-		if h.router {
+		label := mermaidText(h.Name + p.marks(h))
+		if p.routers[h] {
 			fmt.Fprintf(&b, "  %s{{\"%s\"}}\n", ids[h], label)
 		} else {
 			fmt.Fprintf(&b, "  %s[\"%s\"]\n", ids[h], label)
 		}
 	}
-	for _, w := range l.wires {
-		fmt.Fprintf(&b, "  %s %s|\"%s<br/>%s\"| %s\n", ids[w.a.Host], l.mermaidEdge(w.a, w.b),
-			mermaidText(l.end(w.a)), mermaidText(l.end(w.b)), ids[w.b.Host])
+	for _, w := range p.wires {
+		fmt.Fprintf(&b, "  %s %s|\"%s<br/>%s\"| %s\n", ids[w.a.Host], p.edge(w.a, w.b),
+			mermaidText(p.end(w.a)), mermaidText(p.end(w.b)), ids[w.b.Host])
 	}
-	for n, name := range slices.Sorted(maps.Keys(l.segments)) {
-		s := l.segments[name]
+	for n, name := range p.segments {
 		id := fmt.Sprintf("s%d", n)
 		fmt.Fprintf(&b, "  %s((\"%s\"))\n", id, mermaidText("segment "+name))
-		for _, i := range l.members(s) {
-			fmt.Fprintf(&b, "  %s %s|\"%s\"| %s\n", ids[i.Host], l.mermaidEdge(i), mermaidText(l.end(i)), id)
+		for _, i := range p.members[name] {
+			fmt.Fprintf(&b, "  %s %s|\"%s\"| %s\n", ids[i.Host], p.edge(i), mermaidText(p.end(i)), id)
 		}
 	}
 	return b.String()
 }
 
-// mermaidEdge draws a wire dotted when one of its ends is marked.
-func (l *Lab) mermaidEdge(ends ...*Iface) string {
+// edge draws a wire dotted when one of its ends is marked.
+func (p picture) edge(ends ...*Iface) string {
 	for _, i := range ends {
-		if len(l.notes[i]) > 0 {
+		if len(p.notes[i]) > 0 {
 			return "-.-"
 		}
 	}

@@ -76,12 +76,15 @@ func (l *Lab) teardown() {
 
 // targets lists the lab's namespaces for a failure report, hosts first.
 func (l *Lab) targets() []diag.Target {
+	var out []diag.Target
+	if pic := l.snapshot(); len(pic.hosts) > 0 {
+		out = append(out, diag.Target{Text: pic.text()})
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.closing {
 		return nil
 	}
-	out := []diag.Target{{Text: l.diagramLocked()}}
 	for _, name := range slices.Sorted(maps.Keys(l.hosts)) {
 		out = append(out, diag.Target{Name: "host " + name, NsFd: l.hosts[name].netns})
 	}
@@ -148,7 +151,9 @@ func (l *Lab) Host(name string) *Host {
 func (l *Lab) Router(name string) *Host {
 	l.t.Helper()
 	h := l.Host(name)
+	l.mu.Lock()
 	h.router = true
+	l.mu.Unlock()
 	err := nsops.Do(h.netns, func() {
 		for _, knob := range []string{"ipv4/ip_forward", "ipv6/conf/all/forwarding"} {
 			// /proc/sys/net shows the namespace of the thread opening it.
