@@ -55,10 +55,11 @@ type Capture struct {
 	opts    options
 	raw     bool
 
-	socket  *packetSocket
-	closing atomic.Bool
-	done    chan struct{}
-	release func()
+	socket   *packetSocket
+	closing  atomic.Bool
+	done     chan struct{}
+	release  func()
+	stopOnce sync.Once
 
 	mu         sync.Mutex
 	file       *os.File
@@ -210,8 +211,13 @@ func start(t testing.TB, nsFd int, ifname string, o options) (*Capture, error) {
 	err = nsops.Do(nsFd, func() {
 		// Both sockets are made in the namespace of this thread and keep
 		// it, whatever thread reads them later.
+		var h *netlink.Handle
+		if h, openErr = nsops.HandleHere(); openErr != nil {
+			return
+		}
+		defer h.Close()
 		var l netlink.Link
-		if l, openErr = netlink.LinkByName(ifname); openErr != nil {
+		if l, openErr = h.LinkByName(ifname); openErr != nil {
 			return
 		}
 		encap = l.Attrs().EncapType
@@ -223,8 +229,9 @@ func start(t testing.TB, nsFd int, ifname string, o options) (*Capture, error) {
 	if err != nil {
 		return nil, err
 	}
-	// A tun device has no link-layer header: its frames are IP packets.
-	c.raw = encap == "none"
+	// Links without an Ethernet header, such as tun devices and IP
+	// tunnels, hand over IP packets.
+	c.raw = encap != "ether" && encap != "loopback"
 	sc := scope.Of(t)
 	c.session, err = sessionOf(t, sc)
 	if err == nil {
@@ -321,9 +328,6 @@ func (c *Capture) record(ci gopacket.CaptureInfo, data []byte) {
 		c.last[c.next] = p
 		c.next = (c.next + 1) % len(c.last)
 	}
-	if c.stopped {
-		return
-	}
 	// An enhanced packet block: 28 bytes of header, the data padded to
 	// 4 bytes, and the 4-byte trailing length.
 	block := int64(32 + (len(data)+3)&^3)
@@ -376,13 +380,9 @@ func (c *Capture) sync() {
 // capture of the node that is still running, all at once: closing a packet
 // socket waits for an RCU grace period (tens of milliseconds), and
 // concurrent closes share one.
-func (c *Capture) Stop() {
-	c.mu.Lock()
-	if c.stopped {
-		c.mu.Unlock()
-		return
-	}
-	c.mu.Unlock()
+func (c *Capture) Stop() { c.stopOnce.Do(c.stop) }
+
+func (c *Capture) stop() {
 	c.sync()
 	c.closing.Store(true)
 	c.socket.close()
