@@ -6,11 +6,14 @@ import (
 	"net/netip"
 	"testing"
 
+	"github.com/google/nftables"
+	"github.com/google/nftables/expr"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
+	"github.com/scratchnet/scratchnet/internal/nsops"
 	"github.com/scratchnet/scratchnet/internal/testsupport"
 	"github.com/scratchnet/scratchnet/lab"
 	"github.com/scratchnet/scratchnet/netns"
@@ -204,6 +207,24 @@ var _ = Describe("failure reports", func() {
 			QdiscAttrs: netlink.QdiscAttrs{LinkIndex: rb.Link.Attrs().Index, Handle: netlink.MakeHandle(1, 0), Parent: netlink.HANDLE_ROOT},
 			Rate:       1_250_000, Limit: 100_000, Buffer: netlink.Xmittime(1_250_000, 10_000)})).To(Succeed())
 		rb.Note("tbf 10Mbit")
+		rule := netlink.NewRule()
+		rule.Priority, rule.Table, rule.Src = 100, 100, &net.IPNet{IP: net.IPv4(10, 0, 3, 0), Mask: net.CIDRMask(24, 32)}
+		Expect(alice.Handle().RuleAdd(rule)).To(Succeed())
+		Expect(alice.Handle().RouteAdd(&netlink.Route{Table: 100, Gw: net.IP(ra.IPv4.Addr().AsSlice()),
+			Dst: &net.IPNet{IP: net.IPv4zero.To4(), Mask: net.CIDRMask(0, 32)}})).To(Succeed())
+		var nft *nftables.Conn
+		Expect(nsops.Do(router.Netns(), func() {
+			var err error
+			nft, err = nftables.New(nftables.AsLasting())
+			Expect(err).NotTo(HaveOccurred())
+		})).To(Succeed())
+		defer nft.CloseLasting()
+		filter := nft.AddTable(&nftables.Table{Family: nftables.TableFamilyINet, Name: "filter"})
+		accept := nftables.ChainPolicyAccept
+		forward := nft.AddChain(&nftables.Chain{Name: "forward", Table: filter, Type: nftables.ChainTypeFilter,
+			Hooknum: nftables.ChainHookForward, Priority: nftables.ChainPriorityFilter, Policy: &accept})
+		nft.AddRule(&nftables.Rule{Table: filter, Chain: forward, Exprs: []expr.Any{&expr.Counter{}}})
+		Expect(nft.Flush()).To(Succeed())
 		var ln net.Listener
 		bob.Execute(func() {
 			var err error

@@ -10,7 +10,9 @@ import (
 )
 
 // ruleLines lists the policy routing rules as "ip rule" does, leaving out
-// the ones every namespace starts with (local, main, default).
+// the ones every namespace starts with (local, main, default). The routes
+// of the tables they point to are in the description's routes, each with
+// its table.
 func ruleLines(nsFd int) []string {
 	return withHandle(nsFd, "policy rules", func(h *netlink.Handle, _ []netlink.Link) ([]string, error) {
 		var lines []string

@@ -13,7 +13,7 @@ import (
 // namespace and shows at most maxSectionLines lines.
 func init() {
 	AddSection("neighbours", neighbourLines)
-	AddSection("policy rules (besides the defaults; routes of other tables are listed above with their table)", ruleLines)
+	AddSection("policy rules (besides the defaults)", ruleLines)
 	AddSection("qdiscs", qdiscLines)
 	AddSection("nftables", nftablesLines)
 	AddSection("sysctls", sysctlLines)
