@@ -29,6 +29,11 @@ func nftablesLines(nsFd int) []string {
 	}
 	defer conn.CloseLasting()
 	tables, err := conn.ListTables()
+	if errors.Is(err, unix.EINVAL) {
+		// nfnetlink answers a request for a subsystem it does not have,
+		// nf_tables being a module not loaded, with EINVAL.
+		return nil
+	}
 	if err != nil {
 		return nftablesError(err)
 	}

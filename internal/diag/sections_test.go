@@ -35,6 +35,17 @@ func section(report, title string) string {
 	return m[1]
 }
 
+// skipUnlessNftables skips the spec when err says the kernel has no
+// nfnetlink (EPROTONOSUPPORT) or no nf_tables (EOPNOTSUPP), and fails it
+// on any other error.
+func skipUnlessNftables(err error) {
+	GinkgoHelper()
+	if errors.Is(err, unix.EPROTONOSUPPORT) || errors.Is(err, unix.EOPNOTSUPP) {
+		Skip(fmt.Sprintf("kernel does not support nf_tables (nfnetlink, nf_tables): %v", err))
+	}
+	Expect(err).NotTo(HaveOccurred())
+}
+
 var _ = Describe("namespace reports", func() {
 
 	BeforeEach(testsupport.NeedsRoot)
@@ -106,7 +117,7 @@ var _ = Describe("namespace reports", func() {
 		var conn *nftables.Conn
 		var err error
 		Expect(nsops.Do(alice.Netns(), func() { conn, err = nftables.New(nftables.AsLasting()) })).To(Succeed())
-		Expect(err).NotTo(HaveOccurred())
+		skipUnlessNftables(err)
 		defer conn.CloseLasting()
 		table := conn.AddTable(&nftables.Table{Family: nftables.TableFamilyINet, Name: "scratchnet"})
 		drop := nftables.ChainPolicyDrop
@@ -114,11 +125,7 @@ var _ = Describe("namespace reports", func() {
 			Hooknum: nftables.ChainHookForward, Priority: nftables.ChainPriorityFilter, Policy: &drop})
 		conn.AddChain(&nftables.Chain{Name: "helper", Table: table})
 		conn.AddRule(&nftables.Rule{Table: table, Chain: chain, Exprs: []expr.Any{&expr.Counter{}}})
-		if err := conn.Flush(); errors.Is(err, unix.EPROTONOSUPPORT) || errors.Is(err, unix.ENOENT) {
-			Skip(fmt.Sprintf("kernel does not support nf_tables: %v", err))
-		} else {
-			Expect(err).NotTo(HaveOccurred())
-		}
+		skipUnlessNftables(conn.Flush())
 		Expect(section(describe("host alice", alice.Netns()), "nftables")).To(Equal(
 			"    table inet scratchnet\n" +
 				"      chain forward (type filter hook forward priority 0 policy drop), 1 rules\n" +
