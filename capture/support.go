@@ -2,6 +2,7 @@ package capture
 
 import (
 	"errors"
+	"sync"
 	"testing"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -19,11 +20,8 @@ func SkipUnlessSupported() {
 // SkipUnlessSupportedT is [SkipUnlessSupported] for plain testing users.
 func SkipUnlessSupportedT(t testing.TB) {
 	t.Helper()
-	// A socket for no protocol receives nothing and costs nothing to close.
-	fd, err := unix.Socket(unix.AF_PACKET, unix.SOCK_RAW|unix.SOCK_CLOEXEC, 0)
-	switch {
+	switch err := probe(); {
 	case err == nil:
-		unix.Close(fd)
 	case errors.Is(err, unix.EPERM) || errors.Is(err, unix.EACCES):
 		t.Skipf("needs root, reason: cannot open an AF_PACKET socket: %v", err)
 	case errors.Is(err, unix.EAFNOSUPPORT):
@@ -32,3 +30,13 @@ func SkipUnlessSupportedT(t testing.TB) {
 		t.Fatalf("cannot probe kernel support for AF_PACKET sockets, reason: %v", err)
 	}
 }
+
+// probe opens a packet socket once per process: closing one waits for an
+// RCU grace period, which a probe before every spec would add up.
+var probe = sync.OnceValue(func() error {
+	fd, err := unix.Socket(unix.AF_PACKET, unix.SOCK_RAW|unix.SOCK_CLOEXEC, 0)
+	if err == nil {
+		unix.Close(fd)
+	}
+	return err
+})
