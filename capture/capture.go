@@ -1,6 +1,7 @@
 package capture
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -80,8 +81,9 @@ type Capture struct {
 
 // packet is the start of one of the last packets, for the report.
 type packet struct {
-	ts   time.Time
-	data []byte
+	ts     time.Time
+	data   []byte
+	length int
 }
 
 // Opt configures a capture; options are applied in order.
@@ -321,7 +323,12 @@ func (c *Capture) record(ci gopacket.CaptureInfo, data []byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.read++
-	p := packet{ts: ci.Timestamp, data: data[:min(len(data), kept)]}
+	start := data
+	if len(start) > kept {
+		// A copy, so that the large frame itself is not kept alive.
+		start = bytes.Clone(data[:kept])
+	}
+	p := packet{ts: ci.Timestamp, data: start, length: ci.Length}
 	if len(c.last) < c.opts.lastPackets {
 		c.last = append(c.last, p)
 	} else {
@@ -432,7 +439,7 @@ func (c *Capture) Lines() []string {
 	lines := make([]string, 0, len(c.last))
 	for i := range c.last {
 		p := c.last[(c.next+i)%len(c.last)]
-		lines = append(lines, line(p.ts, p.data, c.raw))
+		lines = append(lines, line(p.ts, p.data, p.length, c.raw))
 	}
 	return lines
 }

@@ -14,9 +14,10 @@ import (
 // tcpdump: the time, the addresses and what the packet is (ARP, ICMPv4,
 // ICMPv6 with neighbour discovery, TCP with its flags, UDP, DNS and DHCP).
 // Whatever it cannot decode it names with its EtherType or IP protocol and
-// length. A raw frame is an IP packet without a link-layer header, as a tun
-// device carries it.
-func line(ts time.Time, frame []byte, raw bool) string {
+// length, the frame's length on the wire (frame may be only its start). A
+// raw frame is an IP packet without a link-layer header, as a tun device
+// carries it.
+func line(ts time.Time, frame []byte, length int, raw bool) string {
 	first := layers.LayerTypeEthernet
 	if raw {
 		first = layers.LayerTypeIPv4
@@ -25,7 +26,7 @@ func line(ts time.Time, frame []byte, raw bool) string {
 		}
 	}
 	p := gopacket.NewPacket(frame, first, gopacket.DecodeOptions{Lazy: true, NoCopy: true})
-	return ts.Format("15:04:05.000000") + " " + describe(p, len(frame), raw)
+	return ts.Format("15:04:05.000000") + " " + describe(p, length, raw)
 }
 
 func describe(p gopacket.Packet, length int, raw bool) string {
