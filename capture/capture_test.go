@@ -240,9 +240,12 @@ var _ = Describe("captures", func() {
 		st, err := os.Stat(c.File())
 		Expect(err).NotTo(HaveOccurred())
 		Expect(st.Size()).To(BeNumerically("<=", 4096))
-		_, packets := testsupport.ReadPcapng(c.File())
+		intf, packets := testsupport.ReadPcapng(c.File())
 		Expect(packets).NotTo(BeEmpty())
 		Expect(len(packets)).To(BeNumerically("<", 10))
+		// The file ends with statistics that count the packets it lacks.
+		Expect(intf.Statistics.PacketsDropped).To(BeNumerically(">", 0))
+		Expect(intf.Statistics.PacketsReceived).To(Equal(uint64(len(packets)) + intf.Statistics.PacketsDropped))
 		Expect(report).To(MatchRegexp(`captures:\n    %s: \d+ packets, file size limit of 4096 bytes reached: \d+ packets not written, file .*\.pcapng \(removed when the test passes\)`, dupond.Attrs().Name))
 		Expect(report).To(ContainSubstring("ICMP echo reply, id 2, seq 19, length 1000"))
 	})
