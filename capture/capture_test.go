@@ -13,6 +13,7 @@ import (
 	"github.com/gopacket/gopacket/layers"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	"github.com/onsi/gomega/gleak"
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
@@ -301,6 +302,22 @@ var _ = Describe("captures", func() {
 		Expect(rec.Logs()).To(ContainElement(ContainSubstring(", kept as " + moved)))
 		_, packets := testsupport.ReadPcapng(moved)
 		Expect(packets).NotTo(BeEmpty())
+	})
+
+	It("leave no goroutine, file descriptor or file behind once the test is over", func() {
+		goroutines, fds := gleak.Goroutines(), testsupport.OpenFDs()
+		var dir string
+		rec := &testsupport.Recorder{}
+		rec.Run(func(t testing.TB) {
+			left, _, dupond := pair(t)
+			dir = filepath.Dir(capture.LinkT(t, dupond).File())
+			capture.StartT(t, left, "lo")
+			testsupport.Ping(left, rightV4, 5, 1, []byte("leak"))
+		})
+		Expect(rec.Failures()).To(BeEmpty())
+		Eventually(gleak.Goroutines).ShouldNot(gleak.HaveLeaked(goroutines))
+		Eventually(testsupport.OpenFDs).Should(testsupport.HaveNoNewFDsThan(fds))
+		Expect(dir).NotTo(BeADirectory())
 	})
 
 	It("refuse an interface that is not there and bad options, naming why", func() {
