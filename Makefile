@@ -19,8 +19,11 @@
 # make bench    the benchmark suite (gmeasure): helpers against raw kernel
 #               operations, printed as a table of medians and ratios
 # make demo-failure
-#               a spec that fails on purpose, to show the namespace dump that
-#               failure reports carry (exits non-zero by design)
+#               a spec that fails on purpose, to show what failure reports
+#               carry: the lab's diagram, each namespace's state and the
+#               decoded last packets of its captures, whose files (and the
+#               lab's Mermaid diagram) are kept in .cache/demo-captures/
+#               (exits non-zero by design)
 # make vet      go vet, a gofmt check and the project's own analyzer
 #               (cmd/scratchnetvet)
 
@@ -57,7 +60,7 @@ bench:
 	@cat .cache/bench.txt
 
 demo-failure:
-	$(GO) test -count=1 -v ./lab/ -ginkgo.label-filter=deliberate-failure
+	SCRATCHNET_CAPTURE_DIR=$(CURDIR)/.cache/demo-captures $(GO) test -count=1 -v ./lab/ -ginkgo.label-filter=deliberate-failure
 
 # Built rather than go run, so that the runner's closing "N passed, N failed"
 # line stays the last line of its output. -buildvcs=false: in CI containers

@@ -107,6 +107,13 @@ var _ = Describe("scratchnet", Serial, func() {
 				l.Connect(l.Host("alice"), l.Host("bob"))
 			})
 		})
+		labCapture := measure(rowG, func() {
+			run(func(t testing.TB) {
+				l := lab.NewT(t)
+				l.Capture()
+				l.Connect(l.Host("alice"), l.Host("bob"))
+			})
+		})
 		rawDelete := measure(rowB, func() {
 			left, right, h, l := rawPair()
 			Expect(h.LinkDel(l)).To(Succeed())
@@ -127,6 +134,7 @@ var _ = Describe("scratchnet", Serial, func() {
 		for i := range samples {
 			pair(i, "c/a", perLink, rawFloor)
 			pair(i, "d/a", labWire, rawFloor)
+			pair(i, "g/d", labCapture, labWire)
 			if i%2 == 0 {
 				pair(i/2, "c2/b", outliving, rawDelete)
 			}
@@ -176,6 +184,7 @@ const (
 	rowE  = "(e) EnsureAllUp on a veth pair"
 	rowF1 = "(f) 1000 labs: first 250"
 	rowF2 = "(f) 1000 labs: last 250"
+	rowG  = "(g) lab (d) capturing both wire ends"
 )
 
 func renderTable(exp *gmeasure.Experiment, ratios map[string][]float64) string {
@@ -200,5 +209,6 @@ func renderTable(exp *gmeasure.Experiment, ratios map[string][]float64) string {
 	row(rowE, "target < 5ms")
 	row(rowF1, "")
 	row(rowF2, "last/first = %.2f, target: no slow-down", float64(med(rowF2))/float64(med(rowF1)))
+	row(rowG, "(g)/(d) = %.2f, the cost of capturing", ratio("g/d"))
 	return sb.String()
 }

@@ -8,6 +8,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/scratchnet/scratchnet/capture"
 	"github.com/scratchnet/scratchnet/guard"
 	"github.com/scratchnet/scratchnet/lab"
 	"github.com/scratchnet/scratchnet/netns"
@@ -134,5 +135,23 @@ var _ = Describe("whole topologies by example", func() {
 			echo := udpEcho(bob, addr)
 			Expect(udpAsk(alice, echo, "across the router")).To(Equal("across the router"))
 		}
+	})
+
+	It("captures a lab's traffic, shown decoded in the report if the spec fails", func() {
+		capture.SkipUnlessSupported()
+		By("capturing every interface of a lab from its start")
+		l := lab.New()
+		l.Capture() // one pcapng file per interface, kept only if the spec fails
+		alice, bob := l.Host("alice"), l.Host("bob")
+		toBob, toAlice := l.Connect(alice, bob)
+
+		By("asking a UDP echo server on bob from alice")
+		echo := udpEcho(bob, toAlice.IPv4.Addr())
+		Expect(udpAsk(alice, echo, "captured")).To(Equal("captured"))
+
+		By("reading the last packets of alice's end, as a failure report shows them")
+		Expect(toBob.Capture().Lines()).To(ContainElement(MatchRegexp(`IP 10\.0\.1\.1\.\d+ > 10\.0\.1\.2\.\d+: UDP length 8$`)))
+		// The diagram that begins the lab's report; l.Mermaid() draws it too.
+		Expect(l.Diagram()).To(ContainSubstring("alice:bob 10.0.1.1/24 fd00:0:0:1::1/64 ─── bob:alice 10.0.1.2/24 fd00:0:0:1::2/64"))
 	})
 })

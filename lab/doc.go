@@ -31,6 +31,17 @@
 // hop), and every interface is up and operationally UP when the call
 // returns: traffic flows at once.
 //
+// # Captures and the diagram
+//
+// [Lab.Capture] records every interface of the lab's hosts into pcapng
+// files, kept when the test fails (see the capture package);
+// [Iface.Capture] records one. A lab's failure report begins with
+// [Lab.Diagram], a compact text picture of hosts, routers, wires and
+// segments; [Lab.Mermaid] draws the same as a Mermaid flowchart, which a
+// capturing lab keeps next to its captures as topology.mmd. [Host.Note]
+// and [Iface.Note] add marks to both, such as NAT on a router or the
+// impairment of a wire end.
+//
 // # Teardown
 //
 // The lab closes its namespaces at cleanup and lets the kernel remove every

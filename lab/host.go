@@ -19,6 +19,7 @@ type Host struct {
 
 	lab    *Lab
 	netns  int
+	router bool
 	mu     sync.Mutex
 	ifaces []*Iface
 	handle *netlink.Handle
@@ -140,8 +141,9 @@ func dumpAddrs(hd *netlink.Handle) (map[string][]netip.Prefix, error) {
 
 func (h *Host) addIface(i *Iface) {
 	h.mu.Lock()
-	defer h.mu.Unlock()
 	h.ifaces = append(h.ifaces, i)
+	h.mu.Unlock()
+	h.lab.captureIfCapturing(i)
 }
 
 // uniqueName returns a name for a new interface of the host, after base;

@@ -12,6 +12,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	"golang.org/x/sys/unix"
 
+	"github.com/scratchnet/scratchnet/capture"
 	"github.com/scratchnet/scratchnet/internal/diag"
 	"github.com/scratchnet/scratchnet/internal/nsops"
 	"github.com/scratchnet/scratchnet/internal/scope"
@@ -30,6 +31,15 @@ type Lab struct {
 	nextNet  int
 	closed   bool
 	segments map[string]*Segment
+	// wires and notes are what the diagram shows besides hosts and
+	// segments (diagram.go).
+	wires []wire
+	notes map[any][]string
+	// capturing is set once Capture was called; captures holds the
+	// capture of each captured interface (capture.go).
+	capturing   bool
+	captureOpts []capture.Opt
+	captures    map[*Iface]*capture.Capture
 }
 
 // New returns an empty lab whose namespaces are closed when the current
@@ -44,7 +54,8 @@ func New() *Lab {
 func NewT(t testing.TB) *Lab {
 	t.Helper()
 	sc := scope.Of(t)
-	l := &Lab{t: t, sc: sc, hosts: map[string]*Host{}, segments: map[string]*Segment{}}
+	l := &Lab{t: t, sc: sc, hosts: map[string]*Host{}, segments: map[string]*Segment{},
+		notes: map[any][]string{}, captures: map[*Iface]*capture.Capture{}}
 	sc.Cleanup(t, l.teardown)
 	diag.Watch(t, sc, "scratchnet lab", diag.Caller(), l.targets)
 	return l
@@ -70,12 +81,15 @@ func (l *Lab) teardown() {
 
 // targets lists the lab's namespaces for a failure report, hosts first.
 func (l *Lab) targets() []diag.Target {
+	var out []diag.Target
+	if pic := l.snapshot(); len(pic.hosts) > 0 {
+		out = append(out, diag.Target{Text: pic.text()})
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.closed {
 		return nil
 	}
-	var out []diag.Target
 	for _, name := range slices.Sorted(maps.Keys(l.hosts)) {
 		out = append(out, diag.Target{Name: "host " + name, NsFd: l.hosts[name].netns})
 	}
@@ -142,6 +156,9 @@ func (l *Lab) Host(name string) *Host {
 func (l *Lab) Router(name string) *Host {
 	l.t.Helper()
 	h := l.Host(name)
+	l.mu.Lock()
+	h.router = true
+	l.mu.Unlock()
 	var sysctlErr error
 	err := nsops.Run(h.netns, func() {
 		for _, knob := range []string{"ipv4/ip_forward", "ipv6/conf/all/forwarding"} {

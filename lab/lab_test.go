@@ -6,11 +6,15 @@ import (
 	"net/netip"
 	"testing"
 
+	"github.com/google/nftables"
+	"github.com/google/nftables/expr"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
 	"github.com/scratchnet/scratchnet/guard"
+	"github.com/scratchnet/scratchnet/internal/nsops"
 	"github.com/scratchnet/scratchnet/internal/testsupport"
 	"github.com/scratchnet/scratchnet/lab"
 	"github.com/scratchnet/scratchnet/netns"
@@ -190,11 +194,53 @@ var _ = Describe("failure reports", func() {
 
 	It("shows the lab in the report of a failing spec", Label(deliberateFailure), func() {
 		l := lab.New()
+		l.Capture()
 		alice, router, bob := l.Host("alice"), l.Router("router"), l.Host("bob")
 		_, ra := l.Connect(alice, router)
-		l.Connect(bob, router)
+		bobEnd, rb := l.Connect(bob, router)
 		alice.DefaultRoute(ra)
-		Fail("deliberate failure: the report below this message shows alice, router and bob")
+		bob.DefaultRoute(rb)
+		l.Segment("lan").Attach(alice, bob)
+
+		// Something for each section of the report: a shaped link, a
+		// listening server, neighbours, a TCP connection and pings.
+		Expect(router.Handle().QdiscAdd(&netlink.Tbf{
+			QdiscAttrs: netlink.QdiscAttrs{LinkIndex: rb.Link.Attrs().Index, Handle: netlink.MakeHandle(1, 0), Parent: netlink.HANDLE_ROOT},
+			Rate:       1_250_000, Limit: 100_000, Buffer: netlink.Xmittime(1_250_000, 10_000)})).To(Succeed())
+		rb.Note("tbf 10Mbit")
+		rule := netlink.NewRule()
+		rule.Priority, rule.Table, rule.Src = 100, 100, &net.IPNet{IP: net.IPv4(10, 0, 3, 0), Mask: net.CIDRMask(24, 32)}
+		Expect(alice.Handle().RuleAdd(rule)).To(Succeed())
+		Expect(alice.Handle().RouteAdd(&netlink.Route{Table: 100, Gw: net.IP(ra.IPv4.Addr().AsSlice()),
+			Dst: &net.IPNet{IP: net.IPv4zero.To4(), Mask: net.CIDRMask(0, 32)}})).To(Succeed())
+		var nft *nftables.Conn
+		Expect(nsops.Do(router.Netns(), func() {
+			var err error
+			nft, err = nftables.New(nftables.AsLasting())
+			Expect(err).NotTo(HaveOccurred())
+		})).To(Succeed())
+		defer nft.CloseLasting()
+		filter := nft.AddTable(&nftables.Table{Family: nftables.TableFamilyINet, Name: "filter"})
+		accept := nftables.ChainPolicyAccept
+		forward := nft.AddChain(&nftables.Chain{Name: "forward", Table: filter, Type: nftables.ChainTypeFilter,
+			Hooknum: nftables.ChainHookForward, Priority: nftables.ChainPriorityFilter, Policy: &accept})
+		nft.AddRule(&nftables.Rule{Table: filter, Chain: forward, Exprs: []expr.Any{&expr.Counter{}}})
+		Expect(nft.Flush()).To(Succeed())
+		var ln net.Listener
+		bob.Execute(func() {
+			var err error
+			ln, err = net.Listen("tcp", netip.AddrPortFrom(bobEnd.IPv4.Addr(), 8080).String())
+			Expect(err).NotTo(HaveOccurred())
+		})
+		DeferCleanup(ln.Close)
+		testsupport.Ping(alice.Netns(), bobEnd.IPv4.Addr(), 1, 1, []byte("ping"))
+		testsupport.Ping(alice.Netns(), bobEnd.IPv6.Addr(), 1, 2, []byte("ping"))
+		alice.Execute(func() {
+			c, err := net.Dial("tcp", ln.Addr().String())
+			Expect(err).NotTo(HaveOccurred())
+			Expect(c.Close()).To(Succeed())
+		})
+		Fail("deliberate failure: the report below shows the lab's diagram, then each host and segment with its captures")
 	})
 })
 

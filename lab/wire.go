@@ -128,6 +128,9 @@ func (l *Lab) Connect(a, b *Host, opts ...Opt) (*Iface, *Iface) {
 	ia := &Iface{Host: a, Link: ea, IPv4: a4, IPv6: a6}
 	ib := &Iface{Host: b, Link: eb, IPv4: b4, IPv6: b6}
 	ia.peer, ib.peer = ib, ia
+	l.mu.Lock()
+	l.wires = append(l.wires, wire{a: ia, b: ib})
+	l.mu.Unlock()
 	a.addIface(ia)
 	b.addIface(ib)
 	return ia, ib

@@ -1,0 +1,333 @@
+package capture_test
+
+import (
+	"io"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	"github.com/onsi/gomega/gleak"
+	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
+
+	"github.com/scratchnet/scratchnet/capture"
+	"github.com/scratchnet/scratchnet/guard"
+	"github.com/scratchnet/scratchnet/internal/diag"
+	"github.com/scratchnet/scratchnet/internal/testsupport"
+	"github.com/scratchnet/scratchnet/link"
+	"github.com/scratchnet/scratchnet/netns"
+	"github.com/scratchnet/scratchnet/tuntap"
+	"github.com/scratchnet/scratchnet/veth"
+)
+
+var (
+	leftV4, rightV4 = netip.MustParseAddr("10.9.0.1"), netip.MustParseAddr("10.9.0.2")
+	leftV6, rightV6 = netip.MustParseAddr("fd09::1"), netip.MustParseAddr("fd09::2")
+)
+
+// pair returns two named transient namespaces joined by an addressed veth
+// pair that is up, and the end in left.
+func pair(t testing.TB) (left, right int, dupond netlink.Link) {
+	left = netns.NewTransientT(t, netns.WithName("left"))
+	right = netns.NewTransientT(t, netns.WithName("right"))
+	dupond, _ = veth.NewTransientT(t, veth.InNamespace(left), veth.WithPeerNamespace(right),
+		veth.WithAddress("10.9.0.1/24"), veth.WithAddress("fd09::1/64"), veth.WithUp(),
+		veth.WithPeerAddress("10.9.0.2/24"), veth.WithPeerAddress("fd09::2/64"), veth.WithPeerUp())
+	return left, right, dupond
+}
+
+// handshake opens a TCP connection from left to right, sends a message and
+// closes it.
+func handshake(left, right int) int {
+	GinkgoHelper()
+	var ln net.Listener
+	netns.Execute(right, func() {
+		var err error
+		ln, err = net.Listen("tcp", netip.AddrPortFrom(rightV4, 0).String())
+		Expect(err).NotTo(HaveOccurred())
+	})
+	defer ln.Close()
+	netns.Execute(left, func() {
+		c, err := net.Dial("tcp", ln.Addr().String())
+		Expect(err).NotTo(HaveOccurred())
+		_, err = c.Write([]byte("hello"))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(c.Close()).To(Succeed())
+	})
+	c, err := ln.Accept()
+	Expect(err).NotTo(HaveOccurred())
+	defer c.Close()
+	msg, err := io.ReadAll(c)
+	Expect(err).NotTo(HaveOccurred())
+	Expect(string(msg)).To(Equal("hello"))
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+func echo(p gopacket.Packet, typ uint8) *layers.ICMPv4 {
+	if icmp, ok := p.Layer(layers.LayerTypeICMPv4).(*layers.ICMPv4); ok && icmp.TypeCode.Type() == typ {
+		return icmp
+	}
+	return nil
+}
+
+func tcpFlags(p gopacket.Packet, port int) string {
+	tcp, ok := p.Layer(layers.LayerTypeTCP).(*layers.TCP)
+	if !ok || (int(tcp.DstPort) != port && int(tcp.SrcPort) != port) {
+		return ""
+	}
+	switch {
+	case tcp.SYN && tcp.ACK:
+		return "SYN-ACK"
+	case tcp.SYN:
+		return "SYN"
+	case tcp.ACK && !tcp.FIN && !tcp.PSH && len(tcp.Payload) == 0:
+		return "ACK"
+	}
+	return "other"
+}
+
+var _ = Describe("captures", func() {
+
+	BeforeEach(guard.SkipUnlessPrivileged)
+	BeforeEach(capture.SkipUnlessSupported)
+
+	It("record a known ping and a TCP handshake, in the pcapng file and in the decoded lines", func() {
+		left, right, dupond := pair(GinkgoTB())
+		c := capture.Link(dupond, capture.WithName("left"), capture.WithLastPackets(100))
+		testsupport.Ping(left, rightV4, 0x5c4e, 7, []byte("scratchnet"))
+		testsupport.Ping(left, rightV6, 0x5c4f, 8, []byte("scratchnet6"))
+		port := handshake(left, right)
+		c.Stop()
+
+		intf, packets := testsupport.ReadPcapng(c.File())
+		Expect(intf.Name).To(Equal(dupond.Attrs().Name))
+		Expect(intf.Description).To(MatchRegexp(`^left, network namespace net:\[%d\]$`, netns.Ino(left)))
+		Expect(filepath.Base(c.File())).To(Equal("left-" + dupond.Attrs().Name + ".pcapng"))
+
+		var request, reply bool
+		var handshakeSeen []string
+		for _, p := range packets {
+			if e := echo(p, layers.ICMPv4TypeEchoRequest); e != nil && e.Id == 0x5c4e && e.Seq == 7 && string(e.Payload) == "scratchnet" {
+				request = true
+			}
+			if e := echo(p, layers.ICMPv4TypeEchoReply); e != nil && e.Id == 0x5c4e && e.Seq == 7 {
+				reply = true
+			}
+			if f := tcpFlags(p, port); f != "" && len(handshakeSeen) < 3 {
+				handshakeSeen = append(handshakeSeen, f)
+			}
+		}
+		Expect(request).To(BeTrue(), "the echo request is not in the file")
+		Expect(reply).To(BeTrue(), "the echo reply is not in the file")
+		Expect(handshakeSeen).To(Equal([]string{"SYN", "SYN-ACK", "ACK"}))
+
+		lines := strings.Join(c.Lines(), "\n")
+		Expect(lines).To(ContainSubstring("ARP who-has 10.9.0.2 tell 10.9.0.1"))
+		Expect(lines).To(ContainSubstring("ARP reply 10.9.0.2 is-at "))
+		Expect(lines).To(ContainSubstring("IP 10.9.0.1 > 10.9.0.2: ICMP echo request, id 23630, seq 7, length 10"))
+		Expect(lines).To(ContainSubstring("IP 10.9.0.2 > 10.9.0.1: ICMP echo reply, id 23630, seq 7, length 10"))
+		Expect(lines).To(ContainSubstring("ICMP6 neighbor solicitation, who has fd09::2"))
+		Expect(lines).To(MatchRegexp(`ICMP6 neighbor advertisement, fd09::2 is at ([0-9a-f]{2}:){5}[0-9a-f]{2}`))
+		Expect(lines).To(ContainSubstring("IP6 fd09::1 > fd09::2: ICMP6 echo request, id 23631, seq 8"))
+		Expect(lines).To(MatchRegexp(`IP 10\.9\.0\.1\.\d+ > 10\.9\.0\.2\.%d: TCP \[S\] seq \d+ win \d+ length 0`, port))
+		Expect(lines).To(MatchRegexp(`IP 10\.9\.0\.2\.%d > 10\.9\.0\.1\.\d+: TCP \[S\.\] seq \d+ ack \d+`, port))
+		Expect(lines).To(MatchRegexp(`IP 10\.9\.0\.1\.\d+ > 10\.9\.0\.2\.%d: TCP \[P\.\] seq \d+ ack \d+ win \d+ length 5`, port))
+	})
+
+	It("decode DNS queries and responses and DHCP messages", func() {
+		left, right, dupond := pair(GinkgoTB())
+		c := capture.Link(dupond, capture.WithLastPackets(100))
+		var server net.PacketConn
+		netns.Execute(right, func() {
+			var err error
+			server, err = net.ListenPacket("udp4", "10.9.0.2:53")
+			Expect(err).NotTo(HaveOccurred())
+		})
+		defer server.Close()
+		query := layers.DNS{ID: 0x1234, RD: true, Questions: []layers.DNSQuestion{
+			{Name: []byte("example.test"), Type: layers.DNSTypeA, Class: layers.DNSClassIN}}}
+		answer := query
+		answer.QR, answer.Answers = true, []layers.DNSResourceRecord{{Name: []byte("example.test"),
+			Type: layers.DNSTypeA, Class: layers.DNSClassIN, TTL: 60, IP: net.IPv4(10, 9, 0, 53)}}
+		dhcp := layers.DHCPv4{Operation: layers.DHCPOpRequest, HardwareType: layers.LinkTypeEthernet, HardwareLen: 6,
+			Xid: 0xc0ffee, ClientHWAddr: dupond.Attrs().HardwareAddr,
+			Options: []layers.DHCPOption{layers.NewDHCPOption(layers.DHCPOptMessageType, []byte{byte(layers.DHCPMsgTypeDiscover)})}}
+		netns.Execute(left, func() {
+			client, err := net.ListenPacket("udp4", "10.9.0.1:68")
+			Expect(err).NotTo(HaveOccurred())
+			defer client.Close()
+			for _, msg := range []gopacket.SerializableLayer{&query, &dhcp} {
+				buf := gopacket.NewSerializeBuffer()
+				Expect(msg.SerializeTo(buf, gopacket.SerializeOptions{FixLengths: true})).To(Succeed())
+				port := 53
+				if msg == &dhcp {
+					port = 67
+				}
+				_, err = client.WriteTo(buf.Bytes(), &net.UDPAddr{IP: net.IP(rightV4.AsSlice()), Port: port})
+				Expect(err).NotTo(HaveOccurred())
+			}
+		})
+		b := make([]byte, 512)
+		_, from, err := server.ReadFrom(b)
+		Expect(err).NotTo(HaveOccurred())
+		buf := gopacket.NewSerializeBuffer()
+		Expect(answer.SerializeTo(buf, gopacket.SerializeOptions{FixLengths: true})).To(Succeed())
+		_, err = server.WriteTo(buf.Bytes(), from)
+		Expect(err).NotTo(HaveOccurred())
+
+		lines := strings.Join(c.Lines(), "\n")
+		Expect(lines).To(ContainSubstring("IP 10.9.0.1.68 > 10.9.0.2.53: DNS query id 4660: A example.test"))
+		Expect(lines).To(ContainSubstring("IP 10.9.0.2.53 > 10.9.0.1.68: DNS response id 4660 No Error: A example.test -> 10.9.0.53"))
+		Expect(lines).To(ContainSubstring("IP 10.9.0.1.68 > 10.9.0.2.67: DHCP Discover xid 0xc0ffee client " + dupond.Attrs().HardwareAddr.String()))
+	})
+
+	It("decode the IP packets of a tun device, which have no link-layer header", func() {
+		link.SkipUnlessSupported("tuntap")
+		ns := netns.NewTransient()
+		tun := tuntap.NewTransientTun(tuntap.InNamespace(ns))
+		netns.Execute(ns, func() {
+			// A program attached to the tun device gives it a carrier.
+			fd, err := unix.Open("/dev/net/tun", unix.O_RDWR|unix.O_CLOEXEC, 0)
+			Expect(err).NotTo(HaveOccurred())
+			DeferCleanup(unix.Close, fd)
+			ifr, err := unix.NewIfreq(tun.Attrs().Name)
+			Expect(err).NotTo(HaveOccurred())
+			ifr.SetUint16(unix.IFF_TUN | unix.IFF_NO_PI)
+			Expect(unix.IoctlIfreq(fd, unix.TUNSETIFF, ifr)).To(Succeed())
+		})
+		link.AddAddress(tun, "10.8.0.1/24")
+		link.EnsureUp(tun)
+		c := capture.Link(tun)
+		netns.Execute(ns, func() {
+			conn, err := net.Dial("udp4", "10.8.0.2:9")
+			Expect(err).NotTo(HaveOccurred())
+			defer conn.Close()
+			_, err = conn.Write([]byte("hello"))
+			Expect(err).NotTo(HaveOccurred())
+		})
+		Expect(c.Lines()).To(ContainElement(MatchRegexp(`IP 10\.8\.0\.1\.\d+ > 10\.8\.0\.2\.9: UDP length 5$`)))
+		c.Stop()
+		intf, _ := testsupport.ReadPcapng(c.File())
+		Expect(intf.LinkType).To(Equal(layers.LinkTypeRaw))
+	})
+
+	It("show only the last packets in the decoded lines, oldest first", func() {
+		left, _, dupond := pair(GinkgoTB())
+		c := capture.Link(dupond, capture.WithLastPackets(4))
+		for seq := range 5 {
+			testsupport.Ping(left, rightV4, 1, seq, []byte("x"))
+		}
+		lines := c.Lines()
+		Expect(lines).To(HaveLen(4))
+		Expect(lines[2]).To(ContainSubstring("ICMP echo request, id 1, seq 4"))
+		Expect(lines[3]).To(ContainSubstring("ICMP echo reply, id 1, seq 4"))
+	})
+
+	It("stop writing at the file size limit, say so, and keep following the traffic in the lines", func() {
+		left, _, dupond := pair(GinkgoTB())
+		c := capture.Link(dupond, capture.WithMaxFileSize(4096), capture.WithName("left"))
+		payload := make([]byte, 1000)
+		for seq := range 20 {
+			testsupport.Ping(left, rightV4, 2, seq, payload)
+		}
+		report := diag.Render([]diag.Target{{Name: "left", NsFd: left}})
+		c.Stop()
+		st, err := os.Stat(c.File())
+		Expect(err).NotTo(HaveOccurred())
+		Expect(st.Size()).To(BeNumerically("<=", 4096))
+		intf, packets := testsupport.ReadPcapng(c.File())
+		Expect(packets).NotTo(BeEmpty())
+		Expect(len(packets)).To(BeNumerically("<", 10))
+		// The file ends with statistics that count the packets it lacks.
+		Expect(intf.Statistics.PacketsDropped).To(BeNumerically(">", 0))
+		Expect(intf.Statistics.PacketsReceived).To(Equal(uint64(len(packets)) + intf.Statistics.PacketsDropped))
+		Expect(report).To(MatchRegexp(`captures:\n    %s: \d+ packets, file size limit of 4096 bytes reached: \d+ packets not written, file .*\.pcapng \(removed when the test passes\)`, dupond.Attrs().Name))
+		Expect(report).To(ContainSubstring("ICMP echo reply, id 2, seq 19, length 1000"))
+	})
+
+	It("keep the file of a failing test, name it in the report and the log, and remove that of a passing one", func() {
+		var kept, removed string
+		failing := &testsupport.Recorder{}
+		failing.Run(func(t testing.TB) {
+			left, _, dupond := pair(t)
+			kept = capture.LinkT(t, dupond, capture.WithName("left")).File()
+			testsupport.Ping(left, rightV4, 3, 1, []byte("kept"))
+			t.Errorf("something went wrong")
+		})
+		DeferCleanup(os.RemoveAll, filepath.Dir(kept))
+		Expect(kept).To(BeAnExistingFile())
+		_, packets := testsupport.ReadPcapng(kept)
+		Expect(packets).NotTo(BeEmpty())
+		Expect(failing.Logs()).To(ContainElement(SatisfyAll(
+			ContainSubstring("captures:"),
+			ContainSubstring(", kept as "+kept),
+			ContainSubstring("ICMP echo request, id 3, seq 1"))))
+		Expect(failing.Logs()).To(ContainElement(
+			"scratchnet kept the captures of the failed test in " + filepath.Dir(kept) + ": " + filepath.Base(kept)))
+
+		passing := &testsupport.Recorder{}
+		passing.Run(func(t testing.TB) {
+			left, _, dupond := pair(t)
+			removed = capture.LinkT(t, dupond).File()
+			testsupport.Ping(left, rightV4, 3, 2, []byte("removed"))
+		})
+		Expect(passing.Failures()).To(BeEmpty())
+		Expect(removed).NotTo(BeAnExistingFile())
+		Expect(filepath.Dir(removed)).NotTo(BeADirectory())
+	})
+
+	It("move the files of a failing test to $SCRATCHNET_CAPTURE_DIR, with the files added next to them", func() {
+		artifacts := GinkgoT().TempDir()
+		Expect(os.Setenv(capture.EnvDir, artifacts)).To(Succeed())
+		DeferCleanup(os.Unsetenv, capture.EnvDir)
+		var tmp string
+		rec := &testsupport.Recorder{}
+		rec.Run(func(t testing.TB) {
+			left, _, dupond := pair(t)
+			tmp = capture.LinkT(t, dupond, capture.WithName("left")).File()
+			capture.AddFileT(t, "notes.txt", func() []byte { return []byte("written on failure") })
+			testsupport.Ping(left, rightV4, 4, 1, []byte("moved"))
+			t.Errorf("something went wrong")
+		})
+		moved := filepath.Join(artifacts, filepath.Base(filepath.Dir(tmp)), filepath.Base(tmp))
+		Expect(filepath.Dir(tmp)).NotTo(BeADirectory())
+		Expect(moved).To(BeAnExistingFile())
+		Expect(filepath.Join(filepath.Dir(moved), "notes.txt")).To(BeAnExistingFile())
+		Expect(rec.Logs()).To(ContainElement(ContainSubstring(", kept as " + moved)))
+		_, packets := testsupport.ReadPcapng(moved)
+		Expect(packets).NotTo(BeEmpty())
+	})
+
+	It("leave no goroutine, file descriptor or file behind once the test is over", func() {
+		// The suite's guard checks the fds after every spec, this one too.
+		goroutines := gleak.Goroutines()
+		var dir string
+		rec := &testsupport.Recorder{}
+		rec.Run(func(t testing.TB) {
+			left, _, dupond := pair(t)
+			dir = filepath.Dir(capture.LinkT(t, dupond).File())
+			capture.StartT(t, left, "lo")
+			testsupport.Ping(left, rightV4, 5, 1, []byte("leak"))
+		})
+		Expect(rec.Failures()).To(BeEmpty())
+		Eventually(gleak.Goroutines).ShouldNot(gleak.HaveLeaked(goroutines))
+		Expect(dir).NotTo(BeADirectory())
+	})
+
+	It("refuse an interface that is not there and bad options, naming why", func() {
+		ns := netns.NewTransient()
+		testsupport.ExpectRefused(func(t testing.TB) { capture.StartT(t, ns, "nosuch0") }, ns,
+			`cannot capture interface "nosuch0" in network namespace net:[`, "reason: ")
+		testsupport.ExpectRefused(func(t testing.TB) { capture.StartT(t, ns, "lo", capture.WithMaxFileSize(10)) }, ns,
+			`cannot capture interface "lo", reason: WithMaxFileSize`, "less than the minimum")
+		testsupport.ExpectRefused(func(t testing.TB) { capture.StartT(t, ns, "lo", capture.WithLastPackets(0)) }, ns,
+			`cannot capture interface "lo", reason: WithLastPackets`, "not between 1 and 1000")
+	})
+})

@@ -1,0 +1,49 @@
+// Package capture records the packets of an interface, in any network
+// namespace, into a pcapng file, and shows the last of them, decoded, in
+// the report of a failing test.
+//
+//	It("talks to the server", func() {
+//	    left, right := netns.NewTransient(), netns.NewTransient()
+//	    dupond, _ := veth.NewTransient(veth.InNamespace(left), veth.WithPeerNamespace(right))
+//	    capture.Link(dupond) // from here to the end of the spec
+//	    // ... traffic; if the spec fails, its report shows the last packets
+//	})
+//
+// A capture is an AF_PACKET socket opened inside the interface's namespace
+// (no tcpdump, no libpcap, and it works rootless in the sandbox), written
+// by gopacket's pcapng writer (pcapgo) and decoded by its layers: one file
+// per interface, whose metadata name the interface and the namespace. A lab
+// captures its wires with lab.Lab.Capture and lab.Iface.Capture.
+//
+// # Files
+//
+// The files live in a temporary directory of the test (one per Ginkgo spec
+// or testing.TB), named after the test. When the test passes they are
+// removed; when it fails they are kept, and moved to a subdirectory of
+// $SCRATCHNET_CAPTURE_DIR when that is set (for CI artifacts). The report
+// names each file where it ends up, and the test's log says which were kept.
+//
+// # Bounds
+//
+// A file stops growing at its size limit ([WithMaxFileSize]); the report
+// then says how many packets were not written, and the file ends with
+// interface statistics counting them as dropped. The report's last packets
+// ([WithLastPackets]) keep following the traffic. A capture stops at the
+// cleanup of the node that started it; its goroutine and socket end with
+// it, and until then the socket keeps the namespace alive.
+//
+// # Cost
+//
+// Closing a packet socket waits for an RCU grace period (tens of
+// milliseconds). The cleanup closes all of a node's captures at once, so
+// that they share one: capturing costs a test about one grace period,
+// however many interfaces it captures (make bench measures it).
+//
+// # Pitfalls
+//
+//   - A capture sees what the interface sees from the moment it starts:
+//     start it before the traffic of interest.
+//   - [Capture.File] is complete only once the capture stopped
+//     ([Capture.Stop] or cleanup).
+//   - The socket keeps the namespace alive until the capture stops.
+package capture

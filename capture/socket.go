@@ -1,0 +1,108 @@
+package capture
+
+import (
+	"encoding/binary"
+	"os"
+	"syscall"
+	"time"
+
+	"github.com/gopacket/gopacket"
+	"golang.org/x/sys/unix"
+)
+
+// snapLength is how much of each frame a capture takes, as libpcap's
+// default: a packet socket on a veth hands over TSO frames of up to 64 KiB
+// and more.
+const snapLength = 262144
+
+// packetSocket is an AF_PACKET socket bound to one interface, read through
+// the Go runtime's poller so that closing it ends a blocked read.
+//
+// It is made here rather than by pcapgo.NewEthernetHandle, which opens the
+// socket for all protocols and binds it to the interface afterwards: the
+// kernel then unhooks the socket's first receive handler and waits for an
+// RCU grace period (about 10 ms here) on every capture's start. A socket
+// made for no protocol receives nothing until bind hooks it up, at no such
+// cost.
+type packetSocket struct {
+	file *os.File
+	raw  syscall.RawConn
+	buf  []byte
+	oob  []byte
+}
+
+// openPacketSocket opens a packet socket in the calling thread's network
+// namespace and binds it to the interface with that index.
+func openPacketSocket(ifindex int) (*packetSocket, error) {
+	fd, err := unix.Socket(unix.AF_PACKET, unix.SOCK_RAW|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, 0)
+	if err != nil {
+		return nil, os.NewSyscallError("socket(AF_PACKET)", err)
+	}
+	err = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_TIMESTAMPNS, 1)
+	if err == nil {
+		err = unix.Bind(fd, &unix.SockaddrLinklayer{Protocol: htons(unix.ETH_P_ALL), Ifindex: ifindex})
+	}
+	if err != nil {
+		unix.Close(fd)
+		return nil, os.NewSyscallError("bind(AF_PACKET)", err)
+	}
+	f := os.NewFile(uintptr(fd), "packet socket")
+	raw, err := f.SyscallConn()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return &packetSocket{file: f, raw: raw, buf: make([]byte, snapLength), oob: make([]byte, unix.CmsgSpace(16))}, nil
+}
+
+func htons(v uint16) uint16 { return v<<8 | v>>8 }
+
+// read waits for the next frame and returns a copy of it. A closed socket
+// returns os.ErrClosed (wrapped); errors of the socket itself, such as
+// ENETDOWN when its interface goes away, come as they are.
+func (s *packetSocket) read() (gopacket.CaptureInfo, []byte, error) {
+	var n, oobn int
+	var rerr error
+	err := s.raw.Read(func(fd uintptr) bool {
+		// MSG_TRUNC: n is the frame's length even when it was cut.
+		n, oobn, _, _, rerr = unix.Recvmsg(int(fd), s.buf, s.oob, unix.MSG_TRUNC)
+		return rerr != unix.EAGAIN
+	})
+	if err == nil {
+		err = rerr
+	}
+	if err != nil {
+		return gopacket.CaptureInfo{}, nil, err
+	}
+	ts := time.Now()
+	if msgs, err := unix.ParseSocketControlMessage(s.oob[:oobn]); err == nil {
+		for _, m := range msgs {
+			if m.Header.Level == unix.SOL_SOCKET && m.Header.Type == unix.SO_TIMESTAMPNS && len(m.Data) >= 16 {
+				ts = time.Unix(int64(binary.NativeEndian.Uint64(m.Data[0:8])), int64(binary.NativeEndian.Uint64(m.Data[8:16])))
+			}
+		}
+	}
+	capLen := min(n, len(s.buf))
+	data := make([]byte, capLen)
+	copy(data, s.buf)
+	return gopacket.CaptureInfo{Timestamp: ts, CaptureLength: capLen, Length: n}, data, nil
+}
+
+// stats returns the packets the kernel queued for the socket and those it
+// dropped since the last call (the kernel resets its counters on read).
+func (s *packetSocket) stats() (queued, dropped uint64, err error) {
+	var st *unix.TpacketStats
+	cerr := s.raw.Control(func(fd uintptr) {
+		st, err = unix.GetsockoptTpacketStats(int(fd), unix.SOL_PACKET, unix.PACKET_STATISTICS)
+	})
+	if cerr != nil {
+		return 0, 0, cerr
+	}
+	if err != nil {
+		return 0, 0, err
+	}
+	// Dropped packets are counted among the received ones.
+	return uint64(st.Packets) - uint64(st.Drops), uint64(st.Drops), nil
+}
+
+func (s *packetSocket) close() error { return s.file.Close() }

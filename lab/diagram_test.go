@@ -1,0 +1,66 @@
+package lab_test
+
+import (
+	"testing"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/scratchnet/scratchnet/guard"
+	"github.com/scratchnet/scratchnet/internal/testsupport"
+	"github.com/scratchnet/scratchnet/lab"
+)
+
+// marked builds a lab of two hosts, a router and a segment, with a NAT
+// mark on the router and an impairment mark on one wire end.
+func marked(l *lab.Lab) {
+	alice, router, bob := l.Host("alice"), l.Router("router"), l.Host("bob")
+	l.Connect(alice, router)
+	bobEnd, _ := l.Connect(bob, router)
+	l.Segment("lan").Attach(alice, bob)
+	router.Note("NAT: masquerade towards bob")
+	bobEnd.Note("delay 20ms")
+}
+
+var _ = Describe("lab diagrams", func() {
+
+	BeforeEach(guard.SkipUnlessPrivileged)
+
+	It("draw hosts, routers, wires with each end's interface and addresses, segments and marks as text", func() {
+		l := lab.New()
+		marked(l)
+		Expect(l.Diagram()).To(Equal(`topology
+  hosts: alice, bob; routers: router [NAT: masquerade towards bob]; segments: lan
+  alice:router 10.0.1.1/24 fd00:0:0:1::1/64            ─── router:alice 10.0.1.2/24 fd00:0:0:1::2/64
+  bob:router 10.0.2.1/24 fd00:0:0:2::1/64 [delay 20ms] ─── router:bob 10.0.2.2/24 fd00:0:0:2::2/64
+  segment lan (bridge lan in a namespace of its own)
+    ├─ alice:lan 10.0.3.1/24 fd00:0:0:3::1/64
+    └─ bob:lan 10.0.3.2/24 fd00:0:0:3::2/64
+`))
+	})
+
+	It("draw the same as a Mermaid flowchart, impaired wires dotted", func() {
+		l := lab.New()
+		marked(l)
+		Expect(l.Mermaid()).To(Equal(`flowchart LR
+  h0["alice"]
+  h1["bob"]
+  h2{{"router [NAT: masquerade towards bob]"}}
+  h0 ---|"alice:router 10.0.1.1/24 fd00:0:0:1::1/64<br/>router:alice 10.0.1.2/24 fd00:0:0:1::2/64"| h2
+  h1 -.-|"bob:router 10.0.2.1/24 fd00:0:0:2::1/64 [delay 20ms]<br/>router:bob 10.0.2.2/24 fd00:0:0:2::2/64"| h2
+  s0(("segment lan"))
+  h0 ---|"alice:lan 10.0.3.1/24 fd00:0:0:3::1/64"| s0
+  h1 ---|"bob:lan 10.0.3.2/24 fd00:0:0:3::2/64"| s0
+`))
+	})
+
+	It("begin the lab's failure report", func() {
+		rec := &testsupport.Recorder{}
+		rec.Run(func(t testing.TB) {
+			marked(lab.NewT(t))
+			t.Errorf("something went wrong")
+		})
+		Expect(rec.Logs()).To(ConsistOf(MatchRegexp(
+			`^scratchnet lab \(created at .*/lab/diagram_test\.go:\d+\)\ntopology\n  hosts: alice, bob; routers: router \[NAT: masquerade towards bob\]; segments: lan\n(.*\n)*host alice \(network namespace`)))
+	})
+})
