@@ -183,13 +183,17 @@ var _ = Describe("failure reports", func() {
 		)))
 	})
 
-	It("stay out of the log of a passing test", func() {
+	It("stay out of the log of a passing test, unless the run is verbose", func() {
 		rec := &testsupport.Recorder{}
 		rec.Run(func(t testing.TB) {
 			l := lab.NewT(t)
 			l.Connect(l.Host("alice"), l.Host("bob"))
 		})
-		Expect(rec.Logs()).To(BeEmpty())
+		if testing.Verbose() {
+			Expect(rec.Logs()).To(ConsistOf(ContainSubstring("host alice")))
+		} else {
+			Expect(rec.Logs()).To(BeEmpty())
+		}
 	})
 
 	It("shows the lab in the report of a failing spec", Label(deliberateFailure), func() {
