@@ -115,7 +115,8 @@ func runChild(mode Mode) (int, error) {
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	cmd.Env = append(os.Environ(), modeEnv+"="+string(mode))
 	attr := &syscall.SysProcAttr{
-		Cloneflags: syscall.CLONE_NEWNET,
+		// A mount namespace too, for a /run/netns of its own.
+		Cloneflags: syscall.CLONE_NEWNET | syscall.CLONE_NEWNS,
 		// The child must not outlive a parent killed without a chance to
 		// pass the signal on.
 		Pdeathsig: syscall.SIGKILL,
@@ -175,9 +176,13 @@ func runChild(mode Mode) (int, error) {
 }
 
 // enterChild prepares the sandbox from inside: its fresh network namespace
-// has lo down, and both the tests and the relay need loopback.
+// has lo down, and both the tests and the relay need loopback; its mount
+// namespace gets a /run/netns of its own.
 func enterChild() error {
 	if err := nsops.LoUp(); err != nil {
+		return err
+	}
+	if err := mountRunNetns(); err != nil {
 		return err
 	}
 	return serveRelay()
