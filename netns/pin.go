@@ -3,10 +3,12 @@ package netns
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -21,6 +23,14 @@ import (
 // pinSeq numbers this process's pins in a shared /run/netns.
 var pinSeq atomic.Uint64
 
+// The directory /run/netns is removed again with the last pin when this
+// process made it, as "ip netns" would have had to.
+var (
+	pinDirMu   sync.Mutex
+	pinDirMade bool
+	pinsLive   int
+)
+
 // Pin gives the network namespace netnsfd refers to a name under
 // /run/netns, as "ip netns add" would, so that external tools find it:
 // "ip -n NAME ...", "ip netns exec NAME ..." and "nsenter
@@ -32,7 +42,9 @@ var pinSeq atomic.Uint64
 // and name is used as it is unless this process pinned it already. Where
 // /run/netns is shared with other processes (root without the sandbox),
 // name gets a suffix unique to this process and pin, so that parallel test
-// processes ("go test ./...", "ginkgo -p") never collide.
+// processes ("go test ./...", "ginkgo -p") never collide; /run/netns is
+// made if missing, and removed again with the last pin if this process made
+// it and nothing else is in it.
 func Pin(netnsfd int, name string) string {
 	GinkgoHelper()
 	return PinT(GinkgoTB(), netnsfd, name)
@@ -66,7 +78,11 @@ func pin(netnsfd int, name string) (string, error) {
 	if err := nsops.Check(netnsfd); err != nil {
 		return "", err
 	}
-	if err := os.MkdirAll(sandbox.RunNetnsDir, 0o755); err != nil {
+	pinDirMu.Lock()
+	defer pinDirMu.Unlock()
+	if err := os.Mkdir(sandbox.RunNetnsDir, 0o755); err == nil {
+		pinDirMade = true
+	} else if !errors.Is(err, fs.ErrExist) {
 		return "", err
 	}
 	private := sandbox.PrivateRunNetns()
@@ -80,6 +96,13 @@ func pin(netnsfd int, name string) (string, error) {
 		if errors.Is(err, unix.EEXIST) && attempt < 100 {
 			continue
 		}
+		if errors.Is(err, unix.ENOENT) && attempt < 100 {
+			// Another process removed the directory with its last pin.
+			if os.Mkdir(sandbox.RunNetnsDir, 0o755) == nil {
+				pinDirMade = true
+			}
+			continue
+		}
 		if err != nil {
 			return "", err
 		}
@@ -89,6 +112,7 @@ func pin(netnsfd int, name string) (string, error) {
 			os.Remove(path)
 			return "", fmt.Errorf("cannot bind mount the namespace on %s: %w", path, err)
 		}
+		pinsLive++
 		return path, nil
 	}
 }
@@ -98,5 +122,17 @@ func unpin(path string) error {
 	if err := unix.Unmount(path, unix.MNT_DETACH); err != nil && !errors.Is(err, unix.EINVAL) {
 		return err
 	}
-	return os.Remove(path)
+	if err := os.Remove(path); err != nil {
+		return err
+	}
+	pinDirMu.Lock()
+	defer pinDirMu.Unlock()
+	if pinsLive--; pinsLive == 0 && pinDirMade {
+		// Another process may have pinned a name there meanwhile; then
+		// the directory stays, as it must.
+		if os.Remove(sandbox.RunNetnsDir) == nil {
+			pinDirMade = false
+		}
+	}
+	return nil
 }

@@ -245,6 +245,7 @@ var _ = Describe("processes in a namespace", func() {
 			p := netns.StartT(t, fd, helper("serve-tcp", "127.0.0.1:8080"))
 			p.WaitOutput("listening")
 			done := netns.StartT(t, fd, helper("fail"))
+			done.WaitOutput("some output")
 			done.WaitOutput("something went wrong")
 			<-done.Exited()
 			t.Errorf("deliberate failure")
