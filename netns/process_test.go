@@ -111,24 +111,27 @@ var _ = Describe("processes in a namespace", func() {
 
 	It("gives the child no descriptor of the test binary but the standard streams and ExtraFiles", func() {
 		fd := netns.NewTransient()
-		// Start returns once the child has executed sleep, which opens
-		// no descriptor of its own.
-		fdsOf := func(p *netns.Process) []string {
-			entries, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", p.Pid()))
-			Expect(err).NotTo(HaveOccurred())
-			var fds []string
-			for _, e := range entries {
-				fds = append(fds, e.Name())
+		// Start returns once the child has executed sleep, which keeps no
+		// descriptor of its own open once it has read its locale: an
+		// inherited one would stay.
+		fdsOf := func(p *netns.Process) func() []string {
+			return func() []string {
+				entries, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", p.Pid()))
+				Expect(err).NotTo(HaveOccurred())
+				var fds []string
+				for _, e := range entries {
+					fds = append(fds, e.Name())
+				}
+				return fds
 			}
-			return fds
 		}
-		Expect(fdsOf(netns.Start(fd, exec.Command("sleep", "60")))).To(ConsistOf("0", "1", "2"))
+		Eventually(fdsOf(netns.Start(fd, exec.Command("sleep", "60")))).Should(ConsistOf("0", "1", "2"))
 		extra, err := os.Open(os.DevNull)
 		Expect(err).NotTo(HaveOccurred())
 		defer extra.Close()
 		cmd := exec.Command("sleep", "60")
 		cmd.ExtraFiles = []*os.File{extra}
-		Expect(fdsOf(netns.Start(fd, cmd))).To(ConsistOf("0", "1", "2", "3"))
+		Eventually(fdsOf(netns.Start(fd, cmd))).Should(ConsistOf("0", "1", "2", "3"))
 	})
 
 	It("keeps the last 64 KiB of the output when the caller sets none", func() {

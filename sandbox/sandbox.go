@@ -89,7 +89,11 @@ func run(m *testing.M) (int, bool) {
 	if os.Geteuid() == 0 {
 		mode = NetNS
 	}
-	status, err := runChild(mode)
+	status, err := runChild(mode, true)
+	if errors.Is(err, errNoPidns) {
+		fmt.Fprintf(os.Stderr, "scratchnet sandbox: running without a PID namespace of its own, reason: %v\n", err)
+		status, err = runChild(mode, false)
+	}
 	if errors.Is(err, errCannotSandbox) {
 		fmt.Fprintf(os.Stderr, "scratchnet sandbox: running unsandboxed, reason: %v\n", err)
 		return m.Run(), false
@@ -103,9 +107,9 @@ func run(m *testing.M) (int, bool) {
 
 var errCannotSandbox = errors.New("cannot create the sandbox's namespaces")
 
-// runChild re-executes the test binary in the new namespaces and returns its
-// exit status.
-func runChild(mode Mode) (int, error) {
+// runChild re-executes the test binary in the new namespaces, in a PID
+// namespace of its own too if pidns is set, and returns its exit status.
+func runChild(mode Mode, pidns bool) (int, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return 0, fmt.Errorf("cannot find the test binary, reason: %w", err)
@@ -130,6 +134,9 @@ func runChild(mode Mode) (int, error) {
 		attr.GidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getgid(), Size: 1}}
 		attr.GidMappingsEnableSetgroups = false
 	}
+	if pidns {
+		attr.Cloneflags |= syscall.CLONE_NEWPID
+	}
 	cmd.SysProcAttr = attr
 	host, err := os.Open("/proc/self/ns/net")
 	if err != nil {
@@ -137,6 +144,11 @@ func runChild(mode Mode) (int, error) {
 	}
 	defer host.Close()
 	cmd.ExtraFiles = []*os.File{host}
+	setup, err := watchSetup(cmd, pidns)
+	if err != nil {
+		return 0, err
+	}
+	defer setup.Close()
 
 	relay, err := startRelay(cmd)
 	if err != nil {
@@ -149,6 +161,9 @@ func runChild(mode Mode) (int, error) {
 			return 0, fmt.Errorf("%w: %w", errCannotSandbox, err)
 		}
 		return 0, fmt.Errorf("cannot start sandboxed test binary, reason: %w", err)
+	}
+	if err := setup.started(cmd); err != nil {
+		return 0, err
 	}
 	signals := make(chan os.Signal, 2)
 	signal.Notify(signals, unix.SIGINT, unix.SIGTERM)
@@ -185,5 +200,6 @@ func enterChild() error {
 	if err := mountRunNetns(); err != nil {
 		return err
 	}
+	enterPidns()
 	return serveRelay()
 }

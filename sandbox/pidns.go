@@ -1,0 +1,88 @@
+package sandbox
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// pidnsEnv tells the child that it is pid 1 of a PID namespace of its own.
+const pidnsEnv = "SCRATCHNET_SANDBOX_PIDNS"
+
+// setupFd is the child's end of the pipe on which it says that it cannot
+// live in its PID namespace, the second of exec.Cmd's ExtraFiles.
+const setupFd = 4
+
+// errNoPidns says that the child could not make its PID namespace usable.
+var errNoPidns = errors.New("cannot mount a /proc for the sandbox's PID namespace")
+
+// setupWatch is the parent's end of that pipe.
+type setupWatch struct {
+	r, w *os.File
+}
+
+// watchSetup passes the child the pipe's write end and, with pidns, tells
+// it that it runs in a PID namespace of its own.
+//
+// In a PID namespace of its own the test binary is the namespace's init:
+// when it ends, however it ends (a SIGKILL, a crash), the kernel kills every
+// process left in the namespace, so no daemon a test started, nor any of its
+// descendants, outlives the test binary.
+func watchSetup(cmd *exec.Cmd, pidns bool) (*setupWatch, error) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		return nil, fmt.Errorf("cannot make a pipe, reason: %w", err)
+	}
+	cmd.ExtraFiles = append(cmd.ExtraFiles, w)
+	if pidns {
+		cmd.Env = append(cmd.Env, pidnsEnv+"=1")
+	}
+	return &setupWatch{r: r, w: w}, nil
+}
+
+// started waits until the started child has prepared its namespaces and
+// returns errNoPidns, after reaping the child, when it could not.
+func (s *setupWatch) started(cmd *exec.Cmd) error {
+	s.w.Close()
+	msg, _ := io.ReadAll(s.r)
+	if len(msg) == 0 {
+		return nil
+	}
+	_ = cmd.Wait()
+	return fmt.Errorf("%w: %s", errNoPidns, strings.TrimSpace(string(msg)))
+}
+
+func (s *setupWatch) Close() {
+	s.r.Close()
+	s.w.Close()
+}
+
+// enterPidns runs in the child. In a PID namespace of its own the child
+// needs a /proc of that namespace: /proc/self and every pid the child sees
+// must agree. When the kernel refuses the mount (an unprivileged user
+// namespace under a /proc with masked paths, as in some containers), the
+// child says so and exits, and the parent starts it again without a PID
+// namespace. The pipe is closed either way, so that no child of the tests
+// inherits it.
+func enterPidns() {
+	defer unix.Close(setupFd)
+	if os.Getenv(pidnsEnv) != "1" {
+		return
+	}
+	if err := unix.Mount("proc", "/proc", "proc", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, ""); err != nil {
+		fmt.Fprintf(os.NewFile(setupFd, "setup"), "mount of proc on /proc failed: %v\n", err)
+		syscall.Exit(125)
+	}
+}
+
+// InPidns reports whether the sandboxed test binary is the init of a PID
+// namespace of its own, so that every process it leaves dies with it.
+func InPidns() bool {
+	return Current() != Off && os.Getenv(pidnsEnv) == "1"
+}
