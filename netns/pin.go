@@ -15,6 +15,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	"golang.org/x/sys/unix"
 
+	"github.com/scratchnet/scratchnet/internal/diag"
 	"github.com/scratchnet/scratchnet/internal/nsops"
 	"github.com/scratchnet/scratchnet/internal/scope"
 	"github.com/scratchnet/scratchnet/sandbox"
@@ -69,6 +70,18 @@ func PinT(t testing.TB, netnsfd int, name string) string {
 		}
 	})
 	return filepath.Base(path)
+}
+
+func init() {
+	// A failing test paused by SCRATCHNET_PAUSE_ON_FAILURE offers
+	// "ip netns exec NAME" for each of its namespaces.
+	diag.Pinner = func(nsFd int, name string) (string, func() error, error) {
+		path, err := pin(nsFd, name)
+		if err != nil {
+			return "", nil, err
+		}
+		return filepath.Base(path), func() error { return unpin(path) }, nil
+	}
 }
 
 func pin(netnsfd int, name string) (string, error) {

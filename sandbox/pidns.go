@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -19,12 +20,30 @@ const pidnsEnv = "SCRATCHNET_SANDBOX_PIDNS"
 // live in its PID namespace, the second of exec.Cmd's ExtraFiles.
 const setupFd = 4
 
+// hostPidFd is the child's end of the pipe on which the parent tells it its
+// pid as the host sees it, the third of exec.Cmd's ExtraFiles.
+const hostPidFd = 5
+
+// hostPid is the sandboxed test binary's pid in the host's PID namespace.
+var hostPid int
+
+// HostPid returns the test binary's process id as the host sees it, for
+// "nsenter -t PID" on the host: in the sandbox's PID namespace the test
+// binary is pid 1. Unsandboxed, it is os.Getpid().
+func HostPid() int {
+	if hostPid > 0 {
+		return hostPid
+	}
+	return os.Getpid()
+}
+
 // errNoPidns says that the child could not make its PID namespace usable.
 var errNoPidns = errors.New("cannot mount a /proc for the sandbox's PID namespace")
 
 // setupWatch is the parent's end of that pipe.
 type setupWatch struct {
-	r, w *os.File
+	r, w       *os.File
+	pidR, pidW *os.File
 }
 
 // watchSetup passes the child the pipe's write end and, with pidns, tells
@@ -39,16 +58,25 @@ func watchSetup(cmd *exec.Cmd, pidns bool) (*setupWatch, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot make a pipe, reason: %w", err)
 	}
-	cmd.ExtraFiles = append(cmd.ExtraFiles, w)
+	pidR, pidW, err := os.Pipe()
+	if err != nil {
+		r.Close()
+		w.Close()
+		return nil, fmt.Errorf("cannot make a pipe, reason: %w", err)
+	}
+	cmd.ExtraFiles = append(cmd.ExtraFiles, w, pidR)
 	if pidns {
 		cmd.Env = append(cmd.Env, pidnsEnv+"=1")
 	}
-	return &setupWatch{r: r, w: w}, nil
+	return &setupWatch{r: r, w: w, pidR: pidR, pidW: pidW}, nil
 }
 
 // started waits until the started child has prepared its namespaces and
 // returns errNoPidns, after reaping the child, when it could not.
 func (s *setupWatch) started(cmd *exec.Cmd) error {
+	s.pidR.Close()
+	fmt.Fprint(s.pidW, cmd.Process.Pid)
+	s.pidW.Close()
 	s.w.Close()
 	msg, _ := io.ReadAll(s.r)
 	if len(msg) == 0 {
@@ -61,6 +89,16 @@ func (s *setupWatch) started(cmd *exec.Cmd) error {
 func (s *setupWatch) Close() {
 	s.r.Close()
 	s.w.Close()
+	s.pidR.Close()
+	s.pidW.Close()
+}
+
+// readHostPid runs in the child and learns its pid on the host.
+func readHostPid() {
+	f := os.NewFile(hostPidFd, "host pid")
+	b, _ := io.ReadAll(f)
+	f.Close()
+	hostPid, _ = strconv.Atoi(string(b))
 }
 
 // enterPidns runs in the child. In a PID namespace of its own the child

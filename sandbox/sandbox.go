@@ -194,6 +194,7 @@ func runChild(mode Mode, pidns bool) (int, error) {
 // has lo down, and both the tests and the relay need loopback; its mount
 // namespace gets a /run/netns of its own.
 func enterChild() error {
+	readHostPid()
 	if err := nsops.LoUp(); err != nil {
 		return err
 	}
