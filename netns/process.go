@@ -35,7 +35,7 @@ type Process struct {
 
 	t     testing.TB
 	where string
-	nsfd  int // a duplicate of the namespace fd, closed when reaped
+	nsfd  int // a duplicate of the namespace fd, closed at cleanup
 	ino   uint64
 	line  string
 	grace time.Duration
@@ -286,6 +286,7 @@ func start(t testing.TB, netnsfd int, cmd *exec.Cmd, opts []ProcessOpt) (*Proces
 	sc.Cleanup(t, func() {
 		p.stop()
 		unregister(p)
+		unix.Close(p.nsfd)
 		release()
 	})
 	return p, nil
@@ -334,7 +335,6 @@ func (p *Process) fork(sysfs bool, started chan<- error) {
 	// what it left behind.
 	_ = unix.Kill(-p.Pid(), unix.SIGKILL)
 	_ = p.Cmd.Wait()
-	unix.Close(p.nsfd)
 	close(p.reaped)
 	if !retire {
 		runtime.UnlockOSThread()

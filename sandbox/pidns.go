@@ -13,8 +13,15 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// pidnsEnv tells the child that it is pid 1 of a PID namespace of its own.
-const pidnsEnv = "SCRATCHNET_SANDBOX_PIDNS"
+// setupEnv tells the child, just started by the parent, that it has the
+// setup pipes and whether it is pid 1 of a PID namespace of its own
+// ("pidns") or not ("plain"). The child removes it from its environment, so
+// that a process the tests start never mistakes the descriptors it
+// inherited for those pipes.
+const setupEnv = "SCRATCHNET_SANDBOX_SETUP"
+
+// inPidns is set in the child when it is the init of its PID namespace.
+var inPidns bool
 
 // setupFd is the child's end of the pipe on which it says that it cannot
 // live in its PID namespace, the second of exec.Cmd's ExtraFiles.
@@ -66,7 +73,9 @@ func watchSetup(cmd *exec.Cmd, pidns bool) (*setupWatch, error) {
 	}
 	cmd.ExtraFiles = append(cmd.ExtraFiles, w, pidR)
 	if pidns {
-		cmd.Env = append(cmd.Env, pidnsEnv+"=1")
+		cmd.Env = append(cmd.Env, setupEnv+"=pidns")
+	} else {
+		cmd.Env = append(cmd.Env, setupEnv+"=plain")
 	}
 	return &setupWatch{r: r, w: w, pidR: pidR, pidW: pidW}, nil
 }
@@ -93,6 +102,14 @@ func (s *setupWatch) Close() {
 	s.pidW.Close()
 }
 
+// takeSetup runs in the child: it reports whether the parent has just
+// started this process with the setup pipes, and removes the word.
+func takeSetup() (fresh, pidns bool) {
+	setup := os.Getenv(setupEnv)
+	os.Unsetenv(setupEnv)
+	return setup != "", setup == "pidns"
+}
+
 // readHostPid runs in the child and learns its pid on the host.
 func readHostPid() {
 	f := os.NewFile(hostPidFd, "host pid")
@@ -101,26 +118,30 @@ func readHostPid() {
 	hostPid, _ = strconv.Atoi(string(b))
 }
 
-// enterPidns runs in the child. In a PID namespace of its own the child
-// needs a /proc of that namespace: /proc/self and every pid the child sees
-// must agree. When the kernel refuses the mount (an unprivileged user
-// namespace under a /proc with masked paths, as in some containers), the
-// child says so and exits, and the parent starts it again without a PID
-// namespace. The pipe is closed either way, so that no child of the tests
-// inherits it.
-func enterPidns() {
+// enterPidns runs in the child, after mount propagation to the host has
+// been stopped (errStop says why it could not be). In a PID namespace of its
+// own the child needs a /proc of that namespace: /proc/self and every pid
+// the child sees must agree. When that cannot be (the kernel refuses the
+// mount in an unprivileged user namespace under a /proc with masked paths,
+// as in some containers), the child says so and exits, and the parent
+// starts it again without a PID namespace. The pipe is closed either way,
+// so that no child of the tests inherits it.
+func enterPidns(pidns bool, errStop error) {
 	defer unix.Close(setupFd)
-	if os.Getenv(pidnsEnv) != "1" {
+	if !pidns {
 		return
 	}
-	if err := unix.Mount("proc", "/proc", "proc", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, ""); err != nil {
+	err := errStop
+	if err == nil {
+		err = unix.Mount("proc", "/proc", "proc", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "")
+	}
+	if err != nil {
 		fmt.Fprintf(os.NewFile(setupFd, "setup"), "mount of proc on /proc failed: %v\n", err)
 		syscall.Exit(125)
 	}
+	inPidns = true
 }
 
 // InPidns reports whether the sandboxed test binary is the init of a PID
 // namespace of its own, so that every process it leaves dies with it.
-func InPidns() bool {
-	return Current() != Off && os.Getenv(pidnsEnv) == "1"
-}
+func InPidns() bool { return inPidns }

@@ -25,13 +25,19 @@ var privateRunNetns bool
 // those of other processes, and the host's /run/netns is never touched.
 func PrivateRunNetns() bool { return privateRunNetns }
 
-// mountRunNetns gives the sandbox's mount namespace a /run/netns of its
-// own. Mounts must not propagate back to the host first: a mount namespace
-// made by root alone keeps the host's shared peer groups.
-func mountRunNetns() error {
+// stopPropagation keeps the sandbox's mounts from reaching the host: a
+// mount namespace made by root alone keeps the host's shared peer groups.
+// Mounts of the host still reach the sandbox.
+func stopPropagation() error {
 	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_SLAVE, ""); err != nil {
 		return fmt.Errorf("cannot stop mount propagation to the host, reason: %w", err)
 	}
+	return nil
+}
+
+// mountRunNetns gives the sandbox's mount namespace a /run/netns of its
+// own; propagation must have been stopped.
+func mountRunNetns() error {
 	_, err := os.Stat(RunNetnsDir)
 	switch {
 	case err == nil:

@@ -192,15 +192,25 @@ func runChild(mode Mode, pidns bool) (int, error) {
 
 // enterChild prepares the sandbox from inside: its fresh network namespace
 // has lo down, and both the tests and the relay need loopback; its mount
-// namespace gets a /run/netns of its own.
+// namespace gets a /run/netns of its own and, in a PID namespace, a /proc.
+// A test binary that a test re-executes with this environment runs in the
+// sandbox already and prepares nothing but loopback.
 func enterChild() error {
-	readHostPid()
+	fresh, pidns := takeSetup()
+	if fresh {
+		readHostPid()
+	}
 	if err := nsops.LoUp(); err != nil {
 		return err
 	}
-	if err := mountRunNetns(); err != nil {
-		return err
+	if fresh {
+		errStop := stopPropagation()
+		if errStop == nil {
+			if err := mountRunNetns(); err != nil {
+				fmt.Fprintf(os.Stderr, "scratchnet sandbox: running without a /run/netns of its own, reason: %v\n", err)
+			}
+		}
+		enterPidns(pidns, errStop)
 	}
-	enterPidns()
 	return serveRelay()
 }
