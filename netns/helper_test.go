@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // helperEnv makes the test binary, re-executed, act as a small server or
@@ -83,10 +84,10 @@ func runHelper(mode string, args []string) int {
 			return 1
 		}
 		fmt.Printf("daemon %d grandchild %d\n", os.Getpid(), child.Process.Pid)
-		select {}
+		sleep()
 	case "stubborn-child":
 		signal.Ignore(syscall.SIGTERM)
-		select {}
+		sleep()
 	case "netns":
 		var st syscall.Stat_t
 		if err := syscall.Stat("/proc/self/ns/net", &st); err != nil {
@@ -101,7 +102,10 @@ func runHelper(mode string, args []string) int {
 			return 1
 		}
 		for _, e := range entries {
-			fmt.Println(e.Name())
+			// Devices are links; bonding_masters, for one, is a file.
+			if e.Type()&os.ModeSymlink != 0 {
+				fmt.Println(e.Name())
+			}
 		}
 	case "fail":
 		fmt.Println("some output")
@@ -114,10 +118,18 @@ func runHelper(mode string, args []string) int {
 		}
 		fmt.Println("the end")
 	case "sleep":
-		select {}
+		sleep()
 	default:
 		fmt.Fprintln(os.Stderr, "unknown helper mode", mode)
 		return 2
 	}
 	return 0
+}
+
+// sleep blocks for good. A bare select{} would not: in a binary without cgo
+// the runtime calls that a deadlock and exits.
+func sleep() {
+	for {
+		time.Sleep(time.Hour)
+	}
 }

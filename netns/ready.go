@@ -3,7 +3,11 @@ package netns
 import (
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"regexp"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -47,8 +51,9 @@ const (
 // refers to listens on port: a TCP socket in LISTEN state for network
 // "tcp", "tcp4" or "tcp6", an unconnected UDP socket bound to the port for
 // "udp", "udp4" or "udp6" (the unnumbered names take either IP version).
-// It asks the kernel through sock_diag netlink in that namespace, with a
-// short backoff between looks, and fails the spec with a "cannot ..."
+// It asks the kernel through sock_diag netlink in that namespace (or, where
+// the kernel lacks inet_diag for the protocol, through the namespace's
+// /proc/net tables), with a short backoff between looks, and fails the spec with a "cannot ..."
 // message naming the port and the namespace when the timeout
 // ([WithTimeout]) passes first.
 func WaitListening(netnsfd int, network string, port int, opts ...WaitOpt) {
@@ -182,8 +187,21 @@ func waitListening(nsfd int, where, network string, port int, p *Process, opts [
 	}
 	deadline := time.Now().Add(o.timeout)
 	backoff := time.Millisecond
+	useProc := false
 	for {
-		found, err := listens(h, proto, families, uint16(port))
+		var found bool
+		if !useProc {
+			found, err = listens(h, proto, families, uint16(port))
+			// Without inet_diag for the protocol (a module not loaded,
+			// which a user namespace cannot load) the kernel answers
+			// ENOENT: the namespace's /proc/net tables tell the same.
+			useProc = errors.Is(err, unix.ENOENT)
+		}
+		if useProc {
+			if derr := nsops.Do(nsfd, func() { found, err = procListens(proto, families, uint16(port)) }); derr != nil {
+				err = derr
+			}
+		}
 		if err != nil {
 			return fmt.Errorf("cannot wait for %s, reason: cannot list sockets: %v", what, err)
 		}
@@ -214,6 +232,44 @@ func waitListening(nsfd int, where, network string, port int, p *Process, opts [
 		timer.Stop()
 		backoff = min(2*backoff, 50*time.Millisecond)
 	}
+}
+
+// procListens is [listens] through /proc/thread-self/net, which shows the
+// namespace of the calling thread; the caller holds it in the namespace.
+func procListens(proto int, families []uint8, port uint16) (bool, error) {
+	want := tcpListen
+	table := "tcp"
+	if proto == unix.IPPROTO_UDP {
+		want, table = udpUnconn, "udp"
+	}
+	for _, family := range families {
+		path := "/proc/thread-self/net/" + table
+		if family == unix.AF_INET6 {
+			path += "6"
+		}
+		b, err := os.ReadFile(path)
+		if errors.Is(err, fs.ErrNotExist) && family == unix.AF_INET6 {
+			continue // a kernel without IPv6
+		}
+		if err != nil {
+			return false, err
+		}
+		// "sl local_address rem_address st ...", addresses as hex
+		// ADDR:PORT, the state in hex.
+		for _, line := range strings.Split(string(b), "\n")[1:] {
+			f := strings.Fields(line)
+			if len(f) < 4 {
+				continue
+			}
+			_, hexPort, ok := strings.Cut(f[1], ":")
+			p, perr := strconv.ParseUint(hexPort, 16, 16)
+			st, serr := strconv.ParseUint(f[3], 16, 8)
+			if ok && perr == nil && serr == nil && uint16(p) == port && int(st) == want {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
 }
 
 func parseNetwork(network string) (proto int, families []uint8, err error) {

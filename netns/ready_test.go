@@ -8,6 +8,7 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	"golang.org/x/sys/unix"
 
 	"github.com/scratchnet/scratchnet/internal/testsupport"
 	"github.com/scratchnet/scratchnet/netns"
@@ -79,6 +80,27 @@ var _ = Describe("waiting for a process to be ready", func() {
 			netns.StartT(t, netns.NewTransientT(t), helper("sleep")).WaitListening("tcp", 7005, netns.WithTimeout(50*time.Millisecond))
 		})
 		Expect(rec.Failures()).To(ConsistOf(ContainSubstring("reason: nothing listened within 50ms; the process is running")))
+	})
+
+	It("reads the namespace's /proc/net tables where the kernel lacks inet_diag", func() {
+		fd := netns.NewTransient()
+		netns.Start(fd, helper("serve-tcp", "[::1]:7006")).WaitListening("tcp", 7006)
+		netns.Start(fd, helper("serve-udp", "127.0.0.1:7007")).WaitListening("udp", 7007)
+		other := netns.NewTransient()
+		listens := func(fd, proto int, family uint8, port uint16) bool {
+			var found bool
+			netns.Execute(fd, func() {
+				var err error
+				found, err = netns.ProcListens(proto, []uint8{family}, port)
+				Expect(err).NotTo(HaveOccurred())
+			})
+			return found
+		}
+		Expect(listens(fd, unix.IPPROTO_TCP, unix.AF_INET6, 7006)).To(BeTrue())
+		Expect(listens(fd, unix.IPPROTO_TCP, unix.AF_INET, 7006)).To(BeFalse())
+		Expect(listens(fd, unix.IPPROTO_UDP, unix.AF_INET, 7007)).To(BeTrue())
+		Expect(listens(fd, unix.IPPROTO_TCP, unix.AF_INET, 7007)).To(BeFalse())
+		Expect(listens(other, unix.IPPROTO_TCP, unix.AF_INET6, 7006)).To(BeFalse())
 	})
 
 	It("waits until the output matches a pattern", func() {
