@@ -9,9 +9,10 @@ import (
 
 // Start starts cmd inside the host's network namespace, as [netns.Start]
 // does, and returns at once. The process group is stopped (SIGTERM, a grace
-// period, SIGKILL) and reaped at the end of the node that called Start;
-// processes name the host in messages and show in the host's part of a
-// failure report.
+// period, SIGKILL) and reaped at the end of the node that called Start
+// (plain testing: at the end of the lab's test), before the lab is torn
+// down if the lab was made in the same node; processes name the host in
+// messages and show in the host's part of a failure report.
 func (h *Host) Start(cmd *exec.Cmd, opts ...netns.ProcessOpt) *netns.Process {
 	h.lab.t.Helper()
 	return netns.StartT(h.lab.t, h.netns, cmd, h.processOpts(opts)...)

@@ -102,7 +102,7 @@ func pin(netnsfd int, name string) (string, error) {
 	for attempt := 0; ; attempt++ {
 		candidate := name
 		if !private || attempt > 0 {
-			candidate = fmt.Sprintf("%s-%d-%d", name, os.Getpid(), pinSeq.Add(1))
+			candidate = fmt.Sprintf("%s-%d-%d", name, sandbox.HostPid(), pinSeq.Add(1))
 		}
 		path := filepath.Join(sandbox.RunNetnsDir, candidate)
 		fd, err := unix.Open(path, unix.O_CREAT|unix.O_EXCL|unix.O_RDONLY|unix.O_CLOEXEC, 0o444)
