@@ -25,7 +25,10 @@
 // children, never outlive it. Where the kernel refuses that /proc (an
 // unprivileged user namespace under a /proc with masked paths), the child
 // runs without a PID namespace. [HostPid] is the test binary's pid as the
-// host sees it.
+// host sees it. As that namespace's init the test binary also inherits the
+// orphans of the processes its tests start (a daemon's child whose parent
+// was killed); they stay zombies until it exits, since reaping them could
+// steal the exit status of a child that os/exec waits for.
 //
 // The parent waits for the child, passes SIGINT and SIGTERM on, and exits
 // with the child's status. Output files named by flags (-test.coverprofile,
