@@ -92,6 +92,9 @@ func run(m *testing.M) (int, bool) {
 	status, err := runChild(mode, true)
 	if errors.Is(err, errNoPidns) {
 		fmt.Fprintf(os.Stderr, "scratchnet sandbox: running without a PID namespace of its own, reason: %v\n", err)
+	}
+	if errors.Is(err, errNoPidns) || errors.Is(err, errCannotSandbox) {
+		// A kernel or a seccomp filter may refuse PID namespaces alone.
 		status, err = runChild(mode, false)
 	}
 	if errors.Is(err, errCannotSandbox) {
