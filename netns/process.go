@@ -345,18 +345,18 @@ func (p *Process) fork(sysfs bool, started chan<- error) {
 // says whether the thread must be given up because it could not switch
 // back.
 func startIn(nsfd int, cmd *exec.Cmd) (retire bool, err error) {
+	var startErr error
 	defer func() {
 		if v := recover(); v != nil {
 			e, ok := v.(error)
 			if !ok || !errors.Is(e, nsops.ErrRestore) {
 				panic(v)
 			}
-			// nsops left the thread locked; it stays with the process
-			// and ends with this goroutine.
-			retire = true
+			// nsops left the thread locked; it stays with the process,
+			// if one started, and ends with this goroutine.
+			retire, err = true, startErr
 		}
 	}()
-	var startErr error
 	if err := nsops.Do(nsfd, func() { startErr = cmd.Start() }); err != nil {
 		return false, err
 	}
