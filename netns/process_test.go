@@ -101,6 +101,18 @@ var _ = Describe("processes in a namespace", func() {
 		Expect(strings.TrimSpace(netns.Output(fd, helper("netns")))).To(Equal(fmt.Sprint(netns.Ino(fd))))
 	})
 
+	It("forks the child inside the namespace from any goroutine, even one inside Execute for another namespace", func() {
+		fd, other := netns.NewTransient(), netns.NewTransient()
+		out := make(chan string, 1)
+		netns.Execute(other, func() {
+			go func() {
+				defer GinkgoRecover()
+				out <- netns.Output(fd, helper("netns"))
+			}()
+		})
+		Expect(strings.TrimSpace(<-out)).To(Equal(fmt.Sprint(netns.Ino(fd))))
+	})
+
 	It("starts the child in a process group of its own", func() {
 		var pid, pgid int
 		_, err := fmt.Sscan(netns.Output(netns.NewTransient(), helper("pgid")), &pid, &pgid)
