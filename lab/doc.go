@@ -20,8 +20,18 @@
 // its own and attaches each host with a veth pair, as hosts on one switch.
 // Interfaces are named after what they lead to: in alice, the wire to the
 // router is "router"; on a segment "lan", each host's interface is "lan" and
-// the bridge's port for alice is "alice". So `ip -n ... link` reads like the
-// test code.
+// the bridge's port for alice is "alice". A host has no name under
+// /run/netns unless pinned: [Host.Pin] gives it one and returns it, so that
+// `ip -n alice link` (in the sandbox; elsewhere the returned name has a
+// unique suffix) reads like the test code.
+//
+// # Processes
+//
+// [Host.Start], [Host.Run] and [Host.Output] run commands inside a host's
+// namespace (see [netns.Start]); [Host.WaitListening] and the returned
+// process's WaitListening and WaitOutput wait until a server is ready. The
+// processes are stopped at the end of the node that started them, before
+// the lab is torn down, and a failing spec's report lists them per host.
 //
 // Unless told otherwise with [Subnet] or [Addrs], each wire and segment gets
 // the next subnet pair 10.0.N.0/24 and fd00:0:0:N::/64, and its hosts the

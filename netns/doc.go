@@ -50,6 +50,30 @@
 // A new transient namespace has its loopback "lo" up, so binding 127.0.0.1 or
 // ::1 works at once.
 //
+// # Processes
+//
+// [Start], [Run] and [Output] run an *exec.Cmd inside a namespace: the child
+// is forked from a thread in it, in a process group of its own, and stopped
+// (SIGTERM, [WithGracePeriod], SIGKILL) and reaped at the end of the node.
+// [Process.WaitListening] and [WaitListening] wait, through sock_diag in
+// the namespace, until something listens on a port; [Process.WaitOutput]
+// until the output matches. [Pin] names a namespace under /run/netns for
+// ip(8) and nsenter.
+//
+//	It("runs a server and a client", func() {
+//	    fd := netns.NewTransient()
+//	    srv := netns.Start(fd, exec.Command("my-server", "-listen", "127.0.0.1:8080"))
+//	    srv.WaitListening("tcp", 8080)
+//	    out := netns.Output(fd, exec.Command("my-client", "127.0.0.1:8080"))
+//	    Expect(out).To(ContainSubstring("hello"))
+//	})
+//
+// The kernel sends a child's parent-death signal when the *thread* that
+// forked it ends, not the process: the forking thread therefore stays,
+// locked, until the child is reaped, and no other thread's end can kill the
+// child. A daemon that leaves its process group (setsid) escapes the group
+// signals; run daemons in the foreground.
+//
 // Each helper has a sibling ending in T that takes a [testing.TB] instead of
 // using Ginkgo, for plain "go test" users: cleanup then goes through t.Cleanup.
 // The Ginkgo helpers are these siblings called with GinkgoTB().

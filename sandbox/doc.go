@@ -16,6 +16,20 @@
 //   - for root, in a new network namespace only: the suite's "host"
 //     namespace is then a throw-away one, and the real one stays untouched.
 //
+// Either way the child also gets a mount namespace of its own, in which
+// /run/netns is an empty tmpfs ([PrivateRunNetns]; where /run/netns does
+// not exist, /run is covered by a tmpfs that shows the same entries), and a
+// PID namespace of its own, with a /proc of it, whose init the test binary
+// is ([InPidns]): when it ends, however (a SIGKILL, a crash), the kernel
+// kills every process it left, so daemons that tests started, and their
+// children, never outlive it. Where the kernel refuses that /proc (an
+// unprivileged user namespace under a /proc with masked paths), the child
+// runs without a PID namespace. [HostPid] is the test binary's pid as the
+// host sees it. As that namespace's init the test binary also inherits the
+// orphans of the processes its tests start (a daemon's child whose parent
+// was killed); they stay zombies until it exits, since reaping them could
+// steal the exit status of a child that os/exec waits for.
+//
 // The parent waits for the child, passes SIGINT and SIGTERM on, and exits
 // with the child's status. Output files named by flags (-test.coverprofile,
 // -ginkgo.json-report, ...) are written by the child, relative to the same

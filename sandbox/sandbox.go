@@ -89,7 +89,14 @@ func run(m *testing.M) (int, bool) {
 	if os.Geteuid() == 0 {
 		mode = NetNS
 	}
-	status, err := runChild(mode)
+	status, err := runChild(mode, true)
+	if errors.Is(err, errNoPidns) {
+		fmt.Fprintf(os.Stderr, "scratchnet sandbox: running without a PID namespace of its own, reason: %v\n", err)
+	}
+	if errors.Is(err, errNoPidns) || errors.Is(err, errCannotSandbox) {
+		// A kernel or a seccomp filter may refuse PID namespaces alone.
+		status, err = runChild(mode, false)
+	}
 	if errors.Is(err, errCannotSandbox) {
 		fmt.Fprintf(os.Stderr, "scratchnet sandbox: running unsandboxed, reason: %v\n", err)
 		return m.Run(), false
@@ -103,9 +110,9 @@ func run(m *testing.M) (int, bool) {
 
 var errCannotSandbox = errors.New("cannot create the sandbox's namespaces")
 
-// runChild re-executes the test binary in the new namespaces and returns its
-// exit status.
-func runChild(mode Mode) (int, error) {
+// runChild re-executes the test binary in the new namespaces, in a PID
+// namespace of its own too if pidns is set, and returns its exit status.
+func runChild(mode Mode, pidns bool) (int, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return 0, fmt.Errorf("cannot find the test binary, reason: %w", err)
@@ -115,7 +122,8 @@ func runChild(mode Mode) (int, error) {
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	cmd.Env = append(os.Environ(), modeEnv+"="+string(mode))
 	attr := &syscall.SysProcAttr{
-		Cloneflags: syscall.CLONE_NEWNET,
+		// A mount namespace too, for a /run/netns of its own.
+		Cloneflags: syscall.CLONE_NEWNET | syscall.CLONE_NEWNS,
 		// The child must not outlive a parent killed without a chance to
 		// pass the signal on.
 		Pdeathsig: syscall.SIGKILL,
@@ -129,6 +137,9 @@ func runChild(mode Mode) (int, error) {
 		attr.GidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getgid(), Size: 1}}
 		attr.GidMappingsEnableSetgroups = false
 	}
+	if pidns {
+		attr.Cloneflags |= syscall.CLONE_NEWPID
+	}
 	cmd.SysProcAttr = attr
 	host, err := os.Open("/proc/self/ns/net")
 	if err != nil {
@@ -136,6 +147,11 @@ func runChild(mode Mode) (int, error) {
 	}
 	defer host.Close()
 	cmd.ExtraFiles = []*os.File{host}
+	setup, err := watchSetup(cmd, pidns)
+	if err != nil {
+		return 0, err
+	}
+	defer setup.Close()
 
 	relay, err := startRelay(cmd)
 	if err != nil {
@@ -148,6 +164,9 @@ func runChild(mode Mode) (int, error) {
 			return 0, fmt.Errorf("%w: %w", errCannotSandbox, err)
 		}
 		return 0, fmt.Errorf("cannot start sandboxed test binary, reason: %w", err)
+	}
+	if err := setup.started(cmd); err != nil {
+		return 0, err
 	}
 	signals := make(chan os.Signal, 2)
 	signal.Notify(signals, unix.SIGINT, unix.SIGTERM)
@@ -175,10 +194,26 @@ func runChild(mode Mode) (int, error) {
 }
 
 // enterChild prepares the sandbox from inside: its fresh network namespace
-// has lo down, and both the tests and the relay need loopback.
+// has lo down, and both the tests and the relay need loopback; its mount
+// namespace gets a /run/netns of its own and, in a PID namespace, a /proc.
+// A test binary that a test re-executes with this environment runs in the
+// sandbox already and prepares nothing but loopback.
 func enterChild() error {
+	fresh, pidns := takeSetup()
+	if fresh {
+		readHostPid()
+	}
 	if err := nsops.LoUp(); err != nil {
 		return err
+	}
+	if fresh {
+		errStop := stopPropagation()
+		if errStop == nil {
+			if err := mountRunNetns(); err != nil {
+				fmt.Fprintf(os.Stderr, "scratchnet sandbox: running without a /run/netns of its own, reason: %v\n", err)
+			}
+		}
+		enterPidns(pidns, errStop)
 	}
 	return serveRelay()
 }

@@ -49,6 +49,7 @@ type Target struct {
 // registered through sc. created is the user's line the report points at
 // (see [Caller]).
 func Watch(t testing.TB, sc *scope.Scope, title string, created types.CodeLocation, targets func() []Target) {
+	watchPause(t, sc, targets)
 	heading := title + " (created at " + created.String() + ")"
 	if g, ok := t.(*ginkgo.GinkgoTBWrapper); ok {
 		if inSetupOrSubject() {
