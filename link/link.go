@@ -31,6 +31,12 @@ type Link struct {
 	// GoesWithNamespace skips the explicit deletion at cleanup (see
 	// [GoesWithNamespace]).
 	GoesWithNamespace bool
+	// PeerName and PeerNamespace (nil or a netlink.NsFd) name and place
+	// the second link of a pair whose template cannot hold them readably,
+	// such as a netkit's; a veth keeps them in its own PeerName and
+	// PeerNamespace. An empty PeerName gets a random one.
+	PeerName      string
+	PeerNamespace any
 }
 
 // Opt configures a link before it is created. Options are applied in the

@@ -18,7 +18,7 @@ import (
 
 // RequireKindsEnv names the environment variable that turns a skip by
 // [SkipUnlessSupported] into a failure: a comma-separated list of link kinds,
-// or "all". A run that must prove it exercised a kind (such as the
+// or "all", from which "-kind" entries exclude kinds. A run that must prove it exercised a kind (such as the
 // distribution-kernel VM run) sets it.
 const RequireKindsEnv = "SCRATCHNET_REQUIRE_KINDS"
 
@@ -62,8 +62,14 @@ func SkipUnlessSupportedT(t testing.TB, kind string) {
 	t.Skipf("%v", unsupportedError(kind))
 }
 
+// required tells whether RequireKindsEnv requires kind: listed by name, or
+// covered by "all" and not excluded by "-kind" ("all,-netdevsim" for a
+// kernel that cannot have netdevsim).
 func required(kind string) bool {
 	list := strings.Split(os.Getenv(RequireKindsEnv), ",")
+	if slices.Contains(list, "-"+kind) {
+		return false
+	}
 	return slices.Contains(list, "all") || slices.Contains(list, kind)
 }
 
