@@ -62,9 +62,13 @@ func SkipUnlessSupportedT(t testing.TB, kind string) {
 	t.Skipf("%v", unsupportedError(kind))
 }
 
-// required tells whether RequireKindsEnv requires kind: listed by name, or
-// covered by "all" and not excluded by "-kind" ("all,-netdevsim" for a
-// kernel that cannot have netdevsim).
+// Required tells whether the environment variable [RequireKindsEnv]
+// requires kind: listed by name, or covered by "all" and not excluded by
+// "-kind" ("all,-netdevsim" for a kernel that cannot have netdevsim).
+// Helpers for kinds that are not made through rtnetlink, such as netdevsim
+// devices, use it to fail instead of skipping.
+func Required(kind string) bool { return required(kind) }
+
 func required(kind string) bool {
 	list := strings.Split(os.Getenv(RequireKindsEnv), ",")
 	if slices.Contains(list, "-"+kind) {
