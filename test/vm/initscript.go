@@ -267,7 +267,7 @@ func initScript(o initOptions) string {
 		// The identity first, then one binary per call, so that init, as
 		// root, can load a package's modules around its binary whoever the
 		// pass runs as.
-		w("%s %s identity || rc=$?", strings.Join(env, " "), passCommand(p, "identity"))
+		w("%s %s || rc=$?", strings.Join(env, " "), passCommand(p, "identity"))
 		for i, t := range o.Tests {
 			mods := o.PackageModules[packageKey(t)]
 			if len(mods) > 0 {
