@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -42,6 +43,10 @@ const (
 	// appearWithin bounds the wait for a new device's ports.
 	appearWithin = 5 * time.Second
 )
+
+// creating serialises, per process, a device's creation and the search for
+// its ports.
+var creating sync.Mutex
 
 // HasNetdevsim tells whether the netdevsim bus exists, that is, whether the
 // netdevsim module is loaded (or built in). Package [ensure] also loads it
@@ -93,12 +98,18 @@ func NewTransientT(t testing.TB, opts ...Opt) (id uint, ports []netlink.Link) {
 	}
 	defer h.Close()
 
+	// Kernels before 5.14 do not report a port's device, and the ports
+	// are told from other links as the ones that are new: no other
+	// device of this process may appear meanwhile.
+	creating.Lock()
 	before, err := linkIndexes(h)
 	if err != nil {
+		creating.Unlock()
 		t.Fatalf("cannot create transient netdevsim in %s, reason: %v", nsops.Describe(nsfd), err)
 	}
 	id, ino, err := create(nsfd, o)
 	if err != nil {
+		creating.Unlock()
 		t.Fatalf("cannot create transient netdevsim in %s, reason: %v", nsops.Describe(nsfd), err)
 	}
 	t.Cleanup(func() {
@@ -106,16 +117,25 @@ func NewTransientT(t testing.TB, opts ...Opt) (id uint, ports []netlink.Link) {
 			t.Errorf("cannot remove transient netdevsim %d, reason: %v", id, err)
 		}
 	})
+	found, err := findPorts(h, id, int(o.Ports), before)
+	creating.Unlock()
+	if err != nil {
+		t.Fatalf("cannot find the ports of transient netdevsim %d in %s, reason: %v", id, nsops.Describe(nsfd), err)
+	}
+	for _, p := range found {
+		// Kernels whose netdevsim predates queue counts read only the
+		// ID and the port count, and give every port one queue.
+		if q := p.Attrs().NumTxQueues; o.QueueCount > 1 && q != int(o.QueueCount) {
+			t.Fatalf("cannot create transient netdevsim %d with %d RX/TX queues per port, reason: the kernel's netdevsim ignored the queue count (port %q has %d TX queues)",
+				id, o.QueueCount, p.Attrs().Name, q)
+		}
+	}
 
 	if o.MaxVFs > 0 {
 		vfs := filepath.Join(devicesDir, devPrefix+strconv.FormatUint(uint64(id), 10), "sriov_numvfs")
 		if err := os.WriteFile(vfs, []byte(strconv.FormatUint(uint64(o.MaxVFs), 10)), 0); err != nil {
 			t.Fatalf("cannot enable %d SR-IOV VFs on transient netdevsim %d, reason: %v", o.MaxVFs, id, err)
 		}
-	}
-	found, err := findPorts(h, id, int(o.Ports), before)
-	if err != nil {
-		t.Fatalf("cannot find the ports of transient netdevsim %d in %s, reason: %v", id, nsops.Describe(nsfd), err)
 	}
 	var ref any
 	if o.NetnsFd >= 0 {
@@ -163,8 +183,15 @@ func create(nsfd int, o Options) (uint, uint64, error) {
 			}
 			return id, ino, nil
 		}
+		// The kernel answers ENOSPC for an ID that is taken (it
+		// allocates exactly that one from its ID range), EEXIST in the
+		// moment before the device's name is registered.
+		taken := errors.Is(werr, unix.ENOSPC) || errors.Is(werr, fs.ErrExist)
+		if taken {
+			werr = fmt.Errorf("%w (the ID is taken)", werr)
+		}
 		err = fmt.Errorf("cannot create netdevsim with ID %d: %w", id, werr)
-		if o.HasID || !errors.Is(werr, fs.ErrExist) {
+		if o.HasID || !taken {
 			return 0, 0, err
 		}
 	}

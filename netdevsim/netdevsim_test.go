@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -74,12 +75,25 @@ var _ = Describe("transient netdevsim devices", func() {
 		Expect(testsupport.LinkNames(netns.Current())).To(ConsistOf("lo", ports[0].Attrs().Name))
 	})
 
-	It("gives each port the queues asked for", func() {
+	It("gives each port the queues asked for, or says the kernel's netdevsim cannot", func() {
 		ns := netns.NewTransient()
-		_, ports := netdevsim.NewTransient(netdevsim.InNamespace(ns), netdevsim.WithRxTxQueueCountEach(3))
-		found := readPort(ns, ports[0])
-		Expect(found.Attrs().NumTxQueues).To(Equal(3))
-		Expect(found.Attrs().NumRxQueues).To(Equal(3))
+		var ports []netlink.Link
+		rec := &testsupport.Recorder{}
+		rec.Run(func(t testing.TB) {
+			_, ports = netdevsim.NewTransientT(t, netdevsim.InNamespace(ns), netdevsim.WithRxTxQueueCountEach(3), netdevsim.WithPorts(2))
+			for _, p := range ports {
+				found := readPort(ns, p)
+				Expect(found.Attrs().NumTxQueues).To(Equal(3))
+				Expect(found.Attrs().NumRxQueues).To(Equal(3))
+			}
+		})
+		if f := rec.Failures(); len(f) == 1 && strings.Contains(f[0], "the kernel's netdevsim ignored the queue count") {
+			Expect(testsupport.LinkNames(ns)).To(ConsistOf("lo"), "the device is removed")
+			release, _, _ := link.KernelAtLeast(0, 0)
+			Skip(fmt.Sprintf("kernel %s has a netdevsim without queue counts: %s", release, f[0]))
+		}
+		Expect(rec.Failures()).To(BeEmpty())
+		Expect(ports).To(HaveLen(2))
 	})
 
 	It("enables the SR-IOV VFs asked for", func() {
@@ -97,7 +111,7 @@ var _ = Describe("transient netdevsim devices", func() {
 		other := netns.NewTransient()
 		testsupport.ExpectRefused(func(t testing.TB) {
 			netdevsim.NewTransientT(t, netdevsim.InNamespace(other), netdevsim.WithID(want))
-		}, other, "cannot create transient netdevsim", fmt.Sprintf("cannot create netdevsim with ID %d", want))
+		}, other, "cannot create transient netdevsim", fmt.Sprintf("cannot create netdevsim with ID %d: ", want))
 	})
 
 	It("gives devices created at the same time distinct IDs", func() {
