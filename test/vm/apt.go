@@ -395,16 +395,17 @@ func (f *debFetcher) Depends(pkg string) ([]string, error) {
 	return dependsOn(out), nil
 }
 
-// Has tells whether the suite publishes pkg at version ("" for any).
-func (f *debFetcher) Has(pkg, version string) bool {
-	if f.update() != nil {
-		return false
+// Has tells whether the suite publishes pkg at version ("" for any); an
+// error says that the suite's lists could not be had.
+func (f *debFetcher) Has(pkg, version string) (bool, error) {
+	if err := f.update(); err != nil {
+		return false, err
 	}
 	if version != "" {
 		pkg += "=" + version
 	}
 	_, err := f.run(f.Dir, "apt-cache", "show", pkg)
-	return err == nil
+	return err == nil, nil
 }
 
 // FetchVersion returns the local .deb files of packages at exactly version

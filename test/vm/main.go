@@ -144,6 +144,9 @@ func (r *runner) runAll(ctx context.Context) ([]*bootResult, error) {
 			br.Problem = p.problem
 			continue
 		}
+		if p.nsimErr != "" {
+			br.Setup = append(br.Setup, p.nsimErr)
+		}
 		if len(built) == 0 {
 			br.Problem = "cannot boot the guest, reason: no test binary was built"
 			continue
@@ -168,6 +171,7 @@ type prepared struct {
 	problem string
 	nsim    *builtModule
 	noNsim  string // netdevsim is skipped on this kernel, for this reason
+	nsimErr string // netdevsim could not be built for this kernel
 }
 
 // prepare fetches and unpacks one kernel and builds its netdevsim module.
@@ -188,9 +192,10 @@ func (r *runner) prepare(src kernelSource) prepared {
 		p.noNsim = err.Error()
 		r.logf("kernel %s: netdevsim specs will skip: %v", src.Label, err)
 	case err != nil:
-		// Not a boot problem: the netdevsim specs, which require the
-		// module, fail on this kernel and say so.
-		r.logf("WARNING kernel %s: %v", src.Label, err)
+		// The guest still boots: the netdevsim specs, which require the
+		// module, fail on this kernel, and the report repeats why.
+		p.nsimErr = err.Error()
+		r.logf("%v", err)
 	default:
 		p.nsim = &m
 	}

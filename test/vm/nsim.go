@@ -78,7 +78,11 @@ func (r *runner) netdevsimFor(k kernel, f *debFetcher) (builtModule, error) {
 	if err != nil {
 		return builtModule{}, err
 	}
-	if !f.Has(src, k.Version) {
+	has, err := f.Has(src, k.Version)
+	if err != nil {
+		return builtModule{}, err
+	}
+	if !has {
 		return builtModule{}, errNoSource{Package: src, Version: k.Version}
 	}
 	headers := "linux-headers-" + k.Release
@@ -276,11 +280,20 @@ func (r *runner) wrapHostTools(root string, f *debFetcher) error {
 		if !ok {
 			return fmt.Errorf("cannot run kbuild's %s here, reason: it needs %s, which the runner cannot fetch", stale[0], lib)
 		}
+		found := false
 		for _, c := range cands {
-			if f.Has(c, "") {
+			has, err := f.Has(c, "")
+			if err != nil {
+				return err
+			}
+			if has {
 				want = append(want, c)
+				found = true
 				break
 			}
+		}
+		if !found {
+			return fmt.Errorf("cannot run kbuild's %s here, reason: suite %s publishes none of %s for %s", stale[0], f.Suite, strings.Join(cands, ", "), lib)
 		}
 	}
 	for i := 0; i < len(want); i++ {

@@ -122,6 +122,7 @@ type bootResult struct {
 	Autoloads      []string       // modules the kernel wanted to load by itself and was refused
 	Eth0           string         // eth0's operational state after setup
 	Problem        string         // boot problem found by the host (timeout, qemu error)
+	Setup          []string       // what the host could not prepare for a guest that still booted
 	Accel          string         // kvm or tcg
 	Elapsed        time.Duration
 

@@ -20,6 +20,7 @@ func (r *bootResult) BootFailures() []string {
 	if r.Problem != "" {
 		out = append(out, r.Problem)
 	}
+	out = append(out, r.Setup...)
 	for _, m := range r.ModprobeFailed {
 		out = append(out, "cannot load module "+m+" in the guest")
 	}
