@@ -48,8 +48,13 @@ var wantedModules = []guestModule{
 }
 
 // nftablesModules are what nftables NAT, masquerading, conntrack matches
-// and rejects need.
+// and rejects need. crc32c_generic comes first: libcrc32c, which conntrack
+// and NAT depend on, asks for the crc32c algorithm when it loads, a soft
+// dependency that modules.dep does not list and busybox's modprobe does not
+// follow (kernels that build crc32c in have no such file, and it is left
+// out there).
 var nftablesModules = []guestModule{
+	{Name: "crc32c_generic"},
 	{Name: "nfnetlink"},
 	{Name: "nf_conntrack"},
 	{Name: "nf_nat"},
