@@ -4,8 +4,9 @@
 #               then the notwork compatibility suite (compat/, a module of
 #               its own)
 # make example  the runnable example suite, step by step
-# make test-vm  all package suites inside Debian kernels under qemu (bookworm's
-#               6.1 and bookworm-backports' 6.12): the link kinds that the host
+# make test-vm  all package suites inside Debian kernels under qemu (bullseye's
+#               5.10, bookworm's 6.1, bookworm-backports' 6.12, sid's 7.2, with
+#               netdevsim built for each from Debian's source): the kinds that the host
 #               kernel lacks (dummy, vlan, ipvlan, bond, vrf ...) really run,
 #               each suite twice: as root with the sandbox off, then as user
 #               nobody in its rootless sandbox, which must run at least 80% of

@@ -25,8 +25,9 @@
 //     kernel resolves references to other links, such as a macvlan's parent;
 //     it is the calling thread's namespace unless [WithLinkNamespace] names
 //     another one;
-//   - for a veth, the peer's namespace, which is the socket's namespace (not
-//     the destination!) unless the veth's PeerNamespace says otherwise.
+//   - for a veth or netkit pair, the peer's namespace, which is the socket's
+//     namespace (not the destination!) unless the veth's PeerNamespace (a
+//     netkit's: the wrapper's [Link.PeerNamespace]) says otherwise.
 //
 // A returned link always carries the Index it has in its own namespace, and
 // its LinkAttrs.Namespace names that namespace unless it is the calling

@@ -51,6 +51,12 @@ type settings struct {
 	// DeleteExplicitly deletes the link at cleanup even where its
 	// namespaces' teardown would (see [DeleteExplicitly]).
 	DeleteExplicitly bool
+	// PeerName and PeerNamespace (nil or a netlink.NsFd) name and place
+	// the second link of a pair whose template cannot hold them readably,
+	// such as a netkit's; a veth keeps them in its own PeerName and
+	// PeerNamespace. An empty PeerName gets a random one.
+	PeerName      string
+	PeerNamespace any
 }
 
 // configuring maps the *Link that a creation call applies options to, to
@@ -114,6 +120,32 @@ func WithLinkNamespace(netnsfd int) Opt {
 			return fmt.Errorf("WithLinkNamespace(%d): %w", netnsfd, err)
 		}
 		l.LinkNamespace = netlink.NsFd(netnsfd)
+		return nil
+	}
+}
+
+// WithPeerNamespace creates the second link of a pair, the peer of a veth
+// or netkit, in the network namespace netnsfd refers to; without it the
+// peer lands in the namespace of the socket that sends the request (see
+// [WithLinkNamespace]), not in the first end's. The fd stays owned by the
+// caller.
+func WithPeerNamespace(netnsfd int) Opt {
+	return func(l *Link) error {
+		if err := nsops.Check(netnsfd); err != nil {
+			return fmt.Errorf("WithPeerNamespace(%d): %w", netnsfd, err)
+		}
+		switch tmpl := l.Link.(type) {
+		case *netlink.Veth:
+			tmpl.PeerNamespace = netlink.NsFd(netnsfd)
+		case *netlink.Netkit:
+			s, err := settingsOf("WithPeerNamespace", l)
+			if err != nil {
+				return err
+			}
+			s.PeerNamespace = netlink.NsFd(netnsfd)
+		default:
+			return fmt.Errorf("WithPeerNamespace applies to veth and netkit links, not to %T", l.Link)
+		}
 		return nil
 	}
 }

@@ -14,7 +14,7 @@ import (
 
 // RequireKindsEnv names the environment variable that turns a skip by
 // [SkipUnlessSupported] into a failure: a comma-separated list of link kinds,
-// or "all". A run that must prove it exercised a kind (such as the
+// or "all", from which "-kind" entries exclude kinds. A run that must prove it exercised a kind (such as the
 // distribution-kernel VM run) sets it.
 const RequireKindsEnv = "SCRATCHNET_REQUIRE_KINDS"
 
@@ -53,8 +53,18 @@ func SkipUnlessSupportedT(t testing.TB, kind string) {
 	t.Skipf("%v", unsupportedError(kind))
 }
 
+// Required tells whether the environment variable [RequireKindsEnv]
+// requires kind: listed by name, or covered by "all" and not excluded by
+// "-kind" ("all,-netdevsim" for a kernel that cannot have netdevsim).
+// Helpers for kinds that are not made through rtnetlink, such as netdevsim
+// devices, use it to fail instead of skipping.
+func Required(kind string) bool { return required(kind) }
+
 func required(kind string) bool {
 	list := strings.Split(os.Getenv(RequireKindsEnv), ",")
+	if slices.Contains(list, "-"+kind) {
+		return false
+	}
 	return slices.Contains(list, "all") || slices.Contains(list, kind)
 }
 

@@ -140,21 +140,17 @@ func create(t testing.TB, tmpl netlink.Link, prefix string, opts []Opt) (netlink
 	}
 
 	var dupont netlink.Link
-	if veth, ok := req.link.(*netlink.Veth); ok {
+	if pp := req.peer(); pp != nil {
 		peerNs, peerRef := sockNs, req.socketRef()
-		if fd, ok := veth.PeerNamespace.(netlink.NsFd); ok {
+		if fd, ok := pp.namespace.(netlink.NsFd); ok {
 			peerNs, peerRef = int(fd), fd
 		}
-		peer, err := req.locate(s, veth.PeerName, peerNs, peerRef)
+		peer, err := req.locate(s, pp.name, peerNs, peerRef)
 		if err != nil {
-			t.Fatalf("cannot find peer %q of new transient veth %q in %s, reason: %v",
-				veth.PeerName, first.Attrs().Name, nsops.Describe(peerNs), err)
+			t.Fatalf("cannot find peer %q of new transient %s %q in %s, reason: %v",
+				pp.name, req.kind, first.Attrs().Name, nsops.Describe(peerNs), err)
 		}
-		dupont = &netlink.Veth{
-			LinkAttrs:     *peer.Attrs(),
-			PeerName:      first.Attrs().Name,
-			PeerNamespace: req.destRef(),
-		}
+		dupont = req.peerResult(peer, first)
 		dupont.Attrs().Namespace = peerRef
 	}
 	first = req.result(first)
@@ -265,10 +261,11 @@ func prepare(tmpl netlink.Link, prefix string, opts []Opt) (*request, error) {
 	if fd, ok := w.LinkNamespace.(netlink.NsFd); ok {
 		req.linkNs = int(fd)
 	}
-	if veth, ok := w.Link.(*netlink.Veth); ok {
-		if err := checkNsRef("Veth.PeerNamespace", veth.PeerNamespace); err != nil {
+	if pp := req.peer(); pp != nil {
+		if err := checkNsRef(pp.what, pp.namespace); err != nil {
 			return nil, err
 		}
+		req.setPeerName(pp.name)
 	}
 	return req, nil
 }
@@ -300,8 +297,8 @@ func (r *request) destNs(sockNs int) int {
 // veth peer's.
 func (r *request) involvedNs(sockNs int) []int {
 	fds := []int{sockNs, r.destNs(sockNs)}
-	if veth, ok := r.link.(*netlink.Veth); ok {
-		if fd, ok := veth.PeerNamespace.(netlink.NsFd); ok {
+	if pp := r.peer(); pp != nil {
+		if fd, ok := pp.namespace.(netlink.NsFd); ok {
 			fds = append(fds, int(fd))
 		}
 	}
@@ -314,9 +311,9 @@ func (r *request) involvedNs(sockNs int) []int {
 // one of them cannot be identified, so that the link is deleted explicitly.
 func (r *request) diesWith(sockNs int) []uint64 {
 	fds := []int{r.destNs(sockNs)}
-	if veth, ok := r.link.(*netlink.Veth); ok {
+	if pp := r.peer(); pp != nil {
 		peer := sockNs
-		if fd, ok := veth.PeerNamespace.(netlink.NsFd); ok {
+		if fd, ok := pp.namespace.(netlink.NsFd); ok {
 			peer = int(fd)
 		}
 		fds = append(fds, peer)
@@ -367,24 +364,25 @@ func (r *request) destRef() any {
 // a collision, as long as the names are ours to choose.
 func (r *request) add(h *netlink.Handle, prefix string, taken func(names ...string) bool) error {
 	attrs := r.link.Attrs()
-	veth, _ := r.link.(*netlink.Veth)
+	pp := r.peer()
 	randomName := attrs.Name == ""
-	randomPeer := veth != nil && veth.PeerName == ""
+	randomPeer := pp != nil && pp.name == ""
 	var err error
 	for range nameAttempts {
 		if randomName {
 			attrs.Name, _ = randomNifname(prefix)
 		}
 		if randomPeer {
-			veth.PeerName, _ = randomNifname(prefix)
+			name, _ := randomNifname(prefix)
+			r.setPeerName(name)
 		}
 		err = r.send(h)
 		if !errors.Is(err, unix.EEXIST) || !(randomName || randomPeer) {
 			return err
 		}
 		names := []string{attrs.Name}
-		if veth != nil {
-			names = append(names, veth.PeerName)
+		if pp := r.peer(); pp != nil {
+			names = append(names, pp.name)
 		}
 		if !taken(names...) {
 			// Something other than the name clashes, such as a vxlan with

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -147,10 +148,16 @@ func contains(list []string, s string) bool {
 // debianMirror picks, from the system's sources, the Debian archive that
 // serves suite: the entry carrying the suite's release itself ("bookworm"
 // for "bookworm-backports"), since backports live in the same archive as
-// the release while the security archive does not carry them.
-func debianMirror(sources []aptSource, suite string) (uri, signedBy string, err error) {
+// the release while the security archive does not carry them. A suite the
+// system does not use (bullseye or sid on a bookworm machine) lives in the
+// same archive as the system's own release, systemRelease, whose entry
+// serves as the last resort.
+func debianMirror(sources []aptSource, suite, systemRelease string) (uri, signedBy string, err error) {
 	release, _, _ := strings.Cut(suite, "-")
-	for _, want := range []string{suite, release} {
+	for _, want := range []string{suite, release, systemRelease} {
+		if want == "" {
+			continue
+		}
 		for _, s := range sources {
 			if contains(s.Types, "deb") && contains(s.Suites, want) && contains(s.Components, "main") && len(s.URIs) > 0 {
 				return s.URIs[0], singleLineKeyring(s.SignedBy), nil
@@ -158,6 +165,21 @@ func debianMirror(sources []aptSource, suite string) (uri, signedBy string, err 
 		}
 	}
 	return "", "", fmt.Errorf("cannot derive a Debian mirror for suite %s, reason: no enabled \"deb\" source for %s with component main in the system's apt sources", suite, release)
+}
+
+// systemRelease reads the codename of the system's Debian release from an
+// os-release file ("" when it names none).
+func systemRelease(osRelease string) string {
+	data, err := os.ReadFile(osRelease)
+	if err != nil {
+		return ""
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, "VERSION_CODENAME="); ok {
+			return strings.Trim(strings.TrimSpace(v), `"'`)
+		}
+	}
+	return ""
 }
 
 // singleLineKeyring keeps Signed-By only when it names keyring files; an
@@ -187,6 +209,18 @@ func realKernelPackage(name, dependsOutput string) (string, error) {
 	if reRealImage.MatchString(name) {
 		return name, nil
 	}
+	for _, dep := range dependsOn(dependsOutput) {
+		if reRealImage.MatchString(dep) {
+			return dep, nil
+		}
+	}
+	return "", fmt.Errorf("cannot resolve kernel package %s, reason: apt-cache depends names no linux-image-<version> package", name)
+}
+
+// dependsOn lists the packages an "apt-cache depends" output says its
+// package depends on, alternatives included, virtual ones without brackets.
+func dependsOn(dependsOutput string) []string {
+	var out []string
 	sc := bufio.NewScanner(strings.NewReader(dependsOutput))
 	for sc.Scan() {
 		line := strings.TrimSpace(sc.Text())
@@ -195,12 +229,27 @@ func realKernelPackage(name, dependsOutput string) (string, error) {
 		if !ok {
 			continue
 		}
-		dep = strings.Trim(strings.TrimSpace(dep), "<>")
-		if reRealImage.MatchString(dep) {
-			return dep, nil
+		out = append(out, strings.Trim(strings.TrimSpace(dep), "<>"))
+	}
+	return out
+}
+
+// kernelPackages lists the packages that together hold the kernel of the
+// versioned image package image: the image itself, and, for kernels that
+// Debian splits (sid's 7.x: an image metapackage depending on
+// linux-binary-<release>, linux-modules-<release> and linux-base-<release>),
+// the parts of exactly that release it depends on. Headers are not part of
+// a bootable kernel.
+func kernelPackages(image, dependsOutput string) []string {
+	release := strings.TrimPrefix(image, "linux-image-")
+	out := []string{image}
+	for _, dep := range dependsOn(dependsOutput) {
+		if strings.HasPrefix(dep, "linux-") && strings.HasSuffix(dep, "-"+release) &&
+			!strings.HasPrefix(dep, "linux-image-") && !strings.HasPrefix(dep, "linux-headers-") && !contains(out, dep) {
+			out = append(out, dep)
 		}
 	}
-	return "", fmt.Errorf("cannot resolve kernel package %s, reason: apt-cache depends names no linux-image-<version> package", name)
+	return out
 }
 
 // debFetcher downloads Debian packages of one suite with an apt state of the
@@ -213,6 +262,8 @@ type debFetcher struct {
 	Mirror   string
 	SignedBy string
 	Logf     func(format string, args ...any)
+
+	updated bool // the lists were refreshed in this run
 }
 
 func (f *debFetcher) options() []string {
@@ -241,52 +292,168 @@ func (f *debFetcher) run(dir, tool string, args ...string) (string, error) {
 	return buf.String(), nil
 }
 
-// Fetch returns the local .deb of pkg (the meta package is resolved to the
-// versioned one), downloading it only when the cache has no earlier
-// resolution or refresh is set.
-func (f *debFetcher) Fetch(pkg string, refresh bool) (string, error) {
-	stamp := filepath.Join(f.Dir, "resolved-"+pkg)
-	if !refresh {
-		if b, err := os.ReadFile(stamp); err == nil {
-			deb := strings.TrimSpace(string(b))
-			if _, err := os.Stat(deb); err == nil {
-				return deb, nil
-			}
-		}
-	}
+// prepare writes the fetcher's sources file and makes its directories.
+func (f *debFetcher) prepare() error {
 	for _, d := range []string{filepath.Join(f.Dir, "lists", "partial"), filepath.Join(f.Dir, "cache", "archives", "partial"), f.DebDir} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
-			return "", fmt.Errorf("cannot create apt directory %s, reason: %w", d, err)
+			return fmt.Errorf("cannot create apt directory %s, reason: %w", d, err)
 		}
 	}
 	src := aptSourcesLine(f.Mirror, f.Suite, f.SignedBy)
 	if err := os.WriteFile(filepath.Join(f.Dir, "sources.list"), []byte(src), 0o644); err != nil {
-		return "", fmt.Errorf("cannot write the apt sources for suite %s, reason: %w", f.Suite, err)
+		return fmt.Errorf("cannot write the apt sources for suite %s, reason: %w", f.Suite, err)
+	}
+	return nil
+}
+
+// update refreshes the fetcher's package lists once per run.
+func (f *debFetcher) update() error {
+	if f.updated {
+		return nil
+	}
+	if err := f.prepare(); err != nil {
+		return err
 	}
 	f.Logf("apt-get update for %s (%s)", f.Suite, f.Mirror)
 	if _, err := f.run(f.Dir, "apt-get", "update"); err != nil {
-		return "", err
+		return err
+	}
+	f.updated = true
+	return nil
+}
+
+// Fetch returns the local .deb files of the kernel pkg names (the meta
+// package is resolved to the versioned one, and a split kernel to its
+// parts), downloading them only when the cache has no earlier resolution
+// or refresh is set.
+func (f *debFetcher) Fetch(pkg string, refresh bool) ([]string, error) {
+	stamp := filepath.Join(f.Dir, "resolved-"+pkg)
+	if !refresh {
+		if debs, ok := readStamp(stamp); ok {
+			return debs, nil
+		}
+	}
+	if err := f.update(); err != nil {
+		return nil, err
 	}
 	depends, err := f.run(f.Dir, "apt-cache", "depends", pkg)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	real, err := realKernelPackage(pkg, depends)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	f.Logf("downloading %s from %s", real, f.Suite)
-	if _, err := f.run(f.DebDir, "apt-get", "download", real); err != nil {
-		return "", err
+	if real != pkg {
+		if depends, err = f.run(f.Dir, "apt-cache", "depends", real); err != nil {
+			return nil, err
+		}
 	}
-	deb, err := newestFile(filepath.Join(f.DebDir, real+"_*.deb"))
+	parts := kernelPackages(real, depends)
+	f.Logf("downloading %s from %s", strings.Join(parts, " "), f.Suite)
+	if _, err := f.run(f.DebDir, "apt-get", append([]string{"download"}, parts...)...); err != nil {
+		return nil, err
+	}
+	var debs []string
+	for _, p := range parts {
+		deb, err := newestFile(filepath.Join(f.DebDir, p+"_*.deb"))
+		if err != nil {
+			return nil, fmt.Errorf("cannot find the downloaded %s, reason: %w", p, err)
+		}
+		debs = append(debs, deb)
+	}
+	if err := os.WriteFile(stamp, []byte(strings.Join(debs, "\n")+"\n"), 0o644); err != nil {
+		return nil, fmt.Errorf("cannot record the resolution of %s, reason: %w", pkg, err)
+	}
+	return debs, nil
+}
+
+// readStamp returns the .deb files a resolution stamp lists, if all exist.
+func readStamp(stamp string) ([]string, bool) {
+	b, err := os.ReadFile(stamp)
 	if err != nil {
-		return "", fmt.Errorf("cannot find the downloaded %s, reason: %w", real, err)
+		return nil, false
 	}
-	if err := os.WriteFile(stamp, []byte(deb+"\n"), 0o644); err != nil {
-		return "", fmt.Errorf("cannot record the resolution of %s, reason: %w", pkg, err)
+	debs := strings.Fields(string(b))
+	for _, deb := range debs {
+		if _, err := os.Stat(deb); err != nil {
+			return nil, false
+		}
 	}
-	return deb, nil
+	return debs, len(debs) > 0
+}
+
+// Depends lists the packages pkg depends on, from the suite's lists.
+func (f *debFetcher) Depends(pkg string) ([]string, error) {
+	if err := f.update(); err != nil {
+		return nil, err
+	}
+	out, err := f.run(f.Dir, "apt-cache", "depends", pkg)
+	if err != nil {
+		return nil, err
+	}
+	return dependsOn(out), nil
+}
+
+// Has tells whether the suite publishes pkg at version ("" for any); an
+// error says that the suite's lists could not be had.
+func (f *debFetcher) Has(pkg, version string) (bool, error) {
+	if err := f.update(); err != nil {
+		return false, err
+	}
+	if version != "" {
+		pkg += "=" + version
+	}
+	_, err := f.run(f.Dir, "apt-cache", "show", pkg)
+	return err == nil, nil
+}
+
+// FetchVersion returns the local .deb files of packages at exactly version
+// (the suite's candidate when version is ""), downloading those the cache
+// does not hold yet.
+func (f *debFetcher) FetchVersion(version string, pkgs ...string) ([]string, error) {
+	glob := func(p string) string {
+		if version == "" {
+			return filepath.Join(f.DebDir, p+"_*.deb")
+		}
+		return filepath.Join(f.DebDir, p+"_"+debFileVersion(version)+"_*.deb")
+	}
+	var missing []string
+	for _, p := range pkgs {
+		if _, err := newestFile(glob(p)); err != nil {
+			missing = append(missing, p)
+		}
+	}
+	if len(missing) > 0 {
+		if err := f.update(); err != nil {
+			return nil, err
+		}
+		args := slices.Clone(missing)
+		if version != "" {
+			for i := range args {
+				args[i] += "=" + version
+			}
+		}
+		f.Logf("downloading %s from %s", strings.Join(args, " "), f.Suite)
+		if _, err := f.run(f.DebDir, "apt-get", append([]string{"download"}, args...)...); err != nil {
+			return nil, err
+		}
+	}
+	var debs []string
+	for _, p := range pkgs {
+		deb, err := newestFile(glob(p))
+		if err != nil {
+			return nil, fmt.Errorf("cannot find the downloaded %s, reason: %w", p, err)
+		}
+		debs = append(debs, deb)
+	}
+	return debs, nil
+}
+
+// debFileVersion is a version as apt spells it in .deb file names, where an
+// epoch's colon becomes "%3a".
+func debFileVersion(version string) string {
+	return strings.ReplaceAll(version, ":", "%3a")
 }
 
 func newestFile(glob string) (string, error) {

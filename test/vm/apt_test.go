@@ -59,7 +59,7 @@ var _ = Describe("apt sources", func() {
 	It("derives the mirror for a suite and its backports from the release's entry, not the security archive", func() {
 		srcs := parseDeb822Sources(debianSources)
 		for _, suite := range []string{"bookworm", "bookworm-backports"} {
-			uri, key, err := debianMirror(srcs, suite)
+			uri, key, err := debianMirror(srcs, suite, "")
 			Expect(err).NotTo(HaveOccurred())
 			Expect(uri).To(Equal("http://deb.debian.org/debian"))
 			Expect(key).To(Equal("/usr/share/keyrings/debian-archive-keyring.gpg"))
@@ -69,13 +69,13 @@ var _ = Describe("apt sources", func() {
 	})
 
 	It("says why when no Debian source carries the release", func() {
-		_, _, err := debianMirror(parseOneLineSources("deb http://archive.ubuntu.example/ubuntu noble main\n"), "bookworm-backports")
+		_, _, err := debianMirror(parseOneLineSources("deb http://archive.ubuntu.example/ubuntu noble main\n"), "bookworm-backports", "")
 		Expect(err).To(MatchError(ContainSubstring("cannot derive a Debian mirror for suite bookworm-backports, reason: no enabled \"deb\" source for bookworm")))
 	})
 
 	It("drops an embedded key block that a one-line sources file cannot hold", func() {
 		srcs := parseDeb822Sources("Types: deb\nURIs: http://m.example/debian\nSuites: bookworm\nComponents: main\nSigned-By:\n -----BEGIN PGP PUBLIC KEY BLOCK-----\n .\n abc\n")
-		_, key, err := debianMirror(srcs, "bookworm")
+		_, key, err := debianMirror(srcs, "bookworm", "")
 		Expect(err).NotTo(HaveOccurred())
 		Expect(key).To(BeEmpty())
 	})

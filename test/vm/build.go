@@ -49,9 +49,12 @@ type listedPackage struct {
 
 // testPackages parses "go list -e -json" output into the packages that
 // have tests, minus the runner itself (its suite needs no VM and its binary
-// would only run its own unit tests).
+// would only run its own unit tests) and the commands under cmd/: the
+// analyzer's tests type-check Go source with a Go toolchain, which the guest
+// lacks, and touch no kernel.
 func testPackages(listJSON io.Reader, mod module) ([]testBinary, error) {
 	self := mod.Path + "/test/vm"
+	commands := mod.Path + "/cmd/"
 	dec := json.NewDecoder(listJSON)
 	var out []testBinary
 	for {
@@ -63,7 +66,7 @@ func testPackages(listJSON io.Reader, mod module) ([]testBinary, error) {
 		if err != nil {
 			return nil, fmt.Errorf("cannot read go list output, reason: %w", err)
 		}
-		if p.ImportPath == self || len(p.TestGoFiles)+len(p.XTestGoFiles) == 0 {
+		if p.ImportPath == self || strings.HasPrefix(p.ImportPath, commands) || len(p.TestGoFiles)+len(p.XTestGoFiles) == 0 {
 			continue
 		}
 		rel, err := filepath.Rel(mod.Dir, p.Dir)

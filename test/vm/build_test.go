@@ -9,7 +9,7 @@ import (
 )
 
 var _ = Describe("finding the packages with tests", func() {
-	It("keeps packages with test files, minus the runner itself, and notes testdata", func() {
+	It("keeps packages with test files, minus the runner itself and the commands, and notes testdata", func() {
 		root := GinkgoT().TempDir()
 		writeFile(filepath.Join(root, "link", "testdata", "x"), "x")
 		mod := module{Path: "github.com/scratchnet/scratchnet", Dir: root}
@@ -17,6 +17,7 @@ var _ = Describe("finding the packages with tests", func() {
 {"ImportPath":"github.com/scratchnet/scratchnet/internal/nsops","Dir":"` + root + `/internal/nsops","TestGoFiles":["b_test.go"]}
 {"ImportPath":"github.com/scratchnet/scratchnet/macvlan","Dir":"` + root + `/macvlan"}
 {"ImportPath":"github.com/scratchnet/scratchnet/test/vm","Dir":"` + root + `/test/vm","TestGoFiles":["vm_suite_test.go"]}
+{"ImportPath":"github.com/scratchnet/scratchnet/cmd/scratchnetvet/analyzer","Dir":"` + root + `/cmd/scratchnetvet/analyzer","TestGoFiles":["c_test.go"]}
 `
 		tests, err := testPackages(strings.NewReader(list), mod)
 		Expect(err).NotTo(HaveOccurred())

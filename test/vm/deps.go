@@ -60,6 +60,9 @@ var hostTools = []hostTool{
 	{Name: "xz", Package: "xz-utils", Found: lookPath("xz")},
 	{Name: "dpkg-deb", Package: "dpkg", Found: lookPath("dpkg-deb")},
 	{Name: "apt-get", Package: "apt", Found: lookPath("apt-get")},
+	// For building netdevsim out of tree (nsim.go).
+	{Name: "make", Package: "make", Found: lookPath("make")},
+	{Name: "gcc", Package: "gcc", Found: lookPath("gcc")},
 }
 
 // missingPackages lists the Debian packages of the tools not found.

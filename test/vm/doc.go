@@ -10,7 +10,10 @@
 //
 //  1. It installs the host tools it needs (qemu, a static busybox, kmod,
 //     cpio, xz) through apt-get when they are missing and it runs as root.
-//  2. It fetches each kernel package once into a git-ignored cache
+//  2. It boots the matrix of flags.go, Debian bullseye's 5.10, bookworm's
+//     6.1, bookworm-backports' 6.12 and sid's 7.2 (whose kernel is split
+//     into linux-binary, linux-modules and linux-base packages).
+//     It fetches each kernel package once into a git-ignored cache
 //     (.cache/vm/ in the module root). Debian packages come through apt with
 //     a sources file and state directories of the runner's own, derived
 //     from the system's Debian mirror, so the system's apt setup is never
@@ -23,9 +26,14 @@
 //     generated /init and a generated run-pass script. Modules that are
 //     absent from the initramfs cannot be auto-loaded by the guest kernel
 //     either, which is how the run proves the library works without
-//     xfrm_user and nfnetlink.
+//     xfrm_user and nfnetlink. For every kernel it also builds netdevsim,
+//     which no Debian kernel enables, from Debian's source and header
+//     packages of exactly that kernel version (nsim.go), caches the module
+//     and stages it for netdevsim/ensure to load.
 //  4. The guest's /init mounts the pseudo file systems (/tmp a tmpfs of
-//     mode 1777), loads the modules, makes /dev/net/tun 0666 as udev would,
+//     mode 1777), loads the modules, stops the kernel from loading any
+//     module by itself (each refused request is reported), makes
+//     /dev/net/tun 0666 as udev would,
 //     brings up lo and the virtio NIC eth0, and then runs every test binary
 //     twice, in two passes (-passes selects them):
 //     - root, with SCRATCHNET_SANDBOX=off: the suites run in the guest's
@@ -38,7 +46,10 @@
 //     Both passes run with SCRATCHNET_REQUIRE_KINDS=all, so a kind that does
 //     not work fails instead of skipping. Each binary also writes a Ginkgo
 //     JUnit report, from which a small awk script (skips.awk) prints the
-//     specs that skipped themselves, with their reasons.
+//     specs that skipped themselves, with their reasons. The modules some
+//     packages alone need (nftables for lab and firewall: packageModules in
+//     initscript.go) are loaded by init just before that package's binary
+//     and removed right after it, in both passes.
 //  5. It boots each kernel under qemu (KVM when a short probe boot works,
 //     TCG otherwise) with a hard timeout, streams the guest console, parses
 //     Ginkgo's summaries between marker lines and prints a PASS or FAIL line
@@ -53,9 +64,9 @@
 //     M specs root ran (< 80%)"), the bar issue 7 sets for running without
 //     privileges.
 //
-// Files: flags.go (command line), deps.go (host tools), apt.go (Debian
-// sources and package fetching), kernel.go (unpacking kernels, choosing
-// modules), build.go (test binaries), cpio.go and initramfs.go (the guest's
+// Files: flags.go (command line, the matrix), deps.go (host tools), apt.go
+// (Debian sources and package fetching), kernel.go (unpacking kernels,
+// choosing modules), nsim.go (building netdevsim), build.go (test binaries), cpio.go and initramfs.go (the guest's
 // root file system), initscript.go (the guest's /init, run-pass and
 // skips.awk, and the two passes), qemu.go (booting),
 // parse.go (reading the guest's output) and report.go (the verdict).

@@ -22,11 +22,15 @@ type kernelSource struct {
 	Modules string // local lib/modules/<version> directory for Vmlinuz
 }
 
-// defaultMatrix is the kernels a plain `make test-vm` boots: Debian stable's
-// kernel and the newer one from its backports suite.
+// defaultMatrix is the kernels a plain `make test-vm` boots, oldest first:
+// Debian oldstable-of-old's 5.10 (bullseye; the 5.x kernels of long-term
+// distributions), stable's 6.1, its backports' 6.12, and unstable's 7.x
+// (sid, split into several packages), the newest a distribution ships.
 var defaultMatrix = []kernelSource{
+	{Label: "bullseye", Suite: "bullseye", Package: "linux-image-amd64"},
 	{Label: "bookworm", Suite: "bookworm", Package: "linux-image-amd64"},
 	{Label: "bookworm-backports", Suite: "bookworm-backports", Package: "linux-image-amd64"},
+	{Label: "sid", Suite: "sid", Package: "linux-image-amd64"},
 }
 
 // config is the parsed command line.

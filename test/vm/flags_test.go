@@ -15,7 +15,10 @@ var _ = Describe("the command line", func() {
 		cfg, err := parse()
 		Expect(err).NotTo(HaveOccurred())
 		Expect(cfg.Kernels).To(Equal(defaultMatrix))
-		Expect(cfg.Kernels[1]).To(Equal(kernelSource{Label: "bookworm-backports", Suite: "bookworm-backports", Package: "linux-image-amd64"}))
+		Expect(cfg.Kernels).To(HaveLen(4))
+		Expect(cfg.Kernels[0]).To(Equal(kernelSource{Label: "bullseye", Suite: "bullseye", Package: "linux-image-amd64"}))
+		Expect(cfg.Kernels[2]).To(Equal(kernelSource{Label: "bookworm-backports", Suite: "bookworm-backports", Package: "linux-image-amd64"}))
+		Expect(cfg.Kernels[3]).To(Equal(kernelSource{Label: "sid", Suite: "sid", Package: "linux-image-amd64"}))
 		Expect(cfg.Timeout).To(Equal(15 * time.Minute))
 		Expect(cfg.Patterns).To(Equal([]string{"./..."}))
 		Expect(cfg.Accel).To(Equal("auto"))
@@ -35,7 +38,7 @@ var _ = Describe("the command line", func() {
 	It("selects one kernel of the matrix", func() {
 		cfg, err := parse("-kernel", "bookworm-backports", "-timeout=3m", "-pkgs", "./link,./netns")
 		Expect(err).NotTo(HaveOccurred())
-		Expect(cfg.Kernels).To(Equal(defaultMatrix[1:]))
+		Expect(cfg.Kernels).To(Equal(defaultMatrix[2:3]))
 		Expect(cfg.Timeout).To(Equal(3 * time.Minute))
 		Expect(cfg.Patterns).To(Equal([]string{"./link", "./netns"}))
 	})
@@ -58,7 +61,7 @@ var _ = Describe("the command line", func() {
 		cfg, err := parse("-ginkgo.v", "-kernel=bookworm", "--ginkgo.label-filter", "dummy && !slow",
 			"-ginkgo.focus=veth", "-ginkgo.fail-fast", "--", "-test.count=1")
 		Expect(err).NotTo(HaveOccurred())
-		Expect(cfg.Kernels).To(Equal(defaultMatrix[:1]))
+		Expect(cfg.Kernels).To(Equal(defaultMatrix[1:2]))
 		Expect(cfg.GinkgoArgs).To(Equal([]string{"-ginkgo.v", "-ginkgo.label-filter", "dummy && !slow",
 			"-ginkgo.focus=veth", "-ginkgo.fail-fast", "-test.count=1"}))
 	})
@@ -68,7 +71,7 @@ var _ = Describe("the command line", func() {
 			_, err := parse(args...)
 			Expect(err).To(MatchError(ContainSubstring(want)))
 		},
-		Entry("unknown kernel", "the matrix has only bookworm,bookworm-backports", "-kernel", "sid"),
+		Entry("unknown kernel", "the matrix has only bullseye,bookworm,bookworm-backports,sid", "-kernel", "trixie"),
 		Entry("two sources", "exclude each other", "-deb", "a.deb", "-package", "linux-image-amd64"),
 		Entry("matrix and deb", "exclude each other", "-kernel", "bookworm", "-deb", "a.deb"),
 		Entry("vmlinuz alone", "go together", "-vmlinuz", "/boot/vmlinuz"),

@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"slices"
+	"sort"
 	"strings"
 )
 
@@ -17,11 +19,13 @@ type guestModule struct {
 	Params []string
 }
 
-// wantedModules are the modules init loads. dummy, bonding and ifb would
-// each create devices in the guest's initial namespace unless told not to,
-// and the suites check that namespace stays as they found it.
-// virtio_pci and virtio_net give the guest its eth0 for the specs that need
-// a "hardware" parent. xfrm_user and nfnetlink are deliberately absent: the
+// wantedModules are the modules init loads for all packages. dummy,
+// bonding and ifb would each create devices in the guest's initial
+// namespace unless told not to, and the suites check that namespace stays as
+// they found it. virtio_pci and virtio_net give the guest its eth0 for the
+// specs that need a "hardware" parent. The qdiscs are for impairment
+// (netem) and shaping (tbf, htb); a kernel that has them built in needs
+// nothing loaded. xfrm_user and nfnetlink are deliberately absent: the
 // suites must prove they work without those netlink families.
 var wantedModules = []guestModule{
 	{Name: "dummy", Params: []string{"numdummies=0"}},
@@ -36,8 +40,74 @@ var wantedModules = []guestModule{
 	{Name: "bridge"},
 	{Name: "tun"},
 	{Name: "ifb", Params: []string{"numifbs=0"}},
+	{Name: "sch_netem"},
+	{Name: "sch_tbf"},
+	{Name: "sch_htb"},
 	{Name: "virtio_pci"},
 	{Name: "virtio_net"},
+}
+
+// nftablesModules are what nftables NAT, masquerading, conntrack matches
+// and rejects need. crc32c_generic comes first: libcrc32c, which conntrack
+// and NAT depend on, asks for the crc32c algorithm when it loads, a soft
+// dependency that modules.dep does not list and busybox's modprobe does not
+// follow (kernels that build crc32c in have no such file, and it is left
+// out there).
+var nftablesModules = []guestModule{
+	{Name: "crc32c_generic"},
+	{Name: "nfnetlink"},
+	{Name: "nf_conntrack"},
+	{Name: "nf_nat"},
+	{Name: "nf_tables"},
+	{Name: "nft_chain_nat"},
+	{Name: "nft_nat"},
+	{Name: "nft_masq"},
+	{Name: "nft_ct"},
+	{Name: "nf_reject_ipv4"},
+	{Name: "nf_reject_ipv6"},
+	{Name: "nft_reject"},
+	{Name: "nft_reject_inet"},
+}
+
+// packageModules are the modules that only some packages' suites need,
+// keyed by package path relative to the module root ("./lab"). In each
+// pass, init loads a package's modules just before its test binary runs and
+// removes every module that loading added (in reverse order: the newest
+// first) right after, so that no other suite can use them: the others must
+// go on proving that the library needs neither nfnetlink nor xfrm_user.
+// A key naming no package with tests is simply never used. These modules
+// are in the guest's initramfs, but the guest kernel auto-loads nothing (see
+// initScript), so they are only ever there while their package runs.
+var packageModules = map[string][]guestModule{
+	"./firewall": nftablesModules,
+	"./lab":      nftablesModules,
+}
+
+// packageKey is a test binary's key in packageModules.
+func packageKey(t testBinary) string {
+	if t.RelDir == "." {
+		return "."
+	}
+	return "./" + t.RelDir
+}
+
+// stagedModuleNames lists, once each, the modules of packageModules: they
+// go into the initramfs without being loaded by init.
+func stagedModuleNames() []string {
+	var out []string
+	keys := make([]string, 0, len(packageModules))
+	for k := range packageModules {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		for _, m := range packageModules[k] {
+			if !slices.Contains(out, m.Name) {
+				out = append(out, m.Name)
+			}
+		}
+	}
+	return out
 }
 
 // guestPass is one run of every test binary in the guest, under one identity.
@@ -89,7 +159,17 @@ type initOptions struct {
 	Tests      []testBinary
 	GinkgoArgs []string
 	Passes     []guestPass // in order; empty means allPasses
+	// PackageModules are the modules of packageModules this kernel has as
+	// files, by package key.
+	PackageModules map[string][]guestModule
+	// RequireKinds is SCRATCHNET_REQUIRE_KINDS for the suites; empty
+	// means "all".
+	RequireKinds string
 }
+
+// refuseAutoloadPath is the guest's stand-in for modprobe when the kernel
+// wants to load a module by itself.
+const refuseAutoloadPath = "/sbin/refuse-autoload"
 
 func (o initOptions) passes() []guestPass {
 	if len(o.Passes) == 0 {
@@ -134,6 +214,23 @@ func initScript(o initOptions) string {
 		args := append([]string{"modprobe", m.Name}, m.Params...)
 		w("%s || echo %s modprobe-failed %s", strings.Join(args, " "), markerPrefix, m.Name)
 	}
+	// From here on the kernel loads no module by itself (a netlink family,
+	// a link kind, an nftables expression): the modules of packageModules
+	// sit in the initramfs, and a request_module for one of them would
+	// otherwise load it for a suite that must do without. Each refused
+	// request is reported, naming the module.
+	w("printf '#!/bin/sh\\nfor m; do :; done\\necho \"%s autoload-refused $m\" > /dev/console\\nexit 1\\n' > %s", markerPrefix, refuseAutoloadPath)
+	w("chmod 0755 %s && echo %s > /proc/sys/kernel/modprobe", refuseAutoloadPath, refuseAutoloadPath)
+	// unload_new removes, newest first, every module not in the list $1 of
+	// modules that were loaded before; $2 names the package for the report.
+	// A module still held by a namespace the kernel is tearing down becomes
+	// free within moments, so each rmmod is retried for up to five seconds.
+	w("unload_new() {")
+	w("  for m in $(cut -d' ' -f1 /proc/modules); do")
+	w("    echo \"$1\" | grep -qx \"$m\" && continue")
+	w("    n=0; until rmmod \"$m\" 2>/dev/null; do n=$((n+1)); if [ $n -ge 50 ]; then echo %s rmmod-failed \"$m\" \"$2\"; break; fi; usleep 100000; done", markerPrefix)
+	w("  done")
+	w("}")
 	// devtmpfs creates /dev/net/tun 0600; on a distribution udev makes it
 	// 0666 (systemd's 50-udev-default.rules, as the kernel's tuntap
 	// documentation advises: creating a device still needs CAP_NET_ADMIN).
@@ -158,24 +255,39 @@ func initScript(o initOptions) string {
 	// Makes link.SkipUnlessSupported fail instead of skip, so a kind that
 	// does not work here shows up as a failure rather than a quiet skip. It
 	// holds for the nobody pass too: the modules are loaded by then.
-	w("export SCRATCHNET_REQUIRE_KINDS=all")
+	// "all" covers qdiscs and netdevsim too; a kind the runner knows this
+	// kernel cannot have is excluded with "-kind".
+	w("export SCRATCHNET_REQUIRE_KINDS=%s", shellQuote(o.requireKinds()))
 	w("export TMPDIR=/tmp")
 	// Nothing in the guest may turn the sandbox on or off behind a pass's
 	// back: only the root pass sets it, on its own command line.
 	w("unset SCRATCHNET_SANDBOX")
 	for _, p := range o.passes() {
 		env := append([]string{"HOME=" + p.Home}, p.Env...)
-		cmd := runPassPath + " " + p.Name
 		if p.User != "" {
 			w("mkdir -p %s && chown %d:%d %s", p.Home, nobodyUID, nobodyGID, p.Home)
-			// -p keeps the environment set here (HOME, TMPDIR, the
-			// kinds to require); -s because the user's login shell is
-			// not for running commands.
-			cmd = "su -p -s /bin/sh " + p.User + " -c " + shellQuote(cmd)
 		}
 		w("echo %s pass-begin %s \"$(cut -d' ' -f1 /proc/uptime)\"", markerPrefix, p.Name)
-		w("%s %s", strings.Join(env, " "), cmd)
-		w("rc=$?; echo %s pass-end %s \"$(cut -d' ' -f1 /proc/uptime)\" exit=$rc", markerPrefix, p.Name)
+		w("rc=0")
+		// The identity first, then one binary per call, so that init, as
+		// root, can load a package's modules around its binary whoever the
+		// pass runs as.
+		w("%s %s || rc=$?", strings.Join(env, " "), passCommand(p, "identity"))
+		for i, t := range o.Tests {
+			mods := o.PackageModules[packageKey(t)]
+			if len(mods) > 0 {
+				w("before=\"$(cut -d' ' -f1 /proc/modules)\"")
+				for _, m := range mods {
+					args := append([]string{"modprobe", m.Name}, m.Params...)
+					w("%s || echo %s modprobe-failed %s %s", strings.Join(args, " "), markerPrefix, m.Name, shellQuote(packageKey(t)))
+				}
+			}
+			w("%s %s || rc=$?", strings.Join(env, " "), passCommand(p, fmt.Sprint(i+1)))
+			if len(mods) > 0 {
+				w("unload_new \"$before\" %s", shellQuote(packageKey(t)))
+			}
+		}
+		w("echo %s pass-end %s \"$(cut -d' ' -f1 /proc/uptime)\" exit=$rc", markerPrefix, p.Name)
 	}
 	w("echo %s done", markerPrefix)
 	w("sync")
@@ -183,25 +295,47 @@ func initScript(o initOptions) string {
 	return b.String()
 }
 
+// passCommand runs the run-pass script with pass p's name and what, as the
+// pass's user.
+func passCommand(p guestPass, what string) string {
+	cmd := runPassPath + " " + p.Name + " " + what
+	if p.User == "" {
+		return cmd
+	}
+	// -p keeps the environment set by init (HOME, TMPDIR, the kinds to
+	// require); -s because the user's login shell is not for running
+	// commands.
+	return "su -p -s /bin/sh " + p.User + " -c " + shellQuote(cmd)
+}
+
+func (o initOptions) requireKinds() string {
+	if o.RequireKinds == "" {
+		return "all"
+	}
+	return o.RequireKinds
+}
+
 // junitDir is where a pass's Ginkgo JUnit reports go in the guest, under
 // the pass's TMPDIR so that nobody can write them.
 const junitDir = "$TMPDIR/junit-$pass"
 
-// runPassScript renders the guest's run-pass script: called with the pass
-// name as its argument, by whoever the pass runs as, it runs every test
-// binary from its package directory between marker lines, then reports the
-// specs the binary skipped after they had started, with their reasons.
+// runPassScript renders the guest's run-pass script. Called by init with
+// the pass name and "identity", by whoever the pass runs as, it reports who
+// that is; called with the pass name and a binary's number, it runs that
+// test binary from its package directory between marker lines, then reports
+// the specs the binary skipped after they had started, with their reasons.
 func runPassScript(o initOptions) string {
 	var b strings.Builder
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
 
 	w("#!/bin/sh")
-	w("# Generated by scratchnet's test/vm runner: one pass over every test binary.")
+	w("# Generated by scratchnet's test/vm runner: one step of a pass over the test binaries.")
 	w("pass=$1")
+	w("mkdir -p \"%s\"", junitDir)
+	w("case \"$2\" in")
 	// Who the pass really runs as, for the runner to check: a nobody pass
 	// that ran as root would prove nothing about running unprivileged.
-	w("echo %s identity \"$pass\" \"$(id -u):$(id -g)\"", markerPrefix)
-	w("mkdir -p \"%s\"", junitDir)
+	w("identity) echo %s identity \"$pass\" \"$(id -u):$(id -g)\" ;;", markerPrefix)
 	flags := []string{"-ginkgo.no-color"}
 	for _, a := range o.GinkgoArgs {
 		flags = append(flags, shellQuote(a))
@@ -210,13 +344,15 @@ func runPassScript(o initOptions) string {
 		// Last, so that it wins over a report flag passed through: the
 		// runner needs this one, and a guest file would be lost anyway.
 		report := fmt.Sprintf("%s/%d.xml", junitDir, i+1)
-		w("echo %s begin \"$pass\" %s", markerPrefix, t.Pkg)
-		w("cd %s && ./%s %s -ginkgo.junit-report=\"%s\"", shellQuote(t.guestDir()), shellQuote(t.Name), strings.Join(flags, " "), report)
+		w("%d)", i+1)
+		w("  echo %s begin \"$pass\" %s", markerPrefix, t.Pkg)
+		w("  cd %s && ./%s %s -ginkgo.junit-report=\"%s\"", shellQuote(t.guestDir()), shellQuote(t.Name), strings.Join(flags, " "), report)
 		// The leading echo ends a line the binary may have left unfinished.
-		w("rc=$?; echo; echo %s end \"$pass\" %s exit=$rc", markerPrefix, t.Pkg)
-		w("[ -f \"%s\" ] && awk -v pass=\"$pass\" -v pkg=%s -f %s \"%s\"", report, shellQuote(t.Pkg), skipsAWKPath, report)
-		w("cd /")
+		w("  rc=$?; echo; echo %s end \"$pass\" %s exit=$rc", markerPrefix, t.Pkg)
+		w("  [ -f \"%s\" ] && awk -v pass=\"$pass\" -v pkg=%s -f %s \"%s\"", report, shellQuote(t.Pkg), skipsAWKPath, report)
+		w("  cd / ;;")
 	}
+	w("esac")
 	return b.String()
 }
 

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -17,33 +18,48 @@ type kernel struct {
 	Vmlinuz string
 	Release string // the lib/modules/<release> name
 	Modules string // host directory lib/modules/<release> with modules.dep
+	Version string // the Debian package version, when it came from Debian
 }
 
-// unpackDeb extracts a kernel .deb once into the cache; a stamp file marks
-// a complete extraction so that an interrupted one is redone.
-func unpackDeb(deb, cacheDir string) (string, error) {
-	root := filepath.Join(cacheDir, "kernels", strings.TrimSuffix(filepath.Base(deb), ".deb"))
+// unpackDebs extracts the .deb files of one kernel once into one directory
+// of the cache, named after the first; a stamp file marks a complete
+// extraction so that an interrupted one is redone.
+func unpackDebs(debs []string, cacheDir string) (string, error) {
+	root := filepath.Join(cacheDir, "kernels", strings.TrimSuffix(filepath.Base(debs[0]), ".deb"))
 	stamp := filepath.Join(root, ".unpacked")
 	if _, err := os.Stat(stamp); err == nil {
 		return root, nil
 	}
 	if err := os.RemoveAll(root); err != nil {
-		return "", fmt.Errorf("cannot clear %s for %s, reason: %w", root, deb, err)
+		return "", fmt.Errorf("cannot clear %s for %s, reason: %w", root, debs[0], err)
 	}
 	if err := os.MkdirAll(root, 0o755); err != nil {
-		return "", fmt.Errorf("cannot create %s for %s, reason: %w", root, deb, err)
+		return "", fmt.Errorf("cannot create %s for %s, reason: %w", root, debs[0], err)
 	}
-	if out, err := exec.Command("dpkg-deb", "-x", deb, root).CombinedOutput(); err != nil {
-		return "", fmt.Errorf("cannot unpack %s, reason: %w: %s", deb, err, out)
+	for _, deb := range debs {
+		if out, err := exec.Command("dpkg-deb", "-x", deb, root).CombinedOutput(); err != nil {
+			return "", fmt.Errorf("cannot unpack %s, reason: %w: %s", deb, err, out)
+		}
 	}
 	if err := os.WriteFile(stamp, nil, 0o644); err != nil {
-		return "", fmt.Errorf("cannot mark %s unpacked, reason: %w", deb, err)
+		return "", fmt.Errorf("cannot mark %s unpacked, reason: %w", debs[0], err)
 	}
 	return root, nil
 }
 
+// debVersion reads the Version field of a .deb.
+func debVersion(deb string) (string, error) {
+	out, err := exec.Command("dpkg-deb", "-f", deb, "Version").Output()
+	if err != nil {
+		return "", fmt.Errorf("cannot read the version of %s, reason: %w", deb, err)
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
 // kernelFromRoot finds the kernel image and modules of an unpacked package.
-// Newer Debian kernels install their modules under usr/lib/modules.
+// Newer Debian kernels install their modules under usr/lib/modules, and
+// sid's split packages put the image there too, as
+// usr/lib/modules/<release>/vmlinuz.
 func kernelFromRoot(label, root string) (kernel, error) {
 	var dirs []string
 	for _, base := range []string{"lib/modules", "usr/lib/modules"} {
@@ -56,11 +72,14 @@ func kernelFromRoot(label, root string) (kernel, error) {
 		return kernel{}, fmt.Errorf("cannot find the modules of kernel %s, reason: expected one lib/modules/<release>/kernel in %s, found %d", label, root, len(dirs))
 	}
 	release := filepath.Base(dirs[0])
-	vmlinuz := filepath.Join(root, "boot", "vmlinuz-"+release)
-	if _, err := os.Stat(vmlinuz); err != nil {
-		return kernel{}, fmt.Errorf("cannot find the image of kernel %s, reason: %w", label, err)
+	var tried []string
+	for _, vmlinuz := range []string{filepath.Join(root, "boot", "vmlinuz-"+release), filepath.Join(dirs[0], "vmlinuz")} {
+		if _, err := os.Stat(vmlinuz); err == nil {
+			return kernel{Label: label, Vmlinuz: vmlinuz, Release: release, Modules: dirs[0]}, nil
+		}
+		tried = append(tried, vmlinuz)
 	}
-	return kernel{Label: label, Vmlinuz: vmlinuz, Release: release, Modules: dirs[0]}, nil
+	return kernel{}, fmt.Errorf("cannot find the image of kernel %s, reason: none of %s exists", label, strings.Join(tried, ", "))
 }
 
 // ensureModulesDep runs depmod on a modules tree that has no modules.dep
@@ -104,15 +123,32 @@ func moduleName(file string) string {
 type moduleSelection struct {
 	Files   []string      // module files relative to lib/modules/<release>
 	Load    []guestModule // modules init loads, in the wanted order
-	Builtin []string      // wanted modules built into the kernel
-	Missing []string      // wanted modules the kernel does not have
+	Staged  []string      // modules present as files that init does not load
+	Builtin []string      // wanted or staged modules built into the kernel
+	Missing []string      // wanted or staged modules the kernel does not have
 }
 
-// selectModules computes the wanted modules and everything they depend on
-// from a modules.dep and modules.builtin. Giving the guest only these files
-// also keeps the kernel from auto-loading anything else (xfrm_user,
-// nfnetlink), which is what the run must prove the library can do without.
-func selectModules(modulesDep, modulesBuiltin string, wanted []guestModule) moduleSelection {
+// packageModules keeps, of each package's modules in table, those the
+// selection holds as files: a module built in needs no loading, and one
+// missing is reported once, as missing.
+func (sel moduleSelection) packageModules(table map[string][]guestModule) map[string][]guestModule {
+	out := map[string][]guestModule{}
+	for pkg, mods := range table {
+		for _, m := range mods {
+			if slices.Contains(sel.Staged, m.Name) {
+				out[pkg] = append(out[pkg], m)
+			}
+		}
+	}
+	return out
+}
+
+// selectModules computes the wanted and staged modules and everything they
+// depend on from a modules.dep and modules.builtin. Giving the guest only
+// these files also keeps the kernel from auto-loading anything else
+// (xfrm_user, nfnetlink), which is what the run must prove the library can
+// do without.
+func selectModules(modulesDep, modulesBuiltin string, wanted []guestModule, staged []string) moduleSelection {
 	deps := map[string][]string{}
 	fileOf := map[string]string{}
 	for _, line := range strings.Split(modulesDep, "\n") {
@@ -156,20 +192,37 @@ func selectModules(modulesDep, modulesBuiltin string, wanted []guestModule) modu
 			sel.Missing = append(sel.Missing, w.Name)
 		}
 	}
+	for _, n := range staged {
+		name := strings.ReplaceAll(n, "-", "_")
+		switch {
+		case fileOf[name] != "":
+			visit(fileOf[name])
+			sel.Staged = append(sel.Staged, n)
+		case builtin[name]:
+			sel.Builtin = append(sel.Builtin, n)
+		default:
+			sel.Missing = append(sel.Missing, n)
+		}
+	}
 	sort.Strings(sel.Files)
 	return sel
 }
 
 // stageModules copies the selected modules of k into dst/lib/modules/
 // <release>, decompressing .ko.xz/.ko.gz (busybox's modprobe in the guest
-// loads plain .ko only), and indexes them with depmod.
-func stageModules(k kernel, depDir string, wanted []guestModule, dst string) (moduleSelection, error) {
+// loads plain .ko only), adds the modules built for it under updates/, and
+// indexes them all with depmod. Built modules are staged, not loaded; the
+// kernel's modules they depend on are staged with them.
+func stageModules(k kernel, depDir string, wanted []guestModule, staged []string, built []builtModule, dst string) (moduleSelection, error) {
 	depData, err := os.ReadFile(filepath.Join(depDir, "modules.dep"))
 	if err != nil {
 		return moduleSelection{}, fmt.Errorf("cannot read modules.dep of kernel %s, reason: %w", k.Label, err)
 	}
 	builtinData, _ := os.ReadFile(filepath.Join(k.Modules, "modules.builtin"))
-	sel := selectModules(string(depData), string(builtinData), wanted)
+	for _, b := range built {
+		staged = append(staged, b.Depends...)
+	}
+	sel := selectModules(string(depData), string(builtinData), wanted, staged)
 
 	target := filepath.Join(dst, "lib", "modules", k.Release)
 	if err := os.RemoveAll(dst); err != nil {
@@ -182,6 +235,12 @@ func stageModules(k kernel, depDir string, wanted []guestModule, dst string) (mo
 		if err := copyModule(filepath.Join(k.Modules, rel), filepath.Join(target, rel)); err != nil {
 			return sel, fmt.Errorf("cannot stage module %s of kernel %s, reason: %w", rel, k.Label, err)
 		}
+	}
+	for _, b := range built {
+		if err := copyModule(b.File, filepath.Join(target, "updates", b.Name+".ko")); err != nil {
+			return sel, fmt.Errorf("cannot stage built module %s of kernel %s, reason: %w", b.Name, k.Label, err)
+		}
+		sel.Staged = append(sel.Staged, b.Name)
 	}
 	for _, f := range []string{"modules.builtin", "modules.builtin.modinfo", "modules.order"} {
 		if data, err := os.ReadFile(filepath.Join(k.Modules, f)); err == nil {

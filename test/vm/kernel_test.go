@@ -32,7 +32,7 @@ var _ = Describe("choosing the guest's modules", func() {
 	It("takes the wanted modules and their dependencies, nothing else", func() {
 		sel := selectModules(modulesDep, "kernel/drivers/virtio/virtio_pci.ko\n", []guestModule{
 			{Name: "dummy", Params: []string{"numdummies=0"}}, {Name: "bonding"}, {Name: "8021q"}, {Name: "virtio_pci"}, {Name: "virtio_net"}, {Name: "vrf"},
-		})
+		}, nil)
 		Expect(sel.Files).To(Equal([]string{
 			"kernel/drivers/net/bonding/bonding.ko.xz",
 			"kernel/drivers/net/dummy.ko.xz",
@@ -55,7 +55,7 @@ var _ = Describe("choosing the guest's modules", func() {
 		for _, m := range wantedModules {
 			Expect(m.Name).NotTo(Or(Equal("xfrm_user"), Equal("nfnetlink")))
 		}
-		sel := selectModules(modulesDep, "", wantedModules)
+		sel := selectModules(modulesDep, "", wantedModules, stagedModuleNames())
 		Expect(strings.Join(sel.Files, " ")).NotTo(ContainSubstring("xfrm"))
 	})
 

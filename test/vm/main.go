@@ -102,22 +102,9 @@ func (r *runner) runAll(ctx context.Context) ([]*bootResult, error) {
 	r.applets = strings.Fields(string(list))
 
 	// Kernels first: a fetch problem should show before minutes of building.
-	type prepared struct {
-		k       kernel
-		depDir  string
-		problem string
-	}
 	var kernels []prepared
 	for _, src := range r.cfg.Kernels {
-		k, depDir, err := r.prepareKernel(src)
-		p := prepared{k: k, depDir: depDir}
-		p.k.Label = src.Label
-		if err != nil {
-			p.problem = err.Error()
-			r.logf("%v", err)
-		} else {
-			r.logf("kernel %s: %s", src.Label, k.Release)
-		}
+		p := r.prepare(src)
 		kernels = append(kernels, p)
 	}
 
@@ -157,6 +144,9 @@ func (r *runner) runAll(ctx context.Context) ([]*bootResult, error) {
 			br.Problem = p.problem
 			continue
 		}
+		if p.nsimErr != "" {
+			br.Setup = append(br.Setup, p.nsimErr)
+		}
 		if len(built) == 0 {
 			br.Problem = "cannot boot the guest, reason: no test binary was built"
 			continue
@@ -164,7 +154,7 @@ func (r *runner) runAll(ctx context.Context) ([]*bootResult, error) {
 		if accel == "auto" {
 			accel = r.chooseAccel(ctx, p.k)
 		}
-		r.boot(ctx, p.k, p.depDir, built, accel, br)
+		r.boot(ctx, p, built, accel, br)
 		if ctx.Err() != nil {
 			break
 		}
@@ -172,24 +162,66 @@ func (r *runner) runAll(ctx context.Context) ([]*bootResult, error) {
 	return boots, nil
 }
 
+// prepared is a kernel ready to boot, or the problem that keeps it from
+// booting, with the netdevsim module built for it or the reason there is
+// none.
+type prepared struct {
+	k       kernel
+	depDir  string
+	problem string
+	nsim    *builtModule
+	noNsim  string // netdevsim is skipped on this kernel, for this reason
+	nsimErr string // netdevsim could not be built for this kernel
+}
+
+// prepare fetches and unpacks one kernel and builds its netdevsim module.
+func (r *runner) prepare(src kernelSource) prepared {
+	k, depDir, f, err := r.prepareKernel(src)
+	p := prepared{k: k, depDir: depDir}
+	p.k.Label = src.Label
+	if err != nil {
+		p.problem = err.Error()
+		r.logf("%v", err)
+		return p
+	}
+	r.logf("kernel %s: %s", src.Label, k.Release)
+	m, err := r.netdevsimFor(p.k, f)
+	var none errNoSource
+	switch {
+	case errors.As(err, &none):
+		p.noNsim = err.Error()
+		r.logf("kernel %s: netdevsim specs will skip: %v", src.Label, err)
+	case err != nil:
+		// The guest still boots: the netdevsim specs, which require the
+		// module, fail on this kernel, and the report repeats why.
+		p.nsimErr = err.Error()
+		r.logf("%v", err)
+	default:
+		p.nsim = &m
+	}
+	return p
+}
+
 // prepareKernel fetches (once) and unpacks a kernel, and makes sure its
-// modules have a modules.dep. It returns the directory holding modules.dep.
-func (r *runner) prepareKernel(src kernelSource) (kernel, string, error) {
+// modules have a modules.dep. It returns the directory holding modules.dep
+// and, for a kernel of a Debian suite, the fetcher of that suite.
+func (r *runner) prepareKernel(src kernelSource) (kernel, string, *debFetcher, error) {
 	switch {
 	case src.Vmlinuz != "":
 		k := kernel{Label: src.Label, Vmlinuz: src.Vmlinuz, Modules: src.Modules, Release: filepath.Base(filepath.Clean(src.Modules))}
 		depDir, err := ensureModulesDep(k, filepath.Join(r.work, "depmod", dirName(src.Label)))
-		return k, depDir, err
+		return k, depDir, nil, err
 	case src.Deb != "":
-		return r.kernelFromDeb(src.Label, src.Deb)
+		k, depDir, err := r.kernelFromDebs(src.Label, []string{src.Deb})
+		return k, depDir, nil, err
 	}
 	sources, err := readSystemSources("/etc/apt")
 	if err != nil {
-		return kernel{}, "", err
+		return kernel{}, "", nil, err
 	}
-	mirror, signedBy, err := debianMirror(sources, src.Suite)
+	mirror, signedBy, err := debianMirror(sources, src.Suite, systemRelease("/etc/os-release"))
 	if err != nil {
-		return kernel{}, "", err
+		return kernel{}, "", nil, err
 	}
 	f := &debFetcher{
 		Dir:      filepath.Join(r.cache, "apt", dirName(src.Suite)),
@@ -199,20 +231,24 @@ func (r *runner) prepareKernel(src kernelSource) (kernel, string, error) {
 		SignedBy: signedBy,
 		Logf:     r.logf,
 	}
-	deb, err := f.Fetch(src.Package, r.cfg.Refresh)
+	debs, err := f.Fetch(src.Package, r.cfg.Refresh)
 	if err != nil {
-		return kernel{}, "", fmt.Errorf("cannot fetch kernel %s, reason: %w", src.Label, err)
+		return kernel{}, "", nil, fmt.Errorf("cannot fetch kernel %s, reason: %w", src.Label, err)
 	}
-	return r.kernelFromDeb(src.Label, deb)
+	k, depDir, err := r.kernelFromDebs(src.Label, debs)
+	return k, depDir, f, err
 }
 
-func (r *runner) kernelFromDeb(label, deb string) (kernel, string, error) {
-	root, err := unpackDeb(deb, r.cache)
+func (r *runner) kernelFromDebs(label string, debs []string) (kernel, string, error) {
+	root, err := unpackDebs(debs, r.cache)
 	if err != nil {
 		return kernel{}, "", err
 	}
 	k, err := kernelFromRoot(label, root)
 	if err != nil {
+		return kernel{}, "", err
+	}
+	if k.Version, err = debVersion(debs[0]); err != nil {
 		return kernel{}, "", err
 	}
 	depDir, err := ensureModulesDep(k, filepath.Join(r.work, "depmod", dirName(label)))
@@ -238,9 +274,15 @@ func (r *runner) chooseAccel(ctx context.Context, k kernel) string {
 }
 
 // boot stages the guest for one kernel, runs it and parses its output.
-func (r *runner) boot(ctx context.Context, k kernel, depDir string, tests []testBinary, accel string, br *bootResult) {
+func (r *runner) boot(ctx context.Context, p prepared, tests []testBinary, accel string, br *bootResult) {
+	k := p.k
 	dir := filepath.Join(r.work, dirName(k.Label))
-	sel, err := stageModules(k, depDir, wantedModules, filepath.Join(dir, "modroot"))
+	staged := stagedModuleNames()
+	var built []builtModule
+	if p.nsim != nil {
+		built = append(built, *p.nsim)
+	}
+	sel, err := stageModules(k, p.depDir, wantedModules, staged, built, filepath.Join(dir, "modroot"))
 	if err != nil {
 		br.Problem = err.Error()
 		return
@@ -253,8 +295,13 @@ func (r *runner) boot(ctx context.Context, k kernel, depDir string, tests []test
 		// fail on exactly the kinds these modules would have provided.
 		r.logf("WARNING kernel %s lacks modules: %s", k.Label, strings.Join(sel.Missing, " "))
 	}
+	require := "all"
+	if p.noNsim != "" {
+		require = "all,-netdevsim"
+	}
 	initrd := filepath.Join(dir, "initramfs.cpio.gz")
-	opts := initOptions{Modules: sel.Load, Tests: tests, GinkgoArgs: r.cfg.GinkgoArgs, Passes: r.cfg.Passes}
+	opts := initOptions{Modules: sel.Load, Tests: tests, GinkgoArgs: r.cfg.GinkgoArgs, Passes: r.cfg.Passes,
+		PackageModules: sel.packageModules(packageModules), RequireKinds: require}
 	spec := initramfsSpec{
 		Busybox:     r.busybox,
 		Applets:     r.applets,

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -117,8 +118,11 @@ type bootResult struct {
 	Suites         []*suiteResult // pass by pass, packages in order
 	Done           bool           // init reached the end of its script
 	ModprobeFailed []string       // modules init could not load
+	RmmodFailed    []string       // "<module> <package>": modules init could not remove after a package
+	Autoloads      []string       // modules the kernel wanted to load by itself and was refused
 	Eth0           string         // eth0's operational state after setup
 	Problem        string         // boot problem found by the host (timeout, qemu error)
+	Setup          []string       // what the host could not prepare for a guest that still booted
 	Accel          string         // kvm or tcg
 	Elapsed        time.Duration
 
@@ -234,6 +238,12 @@ func (r *bootResult) marker(m string) {
 		r.KernelRelease = rest
 	case "modprobe-failed":
 		r.ModprobeFailed = append(r.ModprobeFailed, rest)
+	case "rmmod-failed":
+		r.RmmodFailed = append(r.RmmodFailed, rest)
+	case "autoload-refused":
+		if !slices.Contains(r.Autoloads, rest) {
+			r.Autoloads = append(r.Autoloads, rest)
+		}
 	case "eth0":
 		r.Eth0 = rest
 	case "pass-begin":

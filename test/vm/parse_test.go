@@ -160,3 +160,20 @@ var _ = Describe("parsing Ginkgo's output", func() {
 		Expect(cleanConsoleLine("\x1b[0mSeaBIOS\ttab")).To(Equal("SeaBIOS\ttab"))
 	})
 })
+
+var _ = Describe("module bookkeeping in the guest's output", func() {
+	It("records refused auto-loads once each, and modules init could not remove as boot failures", func() {
+		r := &bootResult{Kernel: "sid", Done: true}
+		for _, l := range []string{
+			"@@scratchnet-vm autoload-refused net-pf-2-proto-262",
+			"@@scratchnet-vm autoload-refused net-pf-2-proto-262",
+			"@@scratchnet-vm autoload-refused nft-expr-masq",
+			"@@scratchnet-vm rmmod-failed nf_tables ./lab",
+		} {
+			r.Line(l)
+		}
+		Expect(r.Autoloads).To(Equal([]string{"net-pf-2-proto-262", "nft-expr-masq"}))
+		Expect(r.BootFailures()).To(ConsistOf(
+			"cannot remove module nf_tables after package ./lab, reason: still in use after 5 s, so later suites would run with it"))
+	})
+})

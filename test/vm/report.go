@@ -20,8 +20,13 @@ func (r *bootResult) BootFailures() []string {
 	if r.Problem != "" {
 		out = append(out, r.Problem)
 	}
+	out = append(out, r.Setup...)
 	for _, m := range r.ModprobeFailed {
 		out = append(out, "cannot load module "+m+" in the guest")
+	}
+	for _, m := range r.RmmodFailed {
+		mod, pkg, _ := strings.Cut(m, " ")
+		out = append(out, fmt.Sprintf("cannot remove module %s after package %s, reason: still in use after 5 s, so later suites would run with it", mod, pkg))
 	}
 	if r.Problem == "" && !r.Done {
 		out = append(out, "the guest stopped before its init script finished")
@@ -204,6 +209,12 @@ func writeReport(w io.Writer, boots []*bootResult) totals {
 		}
 		for _, pass := range r.Expected {
 			fmt.Fprintln(w, passLine(r, pass))
+		}
+		if len(r.Autoloads) > 0 {
+			// Not a failure: the library may ask for a family it then
+			// does without. A suite that needs the module fails by itself,
+			// and this line says which module to add to packageModules.
+			fmt.Fprintf(w, "kernel %s refused to auto-load: %s\n", r.Kernel, strings.Join(r.Autoloads, " "))
 		}
 		if r.comparable() {
 			fmt.Fprintln(w, shareLine(r))

@@ -97,3 +97,13 @@ var _ = Describe("the report", func() {
 		Expect(text).To(ContainSubstring("FAIL bookworm-backports: cannot finish the guest run, reason: timed out after 1s"))
 	})
 })
+
+var _ = Describe("what the host could not prepare", func() {
+	It("fails a kernel whose netdevsim could not be built, saying why", func() {
+		r := &bootResult{Kernel: "sid", Done: true, Setup: []string{"cannot build netdevsim for kernel 7.2.13+deb14-amd64, reason: make: exit status 2"}}
+		Expect(r.BootFailures()).To(ConsistOf("cannot build netdevsim for kernel 7.2.13+deb14-amd64, reason: make: exit status 2"))
+		var t totals
+		t.countBoot(r)
+		Expect(t.Failed).To(Equal(1))
+	})
+})

@@ -1,0 +1,194 @@
+package netkit_test
+
+import (
+	"errors"
+	"net"
+	"testing"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	"github.com/vishvananda/netlink"
+
+	"github.com/scratchnet/scratchnet/guard"
+	"github.com/scratchnet/scratchnet/internal/testsupport"
+	"github.com/scratchnet/scratchnet/link"
+	"github.com/scratchnet/scratchnet/netkit"
+	"github.com/scratchnet/scratchnet/netns"
+)
+
+const nameRE = `^nk-[0-9a-zA-Z]{12}$`
+
+// needNetkit skips on kernels that cannot have netkit (before 6.7, with the
+// version in the reason), and on newer ones without CONFIG_NETKIT, unless
+// the run requires the kind.
+func needNetkit() {
+	GinkgoHelper()
+	guard.SkipUnlessPrivileged()
+	link.SkipUnlessKernel("netkit", 6, 7)
+	link.SkipUnlessSupported("netkit")
+}
+
+// readNetkit reads the netkit link named like l back from the namespace
+// behind h, as the kernel reports it.
+func readNetkit(h *netlink.Handle, l netlink.Link) *netlink.Netkit {
+	GinkgoHelper()
+	found, err := h.LinkByName(l.Attrs().Name)
+	Expect(err).NotTo(HaveOccurred())
+	Expect(found.Attrs().Index).To(Equal(l.Attrs().Index), "index of %q in its own namespace", l.Attrs().Name)
+	nk, ok := found.(*netlink.Netkit)
+	Expect(ok).To(BeTrue(), "%q is a %T, not a netkit", l.Attrs().Name, found)
+	return nk
+}
+
+// listenUDP opens a UDP socket on addr inside the namespace nsfd; the socket
+// stays in that namespace whichever thread uses it afterwards.
+func listenUDP(nsfd int, addr string) net.PacketConn {
+	GinkgoHelper()
+	var pc net.PacketConn
+	netns.Execute(nsfd, func() {
+		var err error
+		pc, err = net.ListenPacket("udp4", addr)
+		Expect(err).NotTo(HaveOccurred())
+	})
+	DeferCleanup(pc.Close)
+	return pc
+}
+
+// delivered sends one datagram from the namespace from to the listener to
+// and tells whether it arrived within a second.
+func delivered(from int, src string, to net.PacketConn) bool {
+	GinkgoHelper()
+	out := listenUDP(from, src)
+	_, err := out.WriteTo([]byte("netkit"), to.LocalAddr())
+	Expect(err).NotTo(HaveOccurred())
+	buf := make([]byte, 16)
+	Expect(to.SetReadDeadline(time.Now().Add(time.Second))).To(Succeed())
+	n, _, err := to.ReadFrom(buf)
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return false
+	}
+	Expect(err).NotTo(HaveOccurred())
+	Expect(string(buf[:n])).To(Equal("netkit"))
+	return true
+}
+
+var _ = Describe("transient netkit pairs", func() {
+
+	BeforeEach(needNetkit)
+
+	It("creates an L3 pair by default, primary and peer in their namespaces, with their indexes there", func() {
+		host, pod := netns.NewTransient(), netns.NewTransient()
+		hh, hp := netns.NewNetlinkHandle(host), netns.NewNetlinkHandle(pod)
+
+		primary, peer := netkit.NewTransient(netkit.InNamespace(host), netkit.WithPeerNamespace(pod))
+
+		for _, end := range []netlink.Link{primary, peer} {
+			Expect(end.Attrs().Name).To(MatchRegexp(nameRE))
+		}
+		Expect(primary.Attrs().Namespace).To(Equal(netlink.NsFd(host)))
+		Expect(peer.Attrs().Namespace).To(Equal(netlink.NsFd(pod)))
+		Expect(testsupport.LinkNames(host)).To(ConsistOf("lo", primary.Attrs().Name))
+		Expect(testsupport.LinkNames(pod)).To(ConsistOf("lo", peer.Attrs().Name))
+
+		p, q := readNetkit(hh, primary), readNetkit(hp, peer)
+		Expect(p.IsPrimary()).To(BeTrue())
+		Expect(q.IsPrimary()).To(BeFalse())
+		Expect(p.Mode).To(Equal(netlink.NETKIT_MODE_L3))
+		Expect(q.Mode).To(Equal(netlink.NETKIT_MODE_L3))
+		Expect(p.Attrs().HardwareAddr).To(BeEmpty(), "an L3 netkit has no hardware address")
+	})
+
+	It("creates an L2 pair whose ends have Ethernet addresses", func() {
+		host, pod := netns.NewTransient(), netns.NewTransient()
+		primary, peer := netkit.NewTransient(netkit.InNamespace(host), netkit.WithPeerNamespace(pod),
+			netkit.WithMode(netlink.NETKIT_MODE_L2))
+
+		p := readNetkit(netns.NewNetlinkHandle(host), primary)
+		q := readNetkit(netns.NewNetlinkHandle(pod), peer)
+		Expect(p.Mode).To(Equal(netlink.NETKIT_MODE_L2))
+		Expect(p.Attrs().HardwareAddr).To(HaveLen(6))
+		Expect(q.Attrs().HardwareAddr).To(HaveLen(6))
+		Expect(primary.Attrs().HardwareAddr).To(Equal(p.Attrs().HardwareAddr))
+	})
+
+	It("leaves the peer in the calling thread's namespace when only InNamespace is given (the kernel's rule)", func() {
+		defer netns.EnterTransient()()
+		here, other := netns.Current(), netns.NewTransient()
+
+		primary, peer := netkit.NewTransient(netkit.InNamespace(other))
+
+		Expect(primary.Attrs().Namespace).To(Equal(netlink.NsFd(other)))
+		Expect(peer.Attrs().Namespace).To(BeNil(), "the peer is in the calling thread's namespace")
+		Expect(testsupport.LinkNames(here)).To(ConsistOf("lo", peer.Attrs().Name))
+		Expect(testsupport.LinkNames(other)).To(ConsistOf("lo", primary.Attrs().Name))
+	})
+
+	DescribeTable("passes or drops what each end sends, by its policy",
+		func(mode netlink.NetkitMode, policy, peerPolicy netlink.NetkitPolicy, toPeer, toPrimary bool) {
+			host, pod := netns.NewTransient(), netns.NewTransient()
+			primary, _ := netkit.NewTransient(netkit.InNamespace(host), netkit.WithPeerNamespace(pod),
+				netkit.WithMode(mode), netkit.WithPolicy(policy), netkit.WithPeerPolicy(peerPolicy),
+				netkit.WithAddress("192.0.2.1/24"), netkit.WithPeerAddress("192.0.2.2/24"),
+				netkit.WithUp(), netkit.WithPeerUp())
+
+			p := readNetkit(netns.NewNetlinkHandle(host), primary)
+			Expect(p.Policy).To(Equal(policy))
+			Expect(p.PeerPolicy).To(Equal(peerPolicy))
+
+			Expect(delivered(host, "192.0.2.1:0", listenUDP(pod, "192.0.2.2:4242"))).To(Equal(toPeer),
+				"a datagram from the primary reaching the peer")
+			Expect(delivered(pod, "192.0.2.2:0", listenUDP(host, "192.0.2.1:4242"))).To(Equal(toPrimary),
+				"a datagram from the peer reaching the primary")
+		},
+		Entry("L3, both forward", netlink.NETKIT_MODE_L3, netlink.NETKIT_POLICY_FORWARD, netlink.NETKIT_POLICY_FORWARD, true, true),
+		Entry("L2, both forward", netlink.NETKIT_MODE_L2, netlink.NETKIT_POLICY_FORWARD, netlink.NETKIT_POLICY_FORWARD, true, true),
+		Entry("L3, primary blackholes", netlink.NETKIT_MODE_L3, netlink.NETKIT_POLICY_BLACKHOLE, netlink.NETKIT_POLICY_FORWARD, false, true),
+		Entry("L3, peer blackholes", netlink.NETKIT_MODE_L3, netlink.NETKIT_POLICY_FORWARD, netlink.NETKIT_POLICY_BLACKHOLE, true, false),
+	)
+})
+
+var _ = Describe("cleaning up transient netkit pairs", func() {
+
+	BeforeEach(needNetkit)
+
+	It("deletes the pair at cleanup", func() {
+		host, pod := netns.NewTransient(), netns.NewTransient()
+		rec := &testsupport.Recorder{}
+		rec.Run(func(t testing.TB) {
+			primary, peer := netkit.NewTransientT(t, netkit.InNamespace(host), netkit.WithPeerNamespace(pod))
+			Expect(testsupport.LinkNames(host)).To(ConsistOf("lo", primary.Attrs().Name))
+			Expect(testsupport.LinkNames(pod)).To(ConsistOf("lo", peer.Attrs().Name))
+		})
+		Expect(rec.Failures()).To(BeEmpty())
+		Expect(rec.Logs()).To(BeEmpty())
+		Expect(testsupport.LinkNames(host)).To(ConsistOf("lo"))
+		Expect(testsupport.LinkNames(pod)).To(ConsistOf("lo"))
+	})
+})
+
+var _ = Describe("refusing bad netkit options", func() {
+
+	BeforeEach(guard.SkipUnlessPrivileged)
+
+	DescribeTable("fails naming the option and creates nothing",
+		func(opt func() netkit.Opt, reason string) {
+			ns := netns.NewTransient()
+			testsupport.ExpectRefused(func(t testing.TB) {
+				netkit.NewTransientT(t, netkit.InNamespace(ns), opt())
+			}, ns, "cannot create transient link", reason)
+		},
+		Entry("unknown mode", func() netkit.Opt { return netkit.WithMode(7) }, "WithMode: unknown netkit mode 7"),
+		Entry("unknown policy", func() netkit.Opt { return netkit.WithPolicy(1) }, "WithPolicy: unknown netkit policy 1"),
+		Entry("unknown peer policy", func() netkit.Opt { return netkit.WithPeerPolicy(5) }, "WithPeerPolicy: unknown netkit policy 5"),
+		Entry("closed peer namespace", func() netkit.Opt { return netkit.WithPeerNamespace(-1) }, "WithPeerNamespace(-1): invalid file descriptor -1"),
+	)
+
+	It("refuses peer options on another kind's template", func() {
+		ns := netns.NewTransient()
+		testsupport.ExpectRefused(func(t testing.TB) {
+			link.NewTransientT(t, &netlink.Bridge{}, "br-", link.InNamespace(ns), netkit.WithPeerUp())
+		}, ns, "cannot create transient link", "WithPeerUp applies to *netlink.Netkit links, not to *netlink.Bridge")
+	})
+})
