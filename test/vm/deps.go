@@ -60,6 +60,10 @@ var hostTools = []hostTool{
 	{Name: "xz", Package: "xz-utils", Found: lookPath("xz")},
 	{Name: "dpkg-deb", Package: "dpkg", Found: lookPath("dpkg-deb")},
 	{Name: "apt-get", Package: "apt", Found: lookPath("apt-get")},
+	// Programs the suites run in the guest (guesttools.go).
+	{Name: "ip", Package: "iproute2", Found: lookPath("ip")},
+	{Name: "nsenter", Package: "util-linux", Found: lookPath("nsenter")},
+	{Name: "ldd", Package: "libc-bin", Found: lookPath("ldd")},
 	// For building netdevsim out of tree (nsim.go).
 	{Name: "make", Package: "make", Found: lookPath("make")},
 	{Name: "gcc", Package: "gcc", Found: lookPath("gcc")},

@@ -36,8 +36,9 @@ type initramfsSpec struct {
 	Applets     []string // applet paths as "busybox --list-full" prints them
 	ModulesRoot string   // host directory holding lib/modules/<version>/
 	Tests       []testBinary
-	Init        string // the /init script
-	RunPass     string // the run-pass script that /init calls once per pass
+	Tools       []guestFile // host programs and their libraries (guesttools.go)
+	Init        string      // the /init script
+	RunPass     string      // the run-pass script that /init calls once per pass
 }
 
 // writeInitramfs writes spec as a gzip-compressed newc archive to dst.
@@ -83,6 +84,12 @@ func fillInitramfs(cw *cpioWriter, spec initramfsSpec) error {
 			continue
 		}
 		cw.Symlink(name, "/bin/busybox")
+	}
+
+	for _, f := range spec.Tools {
+		if err := addHostFile(cw, f.Src, cleanName(f.Dst), 0o755); err != nil {
+			return err
+		}
 	}
 
 	if spec.ModulesRoot != "" {

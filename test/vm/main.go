@@ -65,6 +65,7 @@ type runner struct {
 	work    string // this run's binaries and initramfs images
 	busybox string
 	applets []string
+	tools   []guestFile
 }
 
 func (r *runner) logf(format string, args ...any) {
@@ -100,6 +101,9 @@ func (r *runner) runAll(ctx context.Context) ([]*bootResult, error) {
 		return nil, fmt.Errorf("cannot list the applets of %s, reason: %w", r.busybox, err)
 	}
 	r.applets = strings.Fields(string(list))
+	if r.tools, err = resolveGuestTools(guestTools); err != nil {
+		return nil, err
+	}
 
 	// Kernels first: a fetch problem should show before minutes of building.
 	var kernels []prepared
@@ -307,6 +311,7 @@ func (r *runner) boot(ctx context.Context, p prepared, tests []testBinary, accel
 		Applets:     r.applets,
 		ModulesRoot: filepath.Join(dir, "modroot"),
 		Tests:       tests,
+		Tools:       r.tools,
 		Init:        initScript(opts),
 		RunPass:     runPassScript(opts),
 	}
