@@ -28,6 +28,10 @@ type Lab struct {
 	nextNet  int
 	closing  bool
 	segments map[string]*Segment
+	// sc is the lab's cleanup scope; closings tell it that the lab closes
+	// its namespaces (see scope.Own).
+	sc       *scope.Scope
+	closings []func()
 }
 
 // New returns an empty lab whose namespaces are closed when the current
@@ -41,8 +45,8 @@ func New() *Lab {
 // t.Cleanup. Methods of the returned lab report failures to t.
 func NewT(t testing.TB) *Lab {
 	t.Helper()
-	l := &Lab{t: t, hosts: map[string]*Host{}, segments: map[string]*Segment{}}
 	sc := scope.Of(t)
+	l := &Lab{t: t, hosts: map[string]*Host{}, segments: map[string]*Segment{}, sc: sc}
 	sc.Cleanup(t, l.teardown)
 	diag.Watch(t, sc, "scratchnet lab", diag.Caller(), l.targets)
 	return l
@@ -56,6 +60,9 @@ func (l *Lab) teardown() {
 	l.closing = true
 	for _, h := range l.hosts {
 		h.closeHandle()
+	}
+	for _, closing := range l.closings {
+		closing()
 	}
 	for _, fd := range l.nsfds {
 		unix.Close(fd)
@@ -109,6 +116,9 @@ func (l *Lab) newNetns(what string) int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.nsfds = append(l.nsfds, fd)
+	if ino, err := nsops.Ino(fd); err == nil {
+		l.closings = append(l.closings, l.sc.Own(ino))
+	}
 	return fd
 }
 
