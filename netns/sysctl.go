@@ -39,7 +39,17 @@ func SetSysctlT(t testing.TB, netnsfd int, key, value string) (old string) {
 	if err != nil {
 		t.Fatalf("cannot set sysctl %q in network namespace fd %d, reason: %v", key, netnsfd, err)
 	}
+	sc := scope.Of(t)
 	old, err = readSysctl(own, path)
+	if err == nil && !sc.DiesAt(own) {
+		// A value may read back as what cannot be written: in a user
+		// namespace, ids it does not map read as the overflow id.
+		if werr := writeSysctl(own, path, old); werr != nil {
+			unix.Close(own)
+			t.Fatalf("cannot set sysctl %q to %q in %s, reason: its value %q cannot be written back for the restore at cleanup: %v",
+				key, value, nsops.Describe(netnsfd), old, explainSysctl(werr))
+		}
+	}
 	if err == nil {
 		err = writeSysctl(own, path, value)
 	}
@@ -47,7 +57,6 @@ func SetSysctlT(t testing.TB, netnsfd int, key, value string) (old string) {
 		unix.Close(own)
 		t.Fatalf("cannot set sysctl %q to %q in %s, reason: %v", key, value, nsops.Describe(netnsfd), explainSysctl(err))
 	}
-	sc := scope.Of(t)
 	sc.Cleanup(t, func() {
 		defer unix.Close(own)
 		if sc.DiesAt(own) {
