@@ -17,6 +17,8 @@ import (
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
+	"github.com/scratchnet/scratchnet/firewall"
+	"github.com/scratchnet/scratchnet/impair"
 	"github.com/scratchnet/scratchnet/internal/nsops"
 	"github.com/scratchnet/scratchnet/internal/testsupport"
 	"github.com/scratchnet/scratchnet/lab"
@@ -63,7 +65,11 @@ func run(fn func(t testing.TB)) {
 
 var _ = Describe("scratchnet", Serial, func() {
 
-	BeforeEach(testsupport.NeedsRoot)
+	BeforeEach(func() {
+		testsupport.NeedsRoot()
+		impair.SkipUnlessSupported("tbf")
+		firewall.SkipUnlessSupported(firewall.NAT)
+	})
 
 	It("costs little over the raw kernel operations", func() {
 		exp := gmeasure.NewExperiment("scratchnet")
@@ -87,6 +93,7 @@ var _ = Describe("scratchnet", Serial, func() {
 					l.Connect(l.Host("alice"), l.Host("bob"))
 				})
 			})
+			measureNATLab(exp)
 			if i%2 != 0 {
 				continue
 			}
@@ -171,5 +178,6 @@ func renderTable(exp *gmeasure.Experiment, cOverB float64) string {
 	fmt.Fprintf(&sb, "%-40s %12s  target < 5ms\n", "(e) EnsureAllUp on a veth pair", eMed.Round(time.Microsecond))
 	fmt.Fprintf(&sb, "%-40s %12s\n", "(f) 1000 labs: first 250", f1.Round(time.Microsecond))
 	fmt.Fprintf(&sb, "%-40s %12s  last/first = %.2f, target: no slow-down\n", "(f) 1000 labs: last 250", f2.Round(time.Microsecond), ratio(f2, f1))
+	sb.WriteString(natLabLine(exp, d))
 	return sb.String()
 }
