@@ -38,11 +38,11 @@ var _ = Describe("the README's realistic lab", func() {
 		server.Execute(func() { ln, _ = net.Listen("tcp", srv.IPv4.Addr().String()+":80") })
 		defer ln.Close()
 
-		Expect(alice).To(lab.Reach(server))                                                 // ICMP echo
-		Expect(alice).To(lab.Reach(srv, lab.TCP(80)))                                       // a TCP connection
+		Expect(alice).To(lab.Reach(server))                                                // ICMP echo
+		Expect(alice).To(lab.Reach(srv, lab.TCP(80)))                                      // a TCP connection
 		Expect(alice).NotTo(lab.Reach(srv, lab.TCP(81), lab.Within(200*time.Millisecond))) // dropped: times out
-		Expect(alice).NotTo(lab.Reach(srv, lab.TCP(82)))                                    // rejected: refused at once
-		outside.Impair()                                                                    // the uplink is clean again
+		Expect(alice).NotTo(lab.Reach(srv, lab.TCP(82)))                                   // rejected: refused at once
+		outside.Impair()                                                                   // the uplink is clean again
 
 		m := lab.Reach(srv, lab.TCP(82))
 		Expect(m.Match(alice)).To(BeFalse())
