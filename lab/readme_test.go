@@ -42,7 +42,7 @@ var _ = Describe("the README's realistic lab", func() {
 		Expect(alice).To(lab.Reach(srv, lab.TCP(80)))                                      // a TCP connection
 		Expect(alice).NotTo(lab.Reach(srv, lab.TCP(81), lab.Within(200*time.Millisecond))) // dropped: times out
 		Expect(alice).NotTo(lab.Reach(srv, lab.TCP(82)))                                   // rejected: refused at once
-		outside.Impair()                                                                   // the uplink is clean again
+		outside.Impair()                                                                   // nat sends at full speed again
 
 		m := lab.Reach(srv, lab.TCP(82))
 		Expect(m.Match(alice)).To(BeFalse())

@@ -10,7 +10,8 @@ import (
 	"github.com/scratchnet/scratchnet/veth"
 )
 
-// Opt configures the addresses of a wire or segment.
+// Opt configures the addresses of a wire, segment or segment member, and
+// what its links are like (MTU, impairment, ...).
 type Opt func(*addressing) error
 
 // addressing is how the ends of a wire or the members of a segment get
