@@ -200,7 +200,9 @@ func SNAT(out, to string) Rule {
 // PortForward rewrites the destination of arriving packets that match port
 // (a [TCP] or [UDP] match, optionally with more matches) to the address and
 // port to, such as "10.0.1.2:80" or "[fd00::2]:80" (destination NAT): a
-// forwarded port on a NAT router that reaches an inner server.
+// forwarded port on a NAT router that reaches an inner server. It applies to
+// packets arriving from other namespaces, not to the namespace's own
+// connections to itself.
 func PortForward(port Match, to string, more ...Match) Rule {
 	return Rule{
 		desc:   fmt.Sprintf("%s dnat to %s", describe(append([]Match{port}, more...)), to),

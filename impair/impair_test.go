@@ -125,10 +125,10 @@ var _ = Describe("impaired links", func() {
 		It("raises round trips by the added delay, and by no less", func() {
 			w := newWire()
 			addr, _ := listen(w.b, "10.13.0.2:0")
-			clean := connectTime(w.a, addr)
+			clean := connectTime(w.a, addr, 20)
 			imp := impair.Link(w.near, impair.Delay(50*time.Millisecond))
 			Expect(imp.String()).To(Equal("netem delay 50ms"))
-			delayed := connectTime(w.a, addr)
+			delayed := connectTime(w.a, addr, 3)
 			By("round trip clean " + clean.String() + ", delayed " + delayed.String())
 			Expect(delayed - clean).To(BeNumerically(">=", 50*time.Millisecond))
 		})
@@ -164,10 +164,10 @@ var _ = Describe("impaired links", func() {
 		It("delays, then shapes with tbf below netem", func() {
 			w := newWire()
 			addr, got := listen(w.b, "10.13.0.2:0")
-			clean := connectTime(w.a, addr)
+			clean := connectTime(w.a, addr, 20)
 			imp := impair.Link(w.near, impair.Delay(50*time.Millisecond), impair.Rate(1_000_000))
 			Expect(imp.String()).To(HavePrefix("netem delay 50ms, then tbf rate 1Mbit"))
-			Expect(connectTime(w.a, addr) - clean).To(BeNumerically(">=", 50*time.Millisecond))
+			Expect(connectTime(w.a, addr, 3) - clean).To(BeNumerically(">=", 50*time.Millisecond))
 			Expect(send(w.a, addr, 128<<10, got).mbits()).To(BeNumerically("<", 1.5))
 		})
 
