@@ -30,7 +30,7 @@
 // [Tables], [NAT] and [RejectRules] and skips with `kernel does not support
 // nftables-nat` and the like, or fails under SCRATCHNET_REQUIRE_KINDS=all.
 // In a rootless sandbox nftables works in the user namespace's own network
-// namespaces, but the kernel loads no modules there: load them on the host.
+// namespaces; load its modules on the host first.
 //
 // # Pitfalls
 //

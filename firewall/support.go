@@ -121,7 +121,7 @@ func unsupportedErr(err error) bool {
 
 func unsupported(feature string) error {
 	if nsops.InUserNamespace() {
-		return fmt.Errorf("kernel does not support %s in this user namespace (the kernel loads no modules for user namespaces: load its modules on the host first)", feature)
+		return fmt.Errorf("kernel does not support %s in this user namespace (if it comes in modules, load them on the host first)", feature)
 	}
 	return fmt.Errorf("kernel does not support %s", feature)
 }

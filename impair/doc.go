@@ -22,8 +22,8 @@
 // netem needs CONFIG_NET_SCH_NETEM (module sch_netem), tbf CONFIG_NET_SCH_TBF
 // (sch_tbf). Minimal VM kernels often lack netem; guard specs with
 // [SkipUnlessSupported], which skips with `kernel does not support qdisc
-// "netem"`, or fails under SCRATCHNET_REQUIRE_KINDS=all. In a user namespace
-// the kernel loads no modules: load them on the host first.
+// "netem"`, or fails under SCRATCHNET_REQUIRE_KINDS=all. For rootless runs,
+// load the modules on the host first.
 //
 // # Pitfalls
 //

@@ -101,7 +101,7 @@ func probeOnce(kind string) (bool, error) {
 
 func unsupported(kind string) error {
 	if nsops.InUserNamespace() {
-		return fmt.Errorf("kernel does not support qdisc %q in this user namespace (the kernel loads no modules for user namespaces: load sch_%s on the host first)", kind, kind)
+		return fmt.Errorf("kernel does not support qdisc %q in this user namespace (if it is module sch_%s, load it on the host first)", kind, kind)
 	}
 	return fmt.Errorf("kernel does not support qdisc %q", kind)
 }
