@@ -90,6 +90,14 @@ func probeOnce(feature string) error {
 	}
 	defer unix.Close(nsfd)
 	c := conn(nsfd)
+	// Without nf_tables, a request outside a batch fails with EINVAL
+	// (nfnetlink knows no such subsystem), while a batch gets one error
+	// for all its messages.
+	if _, err := c.ListTables(); errors.Is(err, unix.EINVAL) {
+		return fmt.Errorf("no nf_tables subsystem: %w", unix.EOPNOTSUPP)
+	} else if err != nil {
+		return err
+	}
 	t := c.AddTable(&nftables.Table{Name: "probe", Family: nftables.TableFamilyINet})
 	var r Rule
 	switch feature {

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/nftables"
+	"github.com/mdlayher/netlink"
 	. "github.com/onsi/ginkgo/v2"
 	"golang.org/x/sys/unix"
 
@@ -173,11 +175,21 @@ func (tb *Table) delete() error {
 	return nil
 }
 
+// replyTimeout bounds the wait for the kernel's answers on one nftables
+// netlink socket.
+const replyTimeout = 10 * time.Second
+
 // conn returns an nftables connection whose netlink sockets, one per Flush
 // or listing, are made in the namespace nsfd refers to.
+//
+// google/nftables waits for one acknowledgement per message of a batch, but
+// a kernel without nf_tables answers a whole batch with one error: without a
+// deadline on each socket, Flush would wait for the others forever.
 func conn(nsfd int) *nftables.Conn {
 	// Only a lasting connection can fail to be made.
-	c, _ := nftables.New(nftables.WithNetNSFd(nsfd))
+	c, _ := nftables.New(nftables.WithNetNSFd(nsfd), nftables.WithSockOptions(func(nc *netlink.Conn) error {
+		return nc.SetDeadline(time.Now().Add(replyTimeout))
+	}))
 	return c
 }
 
