@@ -48,8 +48,8 @@ var _ = Describe("impaired links", func() {
 
 			By("clean " + clean.took.String() + ", limited " + limited.took.String() + ", clean again " + again.took.String())
 			Expect(limited.mbits()).To(BeNumerically("<", 1.5), "throughput at 1 Mbit/s")
-			Expect(limited.mbits()).To(BeNumerically("<", clean.mbits()/10))
-			Expect(again.mbits()).To(BeNumerically(">", 10*limited.mbits()))
+			Expect(limited.mbits()).To(BeNumerically("<", clean.mbits()/3), "well under the clean wire's throughput (by a margin that holds in emulated VMs too)")
+			Expect(again.mbits()).To(BeNumerically(">", 3*limited.mbits()))
 			Expect(imp.Active()).To(BeFalse())
 		})
 
@@ -158,7 +158,7 @@ var _ = Describe("impaired links", func() {
 			impair.Link(w.near, impair.NetemRate(1_000_000))
 			limited := send(w.a, addr, size, got)
 			Expect(limited.mbits()).To(BeNumerically("<", 1.5))
-			Expect(limited.mbits()).To(BeNumerically("<", clean.mbits()/10))
+			Expect(limited.mbits()).To(BeNumerically("<", clean.mbits()/3), "well under the clean wire's throughput (by a margin that holds in emulated VMs too)")
 		})
 
 		It("delays, then shapes with tbf below netem", func() {
