@@ -18,7 +18,9 @@ import (
 	vnetns "github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 
+	"github.com/scratchnet/scratchnet/firewall"
 	"github.com/scratchnet/scratchnet/guard"
+	"github.com/scratchnet/scratchnet/impair"
 	"github.com/scratchnet/scratchnet/internal/testsupport"
 	"github.com/scratchnet/scratchnet/lab"
 	"github.com/scratchnet/scratchnet/link"
@@ -64,7 +66,11 @@ func run(fn func(t testing.TB)) {
 
 var _ = Describe("scratchnet", Serial, func() {
 
-	BeforeEach(guard.SkipUnlessPrivileged)
+	BeforeEach(func() {
+		guard.SkipUnlessPrivileged()
+		impair.SkipUnlessSupported("tbf")
+		firewall.SkipUnlessSupported(firewall.NAT)
+	})
 
 	It("costs little over the raw kernel operations", func() {
 		exp := gmeasure.NewExperiment("scratchnet")
@@ -114,6 +120,7 @@ var _ = Describe("scratchnet", Serial, func() {
 				l.Connect(l.Host("alice"), l.Host("bob"))
 			})
 		})
+		natLab := measure(rowH, measureNATLab)
 		rawDelete := measure(rowB, func() {
 			left, right, h, l := rawPair()
 			Expect(h.LinkDel(l)).To(Succeed())
@@ -135,6 +142,7 @@ var _ = Describe("scratchnet", Serial, func() {
 			pair(i, "c/a", perLink, rawFloor)
 			pair(i, "d/a", labWire, rawFloor)
 			pair(i, "g/d", labCapture, labWire)
+			pair(i, "h/d", natLab, labWire)
 			if i%2 == 0 {
 				pair(i/2, "c2/b", outliving, rawDelete)
 			}
@@ -185,6 +193,7 @@ const (
 	rowF1 = "(f) 1000 labs: first 250"
 	rowF2 = "(f) 1000 labs: last 250"
 	rowG  = "(g) lab (d) capturing both wire ends"
+	rowH  = "(h) lab, NAT router, one impaired wire"
 )
 
 func renderTable(exp *gmeasure.Experiment, ratios map[string][]float64) string {
@@ -210,5 +219,6 @@ func renderTable(exp *gmeasure.Experiment, ratios map[string][]float64) string {
 	row(rowF1, "")
 	row(rowF2, "last/first = %.2f, target: no slow-down", float64(med(rowF2))/float64(med(rowF1)))
 	row(rowG, "(g)/(d) = %.2f, the cost of capturing", ratio("g/d"))
+	row(rowH, "(h)/(d) = %.2f, a client behind NAT, a tbf-limited wire", ratio("h/d"))
 	return sb.String()
 }

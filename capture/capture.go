@@ -185,8 +185,6 @@ func LinkT(t testing.TB, l netlink.Link, opts ...Opt) *Capture {
 	case netlink.NsFd:
 		return StartT(t, int(ns), l.Attrs().Name, opts...)
 	case nil:
-		runtime.LockOSThread()
-		defer runtime.UnlockOSThread()
 		fd, err := nsops.OpenCurrent()
 		if err != nil {
 			t.Fatalf("cannot capture link %q, reason: %v", l.Attrs().Name, err)
@@ -210,7 +208,7 @@ func start(t testing.TB, nsFd int, ifname string, o options) (*Capture, error) {
 	c := &Capture{name: o.name, ifname: ifname, ino: ino, opts: o, done: make(chan struct{})}
 	var encap string
 	var openErr error
-	err = nsops.Do(nsFd, func() {
+	err = nsops.Run(nsFd, func() {
 		// Both sockets are made in the namespace of this thread and keep
 		// it, whatever thread reads them later.
 		var h *netlink.Handle

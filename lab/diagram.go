@@ -54,6 +54,20 @@ func (l *Lab) snapshot() picture {
 	p.segments = slices.Sorted(maps.Keys(l.segments))
 	segments := maps.Clone(l.segments)
 	l.mu.Unlock()
+	// What the lab does to traffic is marked as it is now: an impairment
+	// may have changed or gone, and NAT been added, since it was made.
+	for _, h := range p.hosts {
+		for _, out := range h.NATs() {
+			p.notes[h] = append(p.notes[h], "NAT: masquerade towards "+out)
+		}
+	}
+	for _, w := range p.wires {
+		for _, end := range []*Iface{w.a, w.b} {
+			if end.Impaired() {
+				p.notes[end] = append(p.notes[end], end.Impairment().String())
+			}
+		}
+	}
 	for _, name := range p.segments {
 		s := segments[name]
 		s.mu.Lock()

@@ -6,7 +6,9 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/scratchnet/scratchnet/firewall"
 	"github.com/scratchnet/scratchnet/guard"
+	"github.com/scratchnet/scratchnet/impair"
 	"github.com/scratchnet/scratchnet/internal/testsupport"
 	"github.com/scratchnet/scratchnet/lab"
 )
@@ -62,5 +64,26 @@ var _ = Describe("lab diagrams", func() {
 		})
 		Expect(rec.Logs()).To(ConsistOf(MatchRegexp(
 			`^scratchnet lab \(created at .*/lab/diagram_test\.go:\d+\)\ntopology\n  hosts: alice, bob; routers: router \[NAT: masquerade towards bob\]; segments: lan\n(.*\n)*host alice \(network namespace`)))
+	})
+})
+
+var _ = Describe("lab diagrams of realistic labs", func() {
+
+	BeforeEach(guard.SkipUnlessPrivileged)
+
+	It("mark a NAT router and an impaired wire end as they are now", func() {
+		impair.SkipUnlessSupported("tbf")
+		firewall.SkipUnlessSupported(firewall.NAT)
+		l := lab.New()
+		alice, nat, server := l.Host("alice"), l.Router("nat"), l.Host("server")
+		l.Connect(alice, nat)
+		outside, _ := l.Connect(nat, server)
+		nat.NAT(outside)
+		outside.Impair(impair.Rate(10_000_000))
+		Expect(l.Diagram()).To(SatisfyAll(
+			ContainSubstring("routers: nat [NAT: masquerade towards server]"),
+			MatchRegexp(`nat:server 10\.0\.2\.1/24 fd00:0:0:2::1/64 \[[^]]*tbf[^]]*\]`)))
+		outside.Impairment().Remove()
+		Expect(l.Diagram()).NotTo(ContainSubstring("tbf"))
 	})
 })

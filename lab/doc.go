@@ -52,6 +52,23 @@
 // and [Iface.Note] add marks to both, such as NAT on a router or the
 // impairment of a wire end.
 //
+// # Realistic networks
+//
+// Wires and segments take link options ([WithMTU], [WithTxQLen],
+// [WithHardwareAddrs]) and impairments ([Impair] for both directions,
+// [ImpairFrom] for what one host sends; [Iface.Impair] changes them
+// mid-spec). [Segment.AttachWith] plugs in a member without addresses
+// ([NoAddrs]) or with chosen ones ([Addrs]). A host gets nftables rules with
+// [Host.Firewall], becomes a NAT router with [Host.NAT] and forwards ports
+// with [Host.PortForward]; [Host.Sysctl] sets its sysctls. [Reach] and its
+// options (from package reach) assert what reaches what:
+//
+//	Expect(alice).To(lab.Reach(bob))
+//	Expect(alice).NotTo(lab.Reach(bob, lab.TCP(53)))
+//
+// [Iface.Impairment], [Iface.Impaired], [Host.NATs] and [Host.FirewallRules]
+// tell reports and diagrams what a wire or host does.
+//
 // # Teardown
 //
 // The lab closes its namespaces at cleanup and lets the kernel remove every

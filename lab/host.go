@@ -9,6 +9,8 @@ import (
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
+	"github.com/scratchnet/scratchnet/firewall"
+	"github.com/scratchnet/scratchnet/impair"
 	"github.com/scratchnet/scratchnet/internal/nsops"
 )
 
@@ -23,6 +25,8 @@ type Host struct {
 	mu     sync.Mutex
 	ifaces []*Iface
 	handle *netlink.Handle
+	// fw is the host's nftables table, made by the first Firewall call.
+	fw *firewall.Table
 }
 
 // Iface is one interface of a host: the link, as it is in the host's
@@ -35,6 +39,8 @@ type Iface struct {
 
 	// peer is the other end of a wire; nil for an interface on a segment.
 	peer *Iface
+	// impairment is what Impair put on the interface's egress, or nil.
+	impairment *impair.Impairment
 }
 
 // Name is the interface's name in its host.

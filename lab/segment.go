@@ -40,6 +40,9 @@ func (l *Lab) Segment(name string, opts ...Opt) *Segment {
 	}
 	s := &Segment{Name: name, lab: l, ports: map[*Host]*Iface{}, portNames: map[*Host]string{}}
 	s.addrs = l.newAddressing(fmt.Sprintf("segment %q", name), opts)
+	if len(s.addrs.links.macs) > 0 {
+		l.t.Fatalf("cannot add segment %q to lab, reason: WithHardwareAddrs applies to wires and to single members (AttachWith)", name)
+	}
 	s.netns = l.newNetns(fmt.Sprintf("segment %q", name))
 	// The bridge is set up but not waited for: without ports it may have
 	// no carrier, and it needs none to forward between ports.
@@ -60,12 +63,12 @@ func (s *Segment) Attach(hosts ...*Host) []*Iface {
 	s.lab.t.Helper()
 	ifaces := make([]*Iface, 0, len(hosts))
 	for _, h := range hosts {
-		ifaces = append(ifaces, s.attach(h))
+		ifaces = append(ifaces, s.attach(h, nil))
 	}
 	return ifaces
 }
 
-func (s *Segment) attach(h *Host) *Iface {
+func (s *Segment) attach(h *Host, member *addressing) *Iface {
 	s.lab.t.Helper()
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -73,6 +76,10 @@ func (s *Segment) attach(h *Host) *Iface {
 		s.lab.t.Fatalf("cannot attach host %q to segment %q, reason: it is attached already or of another lab", h.Name, s.Name)
 	}
 	v4, v6, err := s.addrs.take()
+	links := s.addrs.links
+	if err == nil && member != nil {
+		v4, v6, links, err = member.forMember(v4, v6, links)
+	}
 	if err != nil {
 		s.lab.t.Fatalf("cannot attach host %q to segment %q, reason: %v", h.Name, s.Name, err)
 	}
@@ -88,12 +95,15 @@ func (s *Segment) attach(h *Host) *Iface {
 		LinkAttrs: netlink.LinkAttrs{Name: port, MasterIndex: s.bridge.Attrs().Index},
 		PeerName:  h.uniqueName(s.Name),
 	}
-	_, hostEnd := link.NewTransientPairT(s.lab.t, tmpl, "lab-",
-		link.WithLinkNamespace(s.netns), veth.WithPeerNamespace(h.netns), link.GoesWithNamespace(),
-		veth.WithPeerAddress(v4.String()), veth.WithPeerAddress(v6.String()),
-		link.WithUp(), veth.WithPeerUp())
+	if err := links.template(tmpl, fmt.Sprintf("the port of host %q on segment %q", h.Name, s.Name)); err != nil {
+		s.lab.t.Fatalf("cannot attach host %q to segment %q, reason: %v", h.Name, s.Name, err)
+	}
+	opts := []link.Opt{link.WithLinkNamespace(s.netns), veth.WithPeerNamespace(h.netns), link.GoesWithNamespace()}
+	opts = append(opts, withAddrs(veth.WithPeerAddress, v4, v6)...)
+	portEnd, hostEnd := link.NewTransientPairT(s.lab.t, tmpl, "lab-", append(opts, link.WithUp(), veth.WithPeerUp())...)
 	i := &Iface{Host: h, Link: hostEnd, IPv4: v4, IPv6: v6}
 	h.addIface(i)
+	links.impairMember(i, portEnd)
 	s.ports[h] = i
 	s.portNames[h] = port
 	return i

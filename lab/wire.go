@@ -11,7 +11,8 @@ import (
 	"github.com/scratchnet/scratchnet/veth"
 )
 
-// Opt configures the addresses of a wire or segment.
+// Opt configures the addresses of a wire, segment or segment member, and
+// what its links are like (MTU, impairment, ...).
 type Opt func(*addressing) error
 
 // addressing is how the ends of a wire or the members of a segment get
@@ -21,6 +22,8 @@ type addressing struct {
 	v4, v6   netip.Prefix
 	explicit map[bool][]netip.Prefix // by "is IPv6"
 	next     int
+	// links says what the options ask of the links, besides addresses.
+	links linkOpts
 }
 
 // Subnet gives the wire or segment this subnet instead of the automatic one
@@ -75,6 +78,9 @@ func (l *Lab) newAddressing(what string, opts []Opt) *addressing {
 func (a *addressing) take() (v4, v6 netip.Prefix, err error) {
 	n := a.next
 	a.next++
+	if a.links.noAddrs {
+		return
+	}
 	pick := func(subnet netip.Prefix, v6 bool) (netip.Prefix, error) {
 		if list := a.explicit[v6]; len(list) > 0 {
 			if n >= len(list) {
@@ -120,11 +126,13 @@ func (l *Lab) Connect(a, b *Host, opts ...Opt) (*Iface, *Iface) {
 		LinkAttrs: netlink.LinkAttrs{Name: a.uniqueName(b.Name)},
 		PeerName:  b.uniqueName(a.Name),
 	}
-	ea, eb := link.NewTransientPairT(l.t, tmpl, "lab-",
-		link.WithLinkNamespace(a.netns), veth.WithPeerNamespace(b.netns), link.GoesWithNamespace(),
-		link.WithAddress(a4.String()), link.WithAddress(a6.String()),
-		veth.WithPeerAddress(b4.String()), veth.WithPeerAddress(b6.String()),
-		link.WithUp(), veth.WithPeerUp())
+	if err := addrs.links.template(tmpl, what); err != nil {
+		l.t.Fatalf("cannot connect %s, reason: %v", what, err)
+	}
+	lopts := []link.Opt{link.WithLinkNamespace(a.netns), veth.WithPeerNamespace(b.netns), link.GoesWithNamespace()}
+	lopts = append(lopts, withAddrs(link.WithAddress, a4, a6)...)
+	lopts = append(lopts, withAddrs(veth.WithPeerAddress, b4, b6)...)
+	ea, eb := link.NewTransientPairT(l.t, tmpl, "lab-", append(lopts, link.WithUp(), veth.WithPeerUp())...)
 	ia := &Iface{Host: a, Link: ea, IPv4: a4, IPv6: a6}
 	ib := &Iface{Host: b, Link: eb, IPv4: b4, IPv6: b6}
 	ia.peer, ib.peer = ib, ia
@@ -133,5 +141,6 @@ func (l *Lab) Connect(a, b *Host, opts ...Opt) (*Iface, *Iface) {
 	l.mu.Unlock()
 	a.addIface(ia)
 	b.addIface(ib)
+	addrs.links.impairWire(ia, ib)
 	return ia, ib
 }

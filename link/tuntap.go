@@ -57,6 +57,9 @@ func (r *request) sendTuntap(tt *netlink.Tuntap) error {
 	if err := nsops.Run(dest, func() { addErr = h.LinkAdd(&req) }); err != nil {
 		return err
 	}
+	if addErr == nil {
+		addErr = setTuntapAttrs(h, &req)
+	}
 	// Only the open of /dev/net/tun returns a bare errno, and, without a
 	// MasterIndex, no later step can fail with these. Without the driver or
 	// the device node, tun devices are out of reach just as a missing kind

@@ -174,7 +174,7 @@ func waitListening(nsfd int, where, network string, port int, p *Process, opts [
 		return fmt.Errorf("cannot wait for %s, reason: port %d is out of range", what, port)
 	}
 	var h *netlink.Handle
-	if derr := nsops.Do(nsfd, func() { h, err = netlink.NewHandle(unix.NETLINK_INET_DIAG) }); derr != nil {
+	if derr := nsops.Run(nsfd, func() { h, err = netlink.NewHandle(unix.NETLINK_INET_DIAG) }); derr != nil {
 		err = derr
 	}
 	if err != nil {
@@ -198,7 +198,7 @@ func waitListening(nsfd int, where, network string, port int, p *Process, opts [
 			useProc = errors.Is(err, unix.ENOENT)
 		}
 		if useProc {
-			if derr := nsops.Do(nsfd, func() { found, err = procListens(proto, families, uint16(port)) }); derr != nil {
+			if derr := nsops.Run(nsfd, func() { found, err = procListens(proto, families, uint16(port)) }); derr != nil {
 				err = derr
 			}
 		}

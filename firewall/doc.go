@@ -1,0 +1,43 @@
+// Package firewall puts NAT and filter rules into a transient network
+// namespace, through nftables (github.com/google/nftables speaks its netlink
+// protocol; nothing runs the nft binary):
+//
+//	router := netns.NewTransient()
+//	firewall.New(router,
+//	    firewall.Masquerade("wan"),                               // source NAT towards "wan"
+//	    firewall.PortForward(firewall.TCP(8080), "10.0.1.2:80"),  // destination NAT to an inner server
+//	    firewall.Drop(firewall.From("10.0.9.0/24")),              // silently
+//	    firewall.Reject(firewall.TCP(25)))                        // refused at once
+//
+// Each [New] makes one table of the inet family (IPv4 and IPv6), named
+// [TablePrefix] and random characters, with base chains made as rules need
+// them: nat prerouting (port forwards), nat postrouting (masquerade, SNAT),
+// and filter input and forward (drop and reject, so they apply to the
+// namespace's own traffic and to what it routes). [Table.Add] appends rules
+// mid-spec.
+//
+// # Cleanup
+//
+// The table is deleted when the current node's cleanup runs, unless its
+// namespace is a transient one that is torn down in the same scope: the
+// rules then go with the namespace.
+//
+// # Kernel support
+//
+// nftables needs CONFIG_NF_TABLES and CONFIG_NF_TABLES_INET, NAT rules
+// CONFIG_NFT_NAT and CONFIG_NFT_MASQ (and connection tracking), reject
+// rules CONFIG_NFT_REJECT_INET. [SkipUnlessSupported] probes each of
+// [Tables], [NAT] and [RejectRules] and skips with `kernel does not support
+// nftables-nat` and the like, or fails under SCRATCHNET_REQUIRE_KINDS=all.
+// In a rootless sandbox nftables works in the user namespace's own network
+// namespaces; load its modules on the host first.
+//
+// # Pitfalls
+//
+//   - NAT applies to new connections: connections tracked before a rule
+//     was added keep their translation (or none).
+//   - Masquerading needs forwarding on the router (see netns.SetSysctl, or
+//     lab.Router, which turns it on).
+//   - Tables of others in the namespace see the packets too: an accept
+//     here does not override a drop there.
+package firewall

@@ -1,0 +1,135 @@
+package firewall
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/google/nftables"
+	. "github.com/onsi/ginkgo/v2"
+	"golang.org/x/sys/unix"
+
+	"github.com/scratchnet/scratchnet/internal/nsops"
+	"github.com/scratchnet/scratchnet/link"
+)
+
+// The kernel features [SkipUnlessSupported] knows.
+const (
+	// Tables is nftables itself with filter chains and drop rules
+	// (CONFIG_NF_TABLES, CONFIG_NF_TABLES_INET; modules nfnetlink,
+	// nf_tables).
+	Tables = "nftables"
+	// NAT is NAT chains with masquerade, source and destination NAT
+	// (CONFIG_NFT_NAT, CONFIG_NFT_MASQ; modules nf_nat, nft_chain_nat,
+	// nft_nat, nft_masq, nf_conntrack).
+	NAT = "nftables-nat"
+	// RejectRules is the reject expression (CONFIG_NFT_REJECT,
+	// CONFIG_NFT_REJECT_INET; modules nft_reject, nft_reject_inet,
+	// nf_reject_ipv4, nf_reject_ipv6).
+	RejectRules = "nftables-reject"
+)
+
+// SkipUnlessSupported skips the current spec, saying that the kernel does not
+// support the feature ([Tables], [NAT] or [RejectRules]), unless the kernel
+// can make such rules. It probes in a throw-away network namespace and
+// remembers only conclusive answers. If the feature is listed in the
+// environment variable named by [link.RequireKindsEnv] (or it holds "all"),
+// a missing feature fails the spec instead.
+func SkipUnlessSupported(feature string) {
+	GinkgoHelper()
+	SkipUnlessSupportedT(GinkgoTB(), feature)
+}
+
+// SkipUnlessSupportedT is [SkipUnlessSupported] for plain testing users.
+func SkipUnlessSupportedT(t testing.TB, feature string) {
+	t.Helper()
+	if !slices.Contains([]string{Tables, NAT, RejectRules}, feature) {
+		t.Fatalf("cannot probe kernel support for %q, reason: the features are %q, %q and %q", feature, Tables, NAT, RejectRules)
+	}
+	supported, err := probe(feature)
+	if err != nil {
+		t.Fatalf("cannot probe kernel support for %s, reason: %v", feature, err)
+	}
+	if supported {
+		return
+	}
+	if link.Required(feature) {
+		t.Fatalf("cannot run spec needing %s, reason: %v, and %s=%q requires it",
+			feature, unsupported(feature), link.RequireKindsEnv, link.RequiredBy())
+	}
+	t.Skipf("%v", unsupported(feature))
+}
+
+var (
+	probesMu sync.Mutex
+	probes   = map[string]bool{} // conclusive answers only
+)
+
+func probe(feature string) (bool, error) {
+	probesMu.Lock()
+	defer probesMu.Unlock()
+	if supported, ok := probes[feature]; ok {
+		return supported, nil
+	}
+	err := probeOnce(feature)
+	if err != nil && !unsupportedErr(err) {
+		return false, err
+	}
+	probes[feature] = err == nil
+	return err == nil, nil
+}
+
+// probeOnce makes, in a throw-away namespace, a table with the chain and
+// rule the feature stands for.
+func probeOnce(feature string) error {
+	nsfd, err := nsops.Unshare()
+	if err != nil {
+		return err
+	}
+	defer unix.Close(nsfd)
+	c := conn(nsfd)
+	// Without nf_tables, a request outside a batch fails with EINVAL
+	// (nfnetlink knows no such subsystem), while a batch gets one error
+	// for all its messages.
+	if _, err := c.ListTables(); errors.Is(err, unix.EINVAL) {
+		return fmt.Errorf("no nf_tables subsystem: %w", unix.EOPNOTSUPP)
+	} else if err != nil {
+		return err
+	}
+	t := c.AddTable(&nftables.Table{Name: "probe", Family: nftables.TableFamilyINet})
+	var r Rule
+	switch feature {
+	case Tables:
+		r = Drop(TCP(9))
+	case NAT:
+		r = Masquerade("probe")
+	default:
+		r = Reject(UDP(9))
+	}
+	ex, err := r.exprs()
+	if err != nil {
+		return err
+	}
+	c.AddRule(&nftables.Rule{Table: t, Chain: c.AddChain(r.chains[0].chain(t)), Exprs: ex})
+	return c.Flush()
+}
+
+// unsupportedErr tells whether err is the kernel's way of saying it lacks
+// nfnetlink, nf_tables, or a chain type or expression of it.
+func unsupportedErr(err error) bool {
+	for _, e := range []error{unix.ENOENT, unix.EOPNOTSUPP, unix.EPROTONOSUPPORT, unix.EAFNOSUPPORT} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
+
+func unsupported(feature string) error {
+	if nsops.InUserNamespace() {
+		return fmt.Errorf("kernel does not support %s in this user namespace (if it comes in modules, load them on the host first)", feature)
+	}
+	return fmt.Errorf("kernel does not support %s", feature)
+}

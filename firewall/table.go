@@ -1,0 +1,225 @@
+package firewall
+
+import (
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/nftables"
+	"github.com/mdlayher/netlink"
+	. "github.com/onsi/ginkgo/v2"
+	"golang.org/x/sys/unix"
+
+	"github.com/scratchnet/scratchnet/internal/nsops"
+	"github.com/scratchnet/scratchnet/internal/scope"
+)
+
+// TablePrefix starts the names of the library's nftables tables.
+const TablePrefix = "scratchnet-"
+
+// Table is one nftables table of the "inet" family (IPv4 and IPv6) that the
+// library made in one network namespace, with the base chains its rules need:
+// nat prerouting and postrouting, filter input and forward. Other tables in
+// the namespace are left alone; their rules apply too, as nftables has it.
+type Table struct {
+	t     testing.TB
+	nsfd  int // the library's own reference to the namespace
+	table *nftables.Table
+
+	mu     sync.Mutex
+	chains map[chainKind]*nftables.Chain
+	rules  []Rule
+}
+
+// New makes a table in the network namespace netnsfd refers to, with the
+// rules given, in order. The table and its rules are deleted when the current
+// node's cleanup runs, unless the namespace is a transient one torn down in
+// the same scope: then they go with it. The fd stays owned by the caller.
+func New(netnsfd int, rules ...Rule) *Table {
+	GinkgoHelper()
+	return NewT(GinkgoTB(), netnsfd, rules...)
+}
+
+// NewT is [New] for plain testing users; the table is deleted through
+// t.Cleanup, and the returned Table reports its failures to t.
+func NewT(t testing.TB, netnsfd int, rules ...Rule) *Table {
+	t.Helper()
+	if err := nsops.Check(netnsfd); err != nil {
+		t.Fatalf("cannot make nftables table, reason: %v", err)
+	}
+	own, err := nsops.Dup(netnsfd)
+	if err != nil {
+		t.Fatalf("cannot make nftables table in %s, reason: %v", nsops.Describe(netnsfd), err)
+	}
+	tb := &Table{
+		t:      t,
+		nsfd:   own,
+		table:  &nftables.Table{Name: TablePrefix + randomSuffix(), Family: nftables.TableFamilyINet},
+		chains: map[chainKind]*nftables.Chain{},
+	}
+	c := conn(own)
+	c.AddTable(tb.table)
+	if err := c.Flush(); err != nil {
+		unix.Close(own)
+		t.Fatalf("cannot make nftables table %q in %s, reason: %v", tb.table.Name, nsops.Describe(own), explain(err))
+	}
+	sc := scope.Of(t)
+	sc.Cleanup(t, func() {
+		defer unix.Close(own)
+		if sc.DiesAt(own) {
+			return
+		}
+		if err := tb.delete(); err != nil {
+			t.Errorf("cannot delete nftables table %q in %s, reason: %v", tb.table.Name, nsops.Describe(own), err)
+		}
+	})
+	tb.Add(rules...)
+	return tb
+}
+
+// Add appends the rules, in order, to the table: each to the end of the
+// chains it belongs to. Rules take effect at once for new connections;
+// connections already tracked keep their NAT translation.
+func (tb *Table) Add(rules ...Rule) {
+	tb.t.Helper()
+	tb.mu.Lock()
+	defer tb.mu.Unlock()
+	c := conn(tb.nsfd)
+	for n, r := range rules {
+		if r.exprs == nil {
+			tb.t.Fatalf("cannot add rule %d to nftables table %q, reason: the rule is empty", n+1, tb.table.Name)
+		}
+		ex, err := r.exprs()
+		if err != nil {
+			tb.t.Fatalf("cannot add rule %q to nftables table %q, reason: %v", r.desc, tb.table.Name, err)
+		}
+		for _, k := range r.chains {
+			ch, ok := tb.chains[k]
+			if !ok {
+				ch = c.AddChain(k.chain(tb.table))
+				tb.chains[k] = ch
+			}
+			c.AddRule(&nftables.Rule{Table: tb.table, Chain: ch, Exprs: ex})
+		}
+	}
+	if err := c.Flush(); err != nil {
+		// The batch is one transaction: none of it took effect.
+		for k := range tb.chains {
+			if !tb.chainUsed(k) {
+				delete(tb.chains, k)
+			}
+		}
+		tb.t.Fatalf("cannot add rules %q to nftables table %q in %s, reason: %v",
+			describeRules(rules), tb.table.Name, nsops.Describe(tb.nsfd), explain(err))
+	}
+	tb.rules = append(tb.rules, rules...)
+}
+
+// chainUsed tells whether a rule added before needs the chain.
+func (tb *Table) chainUsed(k chainKind) bool {
+	for _, r := range tb.rules {
+		for _, rk := range r.chains {
+			if rk == k {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Name is the table's name in its namespace, such as "scratchnet-a1b2c3".
+func (tb *Table) Name() string { return tb.table.Name }
+
+// Rules describes the table's rules, in the order added, much as nft lists
+// them, such as `oifname "wan" masquerade`.
+func (tb *Table) Rules() []string {
+	tb.mu.Lock()
+	defer tb.mu.Unlock()
+	out := make([]string, 0, len(tb.rules))
+	for _, r := range tb.rules {
+		out = append(out, r.desc)
+	}
+	return out
+}
+
+// Masquerades lists the interfaces towards which the table's rules
+// masquerade, in the order added.
+func (tb *Table) Masquerades() []string {
+	tb.mu.Lock()
+	defer tb.mu.Unlock()
+	var out []string
+	for _, r := range tb.rules {
+		if r.masqOut != "" {
+			out = append(out, r.masqOut)
+		}
+	}
+	return out
+}
+
+// delete deletes the table if it is still there.
+func (tb *Table) delete() error {
+	c := conn(tb.nsfd)
+	if _, err := c.ListTableOfFamily(tb.table.Name, tb.table.Family); err != nil {
+		if errors.Is(err, unix.ENOENT) {
+			return nil
+		}
+		return err
+	}
+	c.DelTable(tb.table)
+	if err := c.Flush(); err != nil && !errors.Is(err, unix.ENOENT) {
+		return err
+	}
+	return nil
+}
+
+// replyTimeout bounds the wait for the kernel's answers on one nftables
+// netlink socket.
+const replyTimeout = 10 * time.Second
+
+// conn returns an nftables connection whose netlink sockets, one per Flush
+// or listing, are made in the namespace nsfd refers to.
+//
+// google/nftables waits for one acknowledgement per message of a batch, but
+// a kernel without nf_tables answers a whole batch with one error: without a
+// deadline on each socket, Flush would wait for the others forever.
+func conn(nsfd int) *nftables.Conn {
+	// Only a lasting connection can fail to be made.
+	c, _ := nftables.New(nftables.WithNetNSFd(nsfd), nftables.WithSockOptions(func(nc *netlink.Conn) error {
+		return nc.SetDeadline(time.Now().Add(replyTimeout))
+	}))
+	return c
+}
+
+func describeRules(rules []Rule) string {
+	s := ""
+	for n, r := range rules {
+		if n > 0 {
+			s += "; "
+		}
+		s += r.desc
+	}
+	return s
+}
+
+func randomSuffix() string {
+	const chars = "abcdefghijklmnopqrstuvwxyz0123456789"
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	for i := range b {
+		b[i] = chars[int(b[i])%len(chars)]
+	}
+	return string(b)
+}
+
+// explain says when the kernel lacks what a rule needs: nftables answers
+// ENOENT for a chain type or expression it does not know (NAT, masquerade,
+// reject), and the netlink socket cannot be made without nfnetlink.
+func explain(err error) error {
+	if unsupportedErr(err) {
+		return fmt.Errorf("kernel does not support it (%w): see firewall.SkipUnlessSupported", err)
+	}
+	return err
+}
