@@ -1,6 +1,6 @@
 // Package testsupport holds what the test suites of this module share
-// besides the public guard package (whose checks and privilege skip Guard
-// and NeedsRoot forward to): a recording fake of testing.TB for testing the
+// besides the public guard package, which every suite uses for its leak
+// checks and privilege skip: a recording fake of testing.TB for testing the
 // failure paths of helpers, and small look-ups of links and snapshots that
 // fail the spec instead of returning errors. It imports no kind package, so
 // that every kind's suite can use it.

@@ -3,13 +3,8 @@ package testsupport
 import (
 	. "github.com/onsi/ginkgo/v2"
 
-	"github.com/scratchnet/scratchnet/guard"
 	"github.com/scratchnet/scratchnet/internal/leaks"
 )
-
-// Guard is [guard.Suite], kept for suites written before the guard package
-// existed.
-func Guard() bool { return guard.Suite() }
 
 // OpenFDs maps each open fd of the process to what it refers to, failing
 // the spec when it cannot.
