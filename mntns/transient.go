@@ -3,13 +3,14 @@ package mntns
 import (
 	"errors"
 	"fmt"
-	"reflect"
 	"runtime"
 	"sync"
 	"testing"
 
 	. "github.com/onsi/ginkgo/v2"
 	"golang.org/x/sys/unix"
+
+	"github.com/scratchnet/scratchnet/internal/nsops"
 )
 
 // The main goroutine keeps the main thread to itself, so that no other
@@ -146,10 +147,10 @@ func MountSysfsROT(t testing.TB) {
 	// The check and the mount must concern one thread.
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	own, err := inoOfPath(threadMntnsPath)
+	own, err := nsops.FdOrPathIno(threadMntnsPath, unix.CLONE_NEWNS)
 	if err == nil {
 		var process uint64
-		if process, err = inoOfPath("/proc/self/ns/mnt"); err == nil && own == process {
+		if process, err = nsops.FdOrPathIno("/proc/self/ns/mnt", unix.CLONE_NEWNS); err == nil && own == process {
 			err = errors.New("the calling thread is in the process's own mount namespace, whose /sys must stay; enter a transient one first (EnterTransient, or inside Execute)")
 		}
 	}
@@ -248,7 +249,7 @@ func ExecuteT(t testing.TB, mntnsfd int, fn func()) {
 	if fn == nil {
 		fail(errors.New("function is nil"))
 	}
-	if err := checkMnt(mntnsfd); err != nil {
+	if err := nsops.CheckType(mntnsfd, unix.CLONE_NEWNS); err != nil {
 		fail(err)
 	}
 	callers, err := callersNamespaces()
@@ -347,7 +348,7 @@ func CurrentIno() uint64 {
 // CurrentInoT is [CurrentIno] for plain testing users.
 func CurrentInoT(t testing.TB) uint64 {
 	t.Helper()
-	ino, err := inoOfPath(threadMntnsPath)
+	ino, err := nsops.FdOrPathIno(threadMntnsPath, unix.CLONE_NEWNS)
 	if err != nil {
 		t.Fatalf("cannot determine current mount namespace, reason: %v", err)
 	}
@@ -365,58 +366,9 @@ func Ino[R ~int | ~string](ref R) uint64 {
 // InoT is [Ino] for plain testing users.
 func InoT[R ~int | ~string](t testing.TB, ref R) uint64 {
 	t.Helper()
-	var ino uint64
-	var err error
-	if v := reflect.ValueOf(ref); v.Kind() == reflect.String {
-		ino, err = inoOfPath(v.String())
-	} else {
-		ino, err = inoOfFd(int(v.Int()))
-	}
+	ino, err := nsops.FdOrPathIno(ref, unix.CLONE_NEWNS)
 	if err != nil {
 		t.Fatalf("cannot determine inode number of mount namespace %v, reason: %v", ref, err)
 	}
 	return ino
-}
-
-// checkMnt reports whether fd is an open reference to a mount namespace,
-// asking nsfs itself (NS_GET_NSTYPE).
-func checkMnt(fd int) error {
-	if fd < 0 {
-		return fmt.Errorf("invalid file descriptor %d", fd)
-	}
-	nstype, err := unix.IoctlRetInt(fd, unix.NS_GET_NSTYPE)
-	if err != nil {
-		if errors.Is(err, unix.EBADF) {
-			return fmt.Errorf("file descriptor %d is not open", fd)
-		}
-		return fmt.Errorf("file descriptor %d is not a namespace reference (%w)", fd, err)
-	}
-	if nstype != unix.CLONE_NEWNS {
-		what := fmt.Sprintf("a namespace of CLONE_* type %#x", nstype)
-		if nstype == unix.CLONE_NEWNET {
-			what = "a network namespace"
-		}
-		return fmt.Errorf("file descriptor %d refers to %s, not a mount namespace", fd, what)
-	}
-	return nil
-}
-
-func inoOfFd(fd int) (uint64, error) {
-	if err := checkMnt(fd); err != nil {
-		return 0, err
-	}
-	var st unix.Stat_t
-	if err := unix.Fstat(fd, &st); err != nil {
-		return 0, err
-	}
-	return st.Ino, nil
-}
-
-func inoOfPath(path string) (uint64, error) {
-	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return 0, err
-	}
-	defer unix.Close(fd)
-	return inoOfFd(fd)
 }

@@ -2,7 +2,6 @@ package netns
 
 import (
 	"fmt"
-	"reflect"
 	"runtime"
 	"testing"
 
@@ -62,11 +61,7 @@ func Ino[R ~int | ~string](ref R) uint64 {
 // InoT is [Ino] for plain testing users.
 func InoT[R ~int | ~string](t testing.TB, ref R) uint64 {
 	t.Helper()
-	var ino uint64
-	err := withRef(ref, func(fd int) (err error) {
-		ino, err = nsops.Ino(fd)
-		return err
-	})
+	ino, err := nsops.FdOrPathIno(ref, unix.CLONE_NEWNET)
 	if err != nil {
 		t.Fatalf("cannot determine inode number of network namespace %v, reason: %v", ref, err)
 	}
@@ -87,10 +82,7 @@ func NsID[R ~int | ~string](ref R) int {
 func NsIDT[R ~int | ~string](t testing.TB, ref R) int {
 	t.Helper()
 	id := -1
-	err := withRef(ref, func(fd int) error {
-		if err := nsops.Check(fd); err != nil {
-			return err
-		}
+	err := nsops.WithFdOrPath(ref, unix.CLONE_NEWNET, func(fd int) error {
 		// Ask and assign from one socket on one locked thread, so that both
 		// requests speak for the same "current" namespace.
 		runtime.LockOSThread()
@@ -150,19 +142,4 @@ func NewNetlinkHandleT(t testing.TB, netnsfd int) *netlink.Handle {
 	}
 	t.Cleanup(h.Close)
 	return h
-}
-
-// withRef calls fn with an fd for ref: the fd itself, or a temporary one
-// opened from the path.
-func withRef[R ~int | ~string](ref R, fn func(fd int) error) error {
-	v := reflect.ValueOf(ref)
-	if v.Kind() == reflect.String {
-		fd, err := nsops.OpenPath(v.String())
-		if err != nil {
-			return err
-		}
-		defer unix.Close(fd)
-		return fn(fd)
-	}
-	return fn(int(v.Int()))
 }

@@ -1,7 +1,9 @@
 // Package nsops holds the error-returning primitives on network namespaces
 // that the public packages build on: opening and checking namespace fds,
 // running code with a thread switched into a namespace, and opening netlink
-// handles bound to a namespace for every netlink family.
+// handles bound to a namespace for every netlink family. Checking an fd's
+// namespace type and reading its inode number work for any type of
+// namespace ([CheckType], [FdOrPathIno]), so that mntns shares them.
 //
 // Nothing here knows about tests, and nothing here panics: every function
 // returns an error and leaves reporting to its caller. Switching a thread
@@ -56,11 +58,17 @@ func OpenCurrent() (int, error) {
 // OpenPath opens a namespace reference such as /proc/1/ns/net or a bind mount
 // under /run/netns and checks that it is a network namespace.
 func OpenPath(path string) (int, error) {
+	return openPathType(path, unix.CLONE_NEWNET)
+}
+
+// openPathType opens a namespace reference and checks that it is a
+// namespace of the CLONE_NEW* type nstype.
+func openPathType(path string, nstype int) (int, error) {
 	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return -1, err
 	}
-	if err := Check(fd); err != nil {
+	if err := CheckType(fd, nstype); err != nil {
 		unix.Close(fd)
 		return -1, err
 	}
@@ -71,24 +79,32 @@ func OpenPath(path string) (int, error) {
 // asks nsfs itself (NS_GET_NSTYPE), so a closed fd, /dev/null or a mount
 // namespace are told apart from a network namespace.
 func Check(fd int) error {
+	return CheckType(fd, unix.CLONE_NEWNET)
+}
+
+// CheckType is [Check] for a namespace of the CLONE_NEW* type nstype, such
+// as unix.CLONE_NEWNS for a mount namespace.
+func CheckType(fd, nstype int) error {
 	if fd < 0 {
 		return fmt.Errorf("invalid file descriptor %d", fd)
 	}
-	nstype, err := unix.IoctlRetInt(fd, unix.NS_GET_NSTYPE)
+	got, err := unix.IoctlRetInt(fd, unix.NS_GET_NSTYPE)
 	if err != nil {
 		if errors.Is(err, unix.EBADF) {
 			return fmt.Errorf("file descriptor %d is not open", fd)
 		}
 		return fmt.Errorf("file descriptor %d is not a namespace reference (%w)", fd, err)
 	}
-	if nstype != unix.CLONE_NEWNET {
-		return fmt.Errorf("file descriptor %d refers to a %s namespace, not a network namespace", fd, nsTypeName(nstype))
+	if got != nstype {
+		return fmt.Errorf("file descriptor %d refers to a %s namespace, not a %s namespace", fd, nsTypeName(got), nsTypeName(nstype))
 	}
 	return nil
 }
 
 func nsTypeName(nstype int) string {
 	switch nstype {
+	case unix.CLONE_NEWNET:
+		return "network"
 	case unix.CLONE_NEWNS:
 		return "mount"
 	case unix.CLONE_NEWUTS:
@@ -107,11 +123,23 @@ func nsTypeName(nstype int) string {
 	return fmt.Sprintf("type-%#x", nstype)
 }
 
-// Ino returns the inode number identifying the namespace fd refers to.
+// Ino returns the inode number identifying the network namespace fd refers
+// to.
 func Ino(fd int) (uint64, error) {
-	if err := Check(fd); err != nil {
+	return InoType(fd, unix.CLONE_NEWNET)
+}
+
+// InoType is [Ino] for a namespace of the CLONE_NEW* type nstype.
+func InoType(fd, nstype int) (uint64, error) {
+	if err := CheckType(fd, nstype); err != nil {
 		return 0, err
 	}
+	return fstatIno(fd)
+}
+
+// fstatIno returns the inode number of what fd refers to; for an nsfs fd,
+// that identifies the namespace for as long as it exists.
+func fstatIno(fd int) (uint64, error) {
 	var st unix.Stat_t
 	if err := unix.Fstat(fd, &st); err != nil {
 		return 0, err
