@@ -1,7 +1,6 @@
 package netdevsim_test
 
 import (
-	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -170,39 +169,6 @@ var _ = Describe("transient netdevsim devices", func() {
 	})
 })
 
-// listenUDP opens a UDP socket on addr inside the namespace nsfd.
-func listenUDP(nsfd int, addr string) net.PacketConn {
-	GinkgoHelper()
-	var pc net.PacketConn
-	netns.Execute(nsfd, func() {
-		var err error
-		pc, err = net.ListenPacket("udp4", addr)
-		Expect(err).NotTo(HaveOccurred())
-	})
-	DeferCleanup(pc.Close)
-	return pc
-}
-
-// delivered sends a datagram from src in namespace from to the listener to,
-// and tells whether it arrived within a second.
-func delivered(from int, src string, to net.PacketConn) bool {
-	GinkgoHelper()
-	out := listenUDP(from, src)
-	_, err := out.WriteTo([]byte("netdevsim"), to.LocalAddr())
-	if err != nil {
-		return false
-	}
-	buf := make([]byte, 16)
-	Expect(to.SetReadDeadline(time.Now().Add(time.Second))).To(Succeed())
-	n, _, err := to.ReadFrom(buf)
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
-		return false
-	}
-	Expect(err).NotTo(HaveOccurred())
-	return string(buf[:n]) == "netdevsim"
-}
-
 var _ = Describe("linking netdevsim ports", func() {
 
 	BeforeEach(func() {
@@ -232,13 +198,13 @@ var _ = Describe("linking netdevsim ports", func() {
 
 		netdevsim.Link(lp[0], rp[0])
 		link.EnsureAllUp(lp[0], rp[0])
-		Expect(delivered(left, "192.0.2.1:0", listenUDP(right, "192.0.2.2:4242"))).To(BeTrue())
-		Expect(delivered(right, "192.0.2.2:0", listenUDP(left, "192.0.2.1:4242"))).To(BeTrue())
+		Expect(testsupport.Delivered(left, "192.0.2.1:0", testsupport.ListenUDP(right, "192.0.2.2:4242"))).To(BeTrue())
+		Expect(testsupport.Delivered(right, "192.0.2.2:0", testsupport.ListenUDP(left, "192.0.2.1:4242"))).To(BeTrue())
 
 		netdevsim.Unlink(lp[0])
 		Eventually(func() netlink.LinkOperState { return readPort(left, lp[0]).Attrs().OperState }).
 			Within(2 * time.Second).ProbeEvery(20 * time.Millisecond).ShouldNot(Equal(netlink.LinkOperState(netlink.OperUp)))
-		Expect(delivered(left, "192.0.2.1:0", listenUDP(right, "192.0.2.2:4243"))).To(BeFalse())
+		Expect(testsupport.Delivered(left, "192.0.2.1:0", testsupport.ListenUDP(right, "192.0.2.2:4243"))).To(BeFalse())
 	})
 })
 

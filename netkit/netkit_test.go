@@ -1,10 +1,7 @@
 package netkit_test
 
 import (
-	"errors"
-	"net"
 	"testing"
-	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -39,39 +36,6 @@ func readNetkit(h *netlink.Handle, l netlink.Link) *netlink.Netkit {
 	nk, ok := found.(*netlink.Netkit)
 	Expect(ok).To(BeTrue(), "%q is a %T, not a netkit", l.Attrs().Name, found)
 	return nk
-}
-
-// listenUDP opens a UDP socket on addr inside the namespace nsfd; the socket
-// stays in that namespace whichever thread uses it afterwards.
-func listenUDP(nsfd int, addr string) net.PacketConn {
-	GinkgoHelper()
-	var pc net.PacketConn
-	netns.Execute(nsfd, func() {
-		var err error
-		pc, err = net.ListenPacket("udp4", addr)
-		Expect(err).NotTo(HaveOccurred())
-	})
-	DeferCleanup(pc.Close)
-	return pc
-}
-
-// delivered sends one datagram from the namespace from to the listener to
-// and tells whether it arrived within a second.
-func delivered(from int, src string, to net.PacketConn) bool {
-	GinkgoHelper()
-	out := listenUDP(from, src)
-	_, err := out.WriteTo([]byte("netkit"), to.LocalAddr())
-	Expect(err).NotTo(HaveOccurred())
-	buf := make([]byte, 16)
-	Expect(to.SetReadDeadline(time.Now().Add(time.Second))).To(Succeed())
-	n, _, err := to.ReadFrom(buf)
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
-		return false
-	}
-	Expect(err).NotTo(HaveOccurred())
-	Expect(string(buf[:n])).To(Equal("netkit"))
-	return true
 }
 
 var _ = Describe("transient netkit pairs", func() {
@@ -137,9 +101,9 @@ var _ = Describe("transient netkit pairs", func() {
 			Expect(p.Policy).To(Equal(policy))
 			Expect(p.PeerPolicy).To(Equal(peerPolicy))
 
-			Expect(delivered(host, "192.0.2.1:0", listenUDP(pod, "192.0.2.2:4242"))).To(Equal(toPeer),
+			Expect(testsupport.Delivered(host, "192.0.2.1:0", testsupport.ListenUDP(pod, "192.0.2.2:4242"))).To(Equal(toPeer),
 				"a datagram from the primary reaching the peer")
-			Expect(delivered(pod, "192.0.2.2:0", listenUDP(host, "192.0.2.1:4242"))).To(Equal(toPrimary),
+			Expect(testsupport.Delivered(pod, "192.0.2.2:0", testsupport.ListenUDP(host, "192.0.2.1:4242"))).To(Equal(toPrimary),
 				"a datagram from the peer reaching the primary")
 		},
 		Entry("L3, both forward", netlink.NETKIT_MODE_L3, netlink.NETKIT_POLICY_FORWARD, netlink.NETKIT_POLICY_FORWARD, true, true),
