@@ -90,16 +90,7 @@ func writeBus(file, text string) error {
 // The caller holds its thread locked, so that the calling thread's
 // namespace stays one.
 func portRef(l netlink.Link) (int, int, error) {
-	var fd int
-	var err error
-	switch ns := l.Attrs().Namespace.(type) {
-	case nil:
-		fd, err = nsops.OpenCurrent()
-	case netlink.NsFd:
-		fd, err = nsops.Dup(int(ns))
-	default:
-		return -1, 0, fmt.Errorf("LinkAttrs.Namespace must be nil or a netlink.NsFd, not a %T", ns)
-	}
+	fd, err := nsops.OpenLinkNs(l)
 	if err != nil {
 		return -1, 0, err
 	}
