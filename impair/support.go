@@ -3,7 +3,6 @@ package impair
 import (
 	"errors"
 	"fmt"
-	"sync"
 	"testing"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -43,23 +42,10 @@ func SkipUnlessSupportedT(t testing.TB, kind string) {
 	t.Skipf("%v", unsupported(kind))
 }
 
-var (
-	probesMu sync.Mutex
-	probes   = map[string]bool{} // conclusive answers only
-)
+var probes link.ProbeCache // by qdisc kind
 
 func probe(kind string) (bool, error) {
-	probesMu.Lock()
-	defer probesMu.Unlock()
-	if supported, ok := probes[kind]; ok {
-		return supported, nil
-	}
-	supported, err := probeOnce(kind)
-	if err != nil {
-		return false, err
-	}
-	probes[kind] = supported
-	return supported, nil
+	return probes.Get(kind, func() (bool, error) { return probeOnce(kind) })
 }
 
 // probeOnce adds a root qdisc of the kind to lo of a throw-away namespace:
