@@ -74,9 +74,14 @@ func probeCreatable(tmpl netlink.Link) (bool, error) {
 	return tryCreate(l)
 }
 
-// tryCreate asks for the link l in a throw-away namespace and tells whether
-// the kernel knows what it takes: only EOPNOTSUPP means it does not.
-func tryCreate(l netlink.Link) (bool, error) {
+// InThrowawayNamespace runs the kernel-support probe in a new network
+// namespace that nothing else uses, giving it a netlink ROUTE handle bound
+// there and the namespace's fd, and returns the probe's answer. The handle
+// and the fd are closed when probe returns, and the namespace vanishes with
+// whatever probe made in it; probe must not keep either. It fails, without
+// asking probe, when the namespace or the handle cannot be made. Packages
+// with probes of their own use it with a [ProbeCache].
+func InThrowawayNamespace(probe func(h *netlink.Handle, nsfd int) (bool, error)) (bool, error) {
 	nsfd, err := nsops.Unshare()
 	if err != nil {
 		return false, err
@@ -87,7 +92,15 @@ func tryCreate(l netlink.Link) (bool, error) {
 		return false, err
 	}
 	defer h.Close()
-	return probeAnswer(probeAdd(h, nsfd, l))
+	return probe(h, nsfd)
+}
+
+// tryCreate asks for the link l in a throw-away namespace and tells whether
+// the kernel knows what it takes: only EOPNOTSUPP means it does not.
+func tryCreate(l netlink.Link) (bool, error) {
+	return InThrowawayNamespace(func(h *netlink.Handle, nsfd int) (bool, error) {
+		return probeAnswer(probeAdd(h, nsfd, l))
+	})
 }
 
 // inconclusive are the answers that say nothing about the kernel's support:
