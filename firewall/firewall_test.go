@@ -3,6 +3,7 @@ package firewall_test
 import (
 	"errors"
 	"net"
+	"net/netip"
 	"strings"
 	"syscall"
 	"testing"
@@ -48,54 +49,6 @@ func newTopology() topology {
 	return t
 }
 
-// serve accepts TCP connections in ns on addr and sends each peer's address
-// on the returned channel; it stops at cleanup.
-func serve(ns int, addr string) <-chan string {
-	GinkgoHelper()
-	var ln net.Listener
-	netns.Execute(ns, func() {
-		var err error
-		ln, err = net.Listen("tcp", addr)
-		Expect(err).NotTo(HaveOccurred())
-	})
-	DeferCleanup(ln.Close)
-	peers := make(chan string, 8)
-	go func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			peers <- conn.RemoteAddr().(*net.TCPAddr).IP.String()
-			conn.Close()
-		}
-	}()
-	return peers
-}
-
-// dial connects from ns to addr over TCP and returns the error and how long
-// it took to get it.
-func dial(ns int, addr string, timeout time.Duration) (error, time.Duration) {
-	GinkgoHelper()
-	var err error
-	var took time.Duration
-	netns.Execute(ns, func() {
-		start := time.Now()
-		var conn net.Conn
-		conn, err = net.DialTimeout("tcp", addr, timeout)
-		took = time.Since(start)
-		if err == nil {
-			conn.Close()
-		}
-	})
-	return err, took
-}
-
-func isTimeout(err error) bool {
-	var ne net.Error
-	return errors.As(err, &ne) && ne.Timeout()
-}
-
 // tables lists the library's nftables tables in ns.
 func tables(ns int) []string {
 	GinkgoHelper()
@@ -125,50 +78,50 @@ var _ = Describe("nftables rule sets", func() {
 
 		It("masquerades: the server behind NAT sees the router's address", func() {
 			top := newTopology()
-			peers := serve(top.server, "10.2.0.2:80")
-			err, _ := dial(top.client, "10.2.0.2:80", 300*time.Millisecond)
-			Expect(isTimeout(err)).To(BeTrue(), "without NAT the server cannot answer, got %v", err)
+			peers := testsupport.ServeTCP(top.server, "10.2.0.2:80").Peers()
+			_, err := testsupport.DialTCP(top.client, "10.2.0.2:80", 300*time.Millisecond)
+			Expect(testsupport.IsTimeout(err)).To(BeTrue(), "without NAT the server cannot answer, got %v", err)
 
 			tb := firewall.New(top.router, firewall.Masquerade(top.wan))
 			Expect(tb.Masquerades()).To(Equal([]string{top.wan}))
-			err, _ = dial(top.client, "10.2.0.2:80", 2*time.Second)
+			_, err = testsupport.DialTCP(top.client, "10.2.0.2:80", 2*time.Second)
 			Expect(err).NotTo(HaveOccurred())
-			Eventually(peers).Should(Receive(Equal("10.2.0.1")))
+			Eventually(peers).Should(Receive(Equal(netip.MustParseAddr("10.2.0.1"))))
 		})
 
 		It("forwards a port of the router to the inner server", func() {
 			top := newTopology()
-			inner := serve(top.client, "10.1.0.2:80")
+			inner := testsupport.ServeTCP(top.client, "10.1.0.2:80").Peers()
 			firewall.New(top.router, firewall.PortForward(firewall.TCP(8080), "10.1.0.2:80"))
-			err, _ := dial(top.server, "10.2.0.1:8080", 2*time.Second)
+			_, err := testsupport.DialTCP(top.server, "10.2.0.1:8080", 2*time.Second)
 			Expect(err).NotTo(HaveOccurred())
-			Eventually(inner).Should(Receive(Equal("10.2.0.2")))
+			Eventually(inner).Should(Receive(Equal(netip.MustParseAddr("10.2.0.2"))))
 		})
 
 		It("rewrites sources to a fixed address with SNAT", func() {
 			top := newTopology()
-			peers := serve(top.server, "10.2.0.2:80")
+			peers := testsupport.ServeTCP(top.server, "10.2.0.2:80").Peers()
 			firewall.New(top.router, firewall.SNAT(top.wan, "10.2.0.1"))
-			err, _ := dial(top.client, "10.2.0.2:80", 2*time.Second)
+			_, err := testsupport.DialTCP(top.client, "10.2.0.2:80", 2*time.Second)
 			Expect(err).NotTo(HaveOccurred())
-			Eventually(peers).Should(Receive(Equal("10.2.0.1")))
+			Eventually(peers).Should(Receive(Equal(netip.MustParseAddr("10.2.0.1"))))
 		})
 	})
 
 	It("drops a port so that connecting times out, and matches sources", func() {
 		top := newTopology()
 		for _, port := range []string{"81", "84", "85"} {
-			serve(top.server, "10.2.0.2:"+port)
+			testsupport.ServeTCP(top.server, "10.2.0.2:"+port)
 		}
 		firewall.New(top.server,
 			firewall.Drop(firewall.TCP(81)),
 			firewall.Drop(firewall.From("10.2.0.0/24"), firewall.TCP(84)),
 			firewall.Drop(firewall.From("10.9.0.0/16"), firewall.TCP(85)))
-		err, _ := dial(top.router, "10.2.0.2:81", 300*time.Millisecond)
-		Expect(isTimeout(err)).To(BeTrue(), "dropped port 81: %v", err)
-		err, _ = dial(top.router, "10.2.0.2:84", 300*time.Millisecond)
-		Expect(isTimeout(err)).To(BeTrue(), "port 84 dropped from 10.2.0.0/24: %v", err)
-		err, _ = dial(top.router, "10.2.0.2:85", 2*time.Second)
+		_, err := testsupport.DialTCP(top.router, "10.2.0.2:81", 300*time.Millisecond)
+		Expect(testsupport.IsTimeout(err)).To(BeTrue(), "dropped port 81: %v", err)
+		_, err = testsupport.DialTCP(top.router, "10.2.0.2:84", 300*time.Millisecond)
+		Expect(testsupport.IsTimeout(err)).To(BeTrue(), "port 84 dropped from 10.2.0.0/24: %v", err)
+		_, err = testsupport.DialTCP(top.router, "10.2.0.2:85", 2*time.Second)
 		Expect(err).NotTo(HaveOccurred(), "port 85 is only dropped from 10.9.0.0/16")
 	})
 
@@ -178,9 +131,9 @@ var _ = Describe("nftables rule sets", func() {
 
 		It("rejects a TCP port so that connecting is refused at once, and a UDP port with port unreachable", func() {
 			top := newTopology()
-			serve(top.server, "10.2.0.2:82")
+			testsupport.ServeTCP(top.server, "10.2.0.2:82")
 			firewall.New(top.server, firewall.Reject(firewall.TCP(82)), firewall.Reject(firewall.UDP(53)))
-			err, took := dial(top.router, "10.2.0.2:82", 5*time.Second)
+			took, err := testsupport.DialTCP(top.router, "10.2.0.2:82", 5*time.Second)
 			Expect(errors.Is(err, syscall.ECONNREFUSED)).To(BeTrue(), "rejected port 82: %v", err)
 			Expect(took).To(BeNumerically("<", 2500*time.Millisecond), "refused long before the 5 s timeout")
 
@@ -199,11 +152,11 @@ var _ = Describe("nftables rule sets", func() {
 		It("applies rules added mid-spec to routed traffic too", func() {
 			top := newTopology()
 			firewall.New(top.router, firewall.Masquerade(top.wan))
-			serve(top.server, "10.2.0.2:80")
-			err, _ := dial(top.client, "10.2.0.2:80", 2*time.Second)
+			testsupport.ServeTCP(top.server, "10.2.0.2:80")
+			_, err := testsupport.DialTCP(top.client, "10.2.0.2:80", 2*time.Second)
 			Expect(err).NotTo(HaveOccurred())
 			firewall.New(top.router, firewall.Reject(firewall.From("10.1.0.2"), firewall.TCP(80)))
-			err, _ = dial(top.client, "10.2.0.2:80", 5*time.Second)
+			_, err = testsupport.DialTCP(top.client, "10.2.0.2:80", 5*time.Second)
 			Expect(errors.Is(err, syscall.ECONNREFUSED)).To(BeTrue(), "rejected while routed: %v", err)
 		})
 	})

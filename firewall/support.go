@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sync"
 	"testing"
 
 	"github.com/google/nftables"
@@ -62,23 +61,16 @@ func SkipUnlessSupportedT(t testing.TB, feature string) {
 	t.Skipf("%v", unsupported(feature))
 }
 
-var (
-	probesMu sync.Mutex
-	probes   = map[string]bool{} // conclusive answers only
-)
+var probes link.ProbeCache // by feature
 
 func probe(feature string) (bool, error) {
-	probesMu.Lock()
-	defer probesMu.Unlock()
-	if supported, ok := probes[feature]; ok {
-		return supported, nil
-	}
-	err := probeOnce(feature)
-	if err != nil && !unsupportedErr(err) {
-		return false, err
-	}
-	probes[feature] = err == nil
-	return err == nil, nil
+	return probes.Get(feature, func() (bool, error) {
+		err := probeOnce(feature)
+		if err != nil && !unsupportedErr(err) {
+			return false, err
+		}
+		return err == nil, nil
+	})
 }
 
 // probeOnce makes, in a throw-away namespace, a table with the chain and

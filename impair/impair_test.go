@@ -37,20 +37,20 @@ var _ = Describe("impaired links", func() {
 
 		It("keeps a bulk TCP transfer well under a clean wire's throughput, and lets it through at full speed once removed", func() {
 			w := newWire()
-			addr, got := listen(w.b, "10.13.0.2:0")
+			srv := testsupport.ServeTCP(w.b, "10.13.0.2:0")
 			const size = 128 << 10
 
-			clean := send(w.a, addr, size, got)
+			clean := testsupport.SendTCP(w.a, srv, size)
 			imp := impair.Link(w.near, impair.Rate(1_000_000))
 			Expect(imp.String()).To(HavePrefix("tbf rate 1Mbit"))
-			limited := send(w.a, addr, size, got)
+			limited := testsupport.SendTCP(w.a, srv, size)
 			imp.Remove()
-			again := send(w.a, addr, size, got)
+			again := testsupport.SendTCP(w.a, srv, size)
 
-			By("clean " + clean.took.String() + ", limited " + limited.took.String() + ", clean again " + again.took.String())
-			Expect(limited.mbits()).To(BeNumerically("<", 1.5), "throughput at 1 Mbit/s")
-			Expect(limited.mbits()).To(BeNumerically("<", clean.mbits()/3), "well under the clean wire's throughput (by a margin that holds in emulated VMs too)")
-			Expect(again.mbits()).To(BeNumerically(">", 3*limited.mbits()))
+			By("clean " + clean.Took.String() + ", limited " + limited.Took.String() + ", clean again " + again.Took.String())
+			Expect(limited.Mbits()).To(BeNumerically("<", 1.5), "throughput at 1 Mbit/s")
+			Expect(limited.Mbits()).To(BeNumerically("<", clean.Mbits()/3), "well under the clean wire's throughput (by a margin that holds in emulated VMs too)")
+			Expect(again.Mbits()).To(BeNumerically(">", 3*limited.Mbits()))
 			Expect(imp.Active()).To(BeFalse())
 		})
 
@@ -125,23 +125,23 @@ var _ = Describe("impaired links", func() {
 
 		It("raises round trips by the added delay, and by no less", func() {
 			w := newWire()
-			addr, _ := listen(w.b, "10.13.0.2:0")
-			clean := connectTime(w.a, addr, 20)
+			srv := testsupport.ServeTCP(w.b, "10.13.0.2:0")
+			clean := testsupport.ConnectTime(w.a, srv.Addr(), 20)
 			imp := impair.Link(w.near, impair.Delay(50*time.Millisecond))
 			Expect(imp.String()).To(Equal("netem delay 50ms"))
-			delayed := connectTime(w.a, addr, 3)
+			delayed := testsupport.ConnectTime(w.a, srv.Addr(), 3)
 			By("round trip clean " + clean.String() + ", delayed " + delayed.String())
 			Expect(delayed - clean).To(BeNumerically(">=", 50*time.Millisecond))
 		})
 
 		It("stops all traffic at 100% loss, and lets it through again once removed", func() {
 			w := newWire()
-			addr, _ := listen(w.b, "10.13.0.2:0")
-			Expect(canConnect(w.a, addr, 2*time.Second)).To(BeTrue())
+			srv := testsupport.ServeTCP(w.b, "10.13.0.2:0")
+			Expect(canConnect(w.a, srv.Addr(), 2*time.Second)).To(BeTrue())
 			imp := impair.Link(w.near, impair.Loss(100))
-			Expect(canConnect(w.a, addr, 500*time.Millisecond)).To(BeFalse())
+			Expect(canConnect(w.a, srv.Addr(), 500*time.Millisecond)).To(BeFalse())
 			imp.Remove()
-			Expect(canConnect(w.a, addr, 2*time.Second)).To(BeTrue())
+			Expect(canConnect(w.a, srv.Addr(), 2*time.Second)).To(BeTrue())
 		})
 
 		It("sends every datagram twice at 100% duplication", func() {
@@ -153,23 +153,23 @@ var _ = Describe("impaired links", func() {
 
 		It("limits the rate inside netem too", func() {
 			w := newWire()
-			addr, got := listen(w.b, "10.13.0.2:0")
+			srv := testsupport.ServeTCP(w.b, "10.13.0.2:0")
 			const size = 128 << 10
-			clean := send(w.a, addr, size, got)
+			clean := testsupport.SendTCP(w.a, srv, size)
 			impair.Link(w.near, impair.NetemRate(1_000_000))
-			limited := send(w.a, addr, size, got)
-			Expect(limited.mbits()).To(BeNumerically("<", 1.5))
-			Expect(limited.mbits()).To(BeNumerically("<", clean.mbits()/3), "well under the clean wire's throughput (by a margin that holds in emulated VMs too)")
+			limited := testsupport.SendTCP(w.a, srv, size)
+			Expect(limited.Mbits()).To(BeNumerically("<", 1.5))
+			Expect(limited.Mbits()).To(BeNumerically("<", clean.Mbits()/3), "well under the clean wire's throughput (by a margin that holds in emulated VMs too)")
 		})
 
 		It("delays, then shapes with tbf below netem", func() {
 			w := newWire()
-			addr, got := listen(w.b, "10.13.0.2:0")
-			clean := connectTime(w.a, addr, 20)
+			srv := testsupport.ServeTCP(w.b, "10.13.0.2:0")
+			clean := testsupport.ConnectTime(w.a, srv.Addr(), 20)
 			imp := impair.Link(w.near, impair.Delay(50*time.Millisecond), impair.Rate(1_000_000))
 			Expect(imp.String()).To(HavePrefix("netem delay 50ms, then tbf rate 1Mbit"))
-			Expect(connectTime(w.a, addr, 3) - clean).To(BeNumerically(">=", 50*time.Millisecond))
-			Expect(send(w.a, addr, 128<<10, got).mbits()).To(BeNumerically("<", 1.5))
+			Expect(testsupport.ConnectTime(w.a, srv.Addr(), 3) - clean).To(BeNumerically(">=", 50*time.Millisecond))
+			Expect(testsupport.SendTCP(w.a, srv, 128<<10).Mbits()).To(BeNumerically("<", 1.5))
 		})
 
 		It("gives the kernel every netem option as asked", func() {

@@ -3,7 +3,6 @@ package impair
 import (
 	"errors"
 	"fmt"
-	"sync"
 	"testing"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -43,39 +42,19 @@ func SkipUnlessSupportedT(t testing.TB, kind string) {
 	t.Skipf("%v", unsupported(kind))
 }
 
-var (
-	probesMu sync.Mutex
-	probes   = map[string]bool{} // conclusive answers only
-)
+var probes link.ProbeCache // by qdisc kind
 
 func probe(kind string) (bool, error) {
-	probesMu.Lock()
-	defer probesMu.Unlock()
-	if supported, ok := probes[kind]; ok {
-		return supported, nil
-	}
-	supported, err := probeOnce(kind)
-	if err != nil {
-		return false, err
-	}
-	probes[kind] = supported
-	return supported, nil
+	return probes.Get(kind, func() (bool, error) {
+		return link.InThrowawayNamespace(func(h *netlink.Handle, _ int) (bool, error) { return probeOnce(h, kind) })
+	})
 }
 
-// probeOnce adds a root qdisc of the kind to lo of a throw-away namespace:
-// the kernel answers ENOENT for a kind it does not know (after failing to
-// load its module), and accepts or refuses the options of one it knows.
-func probeOnce(kind string) (bool, error) {
-	nsfd, err := nsops.Unshare()
-	if err != nil {
-		return false, err
-	}
-	defer unix.Close(nsfd)
-	h, err := nsops.RouteHandleAt(nsfd)
-	if err != nil {
-		return false, err
-	}
-	defer h.Close()
+// probeOnce adds a root qdisc of the kind to lo of the throw-away namespace
+// that h is bound to: the kernel answers ENOENT for a kind it does not know
+// (after failing to load its module), and accepts or refuses the options of
+// one it knows.
+func probeOnce(h *netlink.Handle, kind string) (bool, error) {
 	attrs := netlink.QdiscAttrs{LinkIndex: 1, Parent: netlink.HANDLE_ROOT, Handle: rootHandle}
 	var q netlink.Qdisc
 	switch kind {
@@ -86,7 +65,7 @@ func probeOnce(kind string) (bool, error) {
 	default:
 		q = &netlink.GenericQdisc{QdiscAttrs: attrs, QdiscType: kind}
 	}
-	err = h.QdiscAdd(q)
+	err := h.QdiscAdd(q)
 	switch {
 	case err == nil:
 		return true, nil

@@ -1,8 +1,6 @@
 package lab_test
 
 import (
-	"io"
-	"net"
 	"net/netip"
 	"testing"
 	"time"
@@ -19,81 +17,6 @@ import (
 	"github.com/scratchnet/scratchnet/netns"
 	"github.com/scratchnet/scratchnet/reach"
 )
-
-// serveTCP accepts connections on the host's addr until cleanup, reads each
-// to its end, and reports the peer's address and how long reading took.
-func serveTCP(h *lab.Host, addr netip.AddrPort) <-chan received {
-	GinkgoHelper()
-	var ln net.Listener
-	h.Execute(func() {
-		var err error
-		ln, err = net.Listen("tcp", addr.String())
-		Expect(err).NotTo(HaveOccurred())
-	})
-	DeferCleanup(ln.Close)
-	got := make(chan received, 8)
-	go func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer conn.Close()
-				start := time.Now()
-				_ = conn.SetReadDeadline(start.Add(20 * time.Second))
-				n, _ := io.Copy(io.Discard, conn)
-				r := received{Peer: conn.RemoteAddr().(*net.TCPAddr).AddrPort().Addr().Unmap(), Bytes: n, Took: time.Since(start)}
-				select {
-				case got <- r:
-				default: // nobody asked about this one, such as a round-trip probe
-				}
-			}()
-		}
-	}()
-	return got
-}
-
-type received struct {
-	Peer  netip.Addr
-	Bytes int64
-	Took  time.Duration
-}
-
-// sendTCP sends size bytes from h to addr and returns the server's account.
-func sendTCP(h *lab.Host, addr netip.AddrPort, size int, got <-chan received) received {
-	GinkgoHelper()
-	h.Execute(func() {
-		conn, err := net.DialTimeout("tcp", addr.String(), 5*time.Second)
-		Expect(err).NotTo(HaveOccurred())
-		defer conn.Close()
-		_ = conn.SetWriteDeadline(time.Now().Add(20 * time.Second))
-		_, err = conn.Write(make([]byte, size))
-		Expect(err).NotTo(HaveOccurred())
-	})
-	var r received
-	Eventually(got).WithTimeout(20 * time.Second).Should(Receive(&r))
-	Expect(r.Bytes).To(BeEquivalentTo(size))
-	return r
-}
-
-func mbits(r received) float64 { return float64(r.Bytes*8) / r.Took.Seconds() / 1e6 }
-
-// connectTime is the shortest of tries TCP connection set-ups from h to addr.
-func connectTime(h *lab.Host, addr netip.AddrPort, tries int) time.Duration {
-	GinkgoHelper()
-	best := time.Hour
-	h.Execute(func() {
-		for range tries {
-			start := time.Now()
-			conn, err := net.DialTimeout("tcp", addr.String(), 5*time.Second)
-			Expect(err).NotTo(HaveOccurred())
-			best = min(best, time.Since(start))
-			conn.Close()
-		}
-	})
-	return best
-}
 
 func mtuOf(i *lab.Iface) int {
 	GinkgoHelper()
@@ -195,20 +118,20 @@ var _ = Describe("realistic labs", func() {
 			Expect(b.Impaired()).To(BeFalse())
 			Expect(b.Impairment()).To(BeNil())
 
-			toBob := serveTCP(bob, netip.AddrPortFrom(b.IPv4.Addr(), 7000))
-			toAlice := serveTCP(alice, netip.AddrPortFrom(a.IPv4.Addr(), 7000))
+			toBob := testsupport.ServeTCP(bob.Netns(), netip.AddrPortFrom(b.IPv4.Addr(), 7000).String())
+			toAlice := testsupport.ServeTCP(alice.Netns(), netip.AddrPortFrom(a.IPv4.Addr(), 7000).String())
 			const size = 128 << 10
-			slow := sendTCP(alice, netip.AddrPortFrom(b.IPv4.Addr(), 7000), size, toBob)
-			fast := sendTCP(bob, netip.AddrPortFrom(a.IPv4.Addr(), 7000), size, toAlice)
+			slow := testsupport.SendTCP(alice.Netns(), toBob, size)
+			fast := testsupport.SendTCP(bob.Netns(), toAlice, size)
 			By("alice to bob " + slow.Took.String() + ", bob to alice " + fast.Took.String())
-			Expect(mbits(slow)).To(BeNumerically("<", 1.5))
-			Expect(mbits(fast)).To(BeNumerically(">", 3*mbits(slow)))
+			Expect(slow.Mbits()).To(BeNumerically("<", 1.5))
+			Expect(fast.Mbits()).To(BeNumerically(">", 3*slow.Mbits()))
 
 			a.Impair()
 			Expect(a.Impaired()).To(BeFalse())
 			Expect(a.Impairment().String()).To(Equal("none"))
-			again := sendTCP(alice, netip.AddrPortFrom(b.IPv4.Addr(), 7000), size, toBob)
-			Expect(mbits(again)).To(BeNumerically(">", 3*mbits(slow)))
+			again := testsupport.SendTCP(alice.Netns(), toBob, size)
+			Expect(again.Mbits()).To(BeNumerically(">", 3*slow.Mbits()))
 		})
 
 		It("impairs both directions of a segment member", func() {
@@ -218,10 +141,10 @@ var _ = Describe("realistic labs", func() {
 			ia := lan.AttachWith(alice, lab.Impair(impair.Rate(1_000_000)))
 			ib := lan.Attach(bob)[0]
 			Expect(ia.Impaired()).To(BeTrue())
-			toBob := serveTCP(bob, netip.AddrPortFrom(ib.IPv4.Addr(), 7000))
-			toAlice := serveTCP(alice, netip.AddrPortFrom(ia.IPv4.Addr(), 7000))
-			Expect(mbits(sendTCP(alice, netip.AddrPortFrom(ib.IPv4.Addr(), 7000), 96<<10, toBob))).To(BeNumerically("<", 1.5))
-			Expect(mbits(sendTCP(bob, netip.AddrPortFrom(ia.IPv4.Addr(), 7000), 96<<10, toAlice))).To(BeNumerically("<", 1.5))
+			toBob := testsupport.ServeTCP(bob.Netns(), netip.AddrPortFrom(ib.IPv4.Addr(), 7000).String())
+			toAlice := testsupport.ServeTCP(alice.Netns(), netip.AddrPortFrom(ia.IPv4.Addr(), 7000).String())
+			Expect(testsupport.SendTCP(alice.Netns(), toBob, 96<<10).Mbits()).To(BeNumerically("<", 1.5))
+			Expect(testsupport.SendTCP(bob.Netns(), toAlice, 96<<10).Mbits()).To(BeNumerically("<", 1.5))
 		})
 	})
 
@@ -231,10 +154,10 @@ var _ = Describe("realistic labs", func() {
 		alice, bob := l.Host("alice"), l.Host("bob")
 		_, b := l.Connect(alice, bob)
 		_, bd := l.Connect(alice, bob, lab.Impair(impair.Delay(25*time.Millisecond)))
-		serveTCP(bob, netip.AddrPortFrom(b.IPv4.Addr(), 7000))
-		serveTCP(bob, netip.AddrPortFrom(bd.IPv4.Addr(), 7000))
-		clean := connectTime(alice, netip.AddrPortFrom(b.IPv4.Addr(), 7000), 20)
-		delayed := connectTime(alice, netip.AddrPortFrom(bd.IPv4.Addr(), 7000), 3)
+		plain := testsupport.ServeTCP(bob.Netns(), netip.AddrPortFrom(b.IPv4.Addr(), 7000).String())
+		impaired := testsupport.ServeTCP(bob.Netns(), netip.AddrPortFrom(bd.IPv4.Addr(), 7000).String())
+		clean := testsupport.ConnectTime(alice.Netns(), plain.Addr(), 20)
+		delayed := testsupport.ConnectTime(alice.Netns(), impaired.Addr(), 3)
 		Expect(delayed - clean).To(BeNumerically(">=", 50*time.Millisecond))
 		Expect(bd.Impairment().String()).To(Equal("netem delay 25ms"))
 	})
@@ -256,18 +179,18 @@ var _ = Describe("realistic labs", func() {
 			Expect(nat.NATs()).To(Equal([]string{"server"}))
 
 			// server has no route back to alice's subnet: only NAT helps.
-			seen := serveTCP(server, netip.AddrPortFrom(srv.IPv4.Addr(), 80))
+			seen := testsupport.ServeTCP(server.Netns(), netip.AddrPortFrom(srv.IPv4.Addr(), 80).String()).Peers()
 			Expect(alice).To(lab.Reach(srv, lab.TCP(80)))
-			Eventually(seen).Should(Receive(HaveField("Peer", natOutside.IPv4.Addr())))
+			Eventually(seen).Should(Receive(Equal(natOutside.IPv4.Addr())))
 
 			inner := alice.Iface("nat")
-			innerSeen := serveTCP(alice, netip.AddrPortFrom(inner.IPv4.Addr(), 8000))
+			innerSeen := testsupport.ServeTCP(alice.Netns(), netip.AddrPortFrom(inner.IPv4.Addr(), 8000).String()).Peers()
 			nat.PortForward(firewall.TCP(8080), inner, 8000)
 			Expect(server).To(lab.Reach(natOutside.IPv4.Addr().String(), lab.TCP(8080)))
-			Eventually(innerSeen).Should(Receive(HaveField("Peer", srv.IPv4.Addr())))
+			Eventually(innerSeen).Should(Receive(Equal(srv.IPv4.Addr())))
 
-			serveTCP(server, netip.AddrPortFrom(srv.IPv4.Addr(), 81))
-			serveTCP(server, netip.AddrPortFrom(srv.IPv4.Addr(), 82))
+			testsupport.ServeTCP(server.Netns(), netip.AddrPortFrom(srv.IPv4.Addr(), 81).String())
+			testsupport.ServeTCP(server.Netns(), netip.AddrPortFrom(srv.IPv4.Addr(), 82).String())
 			server.Firewall(firewall.Drop(firewall.TCP(81)), firewall.Reject(firewall.TCP(82)))
 			Expect(server.FirewallRules()).To(Equal([]string{"tcp dport 81 drop", "tcp dport 82 reject with tcp reset"}))
 			dropped, err := reach.Try(alice, srv, lab.TCP(81), lab.Within(300*time.Millisecond))

@@ -34,7 +34,7 @@ func SkipUnlessCreatable(feature string, tmpl netlink.Link) {
 // SkipUnlessCreatableT is [SkipUnlessCreatable] for plain testing users.
 func SkipUnlessCreatableT(t testing.TB, feature string, tmpl netlink.Link) {
 	t.Helper()
-	supported, err := featureProbes.get(feature, func() (bool, error) { return probeCreatable(tmpl) })
+	supported, err := featureProbes.Get(feature, func() (bool, error) { return probeCreatable(tmpl) })
 	if err != nil {
 		t.Fatalf("cannot probe kernel support for %s, reason: %v", feature, err)
 	}

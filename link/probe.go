@@ -13,24 +13,29 @@ import (
 	"github.com/scratchnet/scratchnet/internal/nsops"
 )
 
-// probeCache remembers the conclusive answers of kernel-support probes: the
-// kernel created the link, or refused it with EOPNOTSUPP. An inconclusive
+// ProbeCache remembers the conclusive answers of kernel-support probes, by
+// key (a link kind, a qdisc kind, a feature name), for the life of the
+// process: the kernel has the thing, or it said it does not. An inconclusive
 // answer is returned as an error and not remembered, so that one transient
 // failure (EBUSY, ENOMEM, EINTR ...) does not decide every later spec of the
-// process.
-type probeCache struct {
+// process. Packages with probes of their own, such as impair and firewall,
+// keep one in a package variable. The zero value is ready to use, and it is
+// safe for concurrent use; it must not be copied after first use.
+type ProbeCache struct {
 	mu    sync.Mutex
 	known map[string]bool
 }
 
 var (
-	probes        = &probeCache{} // by link kind
-	featureProbes = &probeCache{} // by feature name
+	probes        = &ProbeCache{} // by link kind
+	featureProbes = &ProbeCache{} // by feature name
 )
 
-// get returns the remembered answer for key, or asks probe and remembers
-// its answer when it is conclusive.
-func (c *probeCache) get(key string, probe func() (bool, error)) (bool, error) {
+// Get returns the remembered answer for key, or asks probe and remembers its
+// answer unless probe returns an error, which Get returns as it is. The cache
+// is not locked while probe runs: specs probing the same key at once may
+// each ask, and then remember the same answer.
+func (c *ProbeCache) Get(key string, probe func() (bool, error)) (bool, error) {
 	c.mu.Lock()
 	supported, ok := c.known[key]
 	c.mu.Unlock()
@@ -56,7 +61,7 @@ func (c *probeCache) get(key string, probe func() (bool, error)) (bool, error) {
 // refuses the missing attributes with another error. Either way, the probe
 // namespace and whatever got created in it vanish when its fd is closed.
 func probe(kind string) (bool, error) {
-	return probes.get(kind, func() (bool, error) { return tryCreate(probeTemplate(kind)) })
+	return probes.Get(kind, func() (bool, error) { return tryCreate(probeTemplate(kind)) })
 }
 
 func probeCreatable(tmpl netlink.Link) (bool, error) {
@@ -69,9 +74,14 @@ func probeCreatable(tmpl netlink.Link) (bool, error) {
 	return tryCreate(l)
 }
 
-// tryCreate asks for the link l in a throw-away namespace and tells whether
-// the kernel knows what it takes: only EOPNOTSUPP means it does not.
-func tryCreate(l netlink.Link) (bool, error) {
+// InThrowawayNamespace runs the kernel-support probe in a new network
+// namespace that nothing else uses, giving it a netlink ROUTE handle bound
+// there and the namespace's fd, and returns the probe's answer. The handle
+// and the fd are closed when probe returns, and the namespace vanishes with
+// whatever probe made in it; probe must not keep either. It fails, without
+// asking probe, when the namespace or the handle cannot be made. Packages
+// with probes of their own use it with a [ProbeCache].
+func InThrowawayNamespace(probe func(h *netlink.Handle, nsfd int) (bool, error)) (bool, error) {
 	nsfd, err := nsops.Unshare()
 	if err != nil {
 		return false, err
@@ -82,7 +92,15 @@ func tryCreate(l netlink.Link) (bool, error) {
 		return false, err
 	}
 	defer h.Close()
-	return probeAnswer(probeAdd(h, nsfd, l))
+	return probe(h, nsfd)
+}
+
+// tryCreate asks for the link l in a throw-away namespace and tells whether
+// the kernel knows what it takes: only EOPNOTSUPP means it does not.
+func tryCreate(l netlink.Link) (bool, error) {
+	return InThrowawayNamespace(func(h *netlink.Handle, nsfd int) (bool, error) {
+		return probeAnswer(probeAdd(h, nsfd, l))
+	})
 }
 
 // inconclusive are the answers that say nothing about the kernel's support:

@@ -13,6 +13,7 @@ import (
 var _ = Describe("one flaky probe poisoned the process: kernel-support probes remember only conclusive answers", func() {
 
 	It("reports an inconclusive answer as such and probes again next time", func() {
+		var cache link.ProbeCache
 		calls := 0
 		answers := []error{unix.EBUSY, nil}
 		probe := func() (bool, error) {
@@ -20,20 +21,21 @@ var _ = Describe("one flaky probe poisoned the process: kernel-support probes re
 			calls++
 			return link.ProbeAnswer(err)
 		}
-		_, err := link.CachedProbe("flaky-kind", probe)
+		_, err := cache.Get("flaky-kind", probe)
 		Expect(err).To(MatchError(unix.EBUSY))
 		Expect(err).To(MatchError(ContainSubstring("says nothing about kernel support")))
 
-		Expect(link.CachedProbe("flaky-kind", probe)).To(BeTrue(), "the second probe was not asked")
-		Expect(link.CachedProbe("flaky-kind", probe)).To(BeTrue())
+		Expect(cache.Get("flaky-kind", probe)).To(BeTrue(), "the second probe was not asked")
+		Expect(cache.Get("flaky-kind", probe)).To(BeTrue())
 		Expect(calls).To(Equal(2), "a conclusive answer was not remembered")
 	})
 
 	It("remembers that the kernel refused the kind", func() {
+		var cache link.ProbeCache
 		calls := 0
 		probe := func() (bool, error) { calls++; return link.ProbeAnswer(unix.EOPNOTSUPP) }
-		Expect(link.CachedProbe("missing-kind", probe)).To(BeFalse())
-		Expect(link.CachedProbe("missing-kind", probe)).To(BeFalse())
+		Expect(cache.Get("missing-kind", probe)).To(BeFalse())
+		Expect(cache.Get("missing-kind", probe)).To(BeFalse())
 		Expect(calls).To(Equal(1))
 	})
 

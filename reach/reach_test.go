@@ -9,6 +9,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/scratchnet/scratchnet/guard"
+	"github.com/scratchnet/scratchnet/internal/testsupport"
 	"github.com/scratchnet/scratchnet/netns"
 	"github.com/scratchnet/scratchnet/reach"
 	"github.com/scratchnet/scratchnet/route"
@@ -57,25 +58,6 @@ func newPath() path {
 	return p
 }
 
-// tcpServer listens in ns on addr until cleanup.
-func tcpServer(ns int, addr string) {
-	GinkgoHelper()
-	netns.Execute(ns, func() {
-		ln, err := net.Listen("tcp", addr)
-		Expect(err).NotTo(HaveOccurred())
-		DeferCleanup(ln.Close)
-		go func() {
-			for {
-				conn, err := ln.Accept()
-				if err != nil {
-					return
-				}
-				conn.Close()
-			}
-		}()
-	})
-}
-
 // udpEcho answers every datagram in ns on addr until cleanup.
 func udpEcho(ns int, addr string) {
 	GinkgoHelper()
@@ -122,7 +104,7 @@ var _ = Describe("reachability matchers", func() {
 
 	It("reaches a TCP port with a server and is refused at a closed one, saying so", func() {
 		p := newPath()
-		tcpServer(p.dst, "10.13.2.2:8080")
+		testsupport.ServeTCP(p.dst, "10.13.2.2:8080")
 		Expect(p.src).To(reach.Reach("10.13.2.2", reach.TCP(8080)))
 
 		m := reach.Reach("10.13.2.2", reach.TCP(8081))
@@ -196,7 +178,7 @@ var _ = Describe("reachability matchers", func() {
 		go func() {
 			defer GinkgoRecover()
 			time.Sleep(300 * time.Millisecond)
-			tcpServer(p.dst, "10.13.2.2:9000")
+			testsupport.ServeTCP(p.dst, "10.13.2.2:9000")
 		}()
 		Eventually(p.src).WithTimeout(5 * time.Second).Should(reach.Reach("10.13.2.2", reach.TCP(9000)))
 	})

@@ -2,8 +2,10 @@
 // besides the public guard package, which every suite uses for its leak
 // checks and privilege skip: a recording fake of testing.TB for testing the
 // failure paths of helpers, small look-ups of links and snapshots that
-// fail the spec instead of returning errors, and ping and UDP checks of
-// what gets through between namespaces. It imports no kind package, so
+// fail the spec instead of returning errors, ping and UDP checks of what
+// gets through between namespaces, and TCP servers and clients in
+// namespaces that tell what the network did to real traffic (peers seen,
+// throughput, round trips). It imports no kind package, so
 // that every kind's suite can use it.
 //
 // Suites treat the host namespace as read-only: "go test ./..." runs several
