@@ -37,6 +37,24 @@ func needFamily(family int, name, module string) {
 	Skip("kernel does not support netlink family " + name + " (" + module + " not loaded): " + err.Error())
 }
 
+// conntrackMissing tells an error of a kernel whose nfnetlink lacks the
+// conntrack subsystem (nf_conntrack_netlink not loaded; nfnetlink answers
+// EINVAL for a subsystem it does not have), as sid's kernel, which builds
+// nfnetlink in, does in the VM: such a request reaches no namespace.
+func conntrackMissing(err error) bool {
+	return errors.Is(err, unix.EINVAL)
+}
+
+// needConntrack skips unless the kernel answers conntrack requests over
+// netlink, asking in the namespace nsfd refers to.
+func needConntrack(nsfd int) {
+	GinkgoHelper()
+	needFamily(unix.NETLINK_NETFILTER, "NETLINK_NETFILTER", "nfnetlink")
+	if _, err := boundHandle(nsfd, nsops.HandleAt).ConntrackTableList(netlink.ConntrackTable, unix.AF_INET); conntrackMissing(err) {
+		Skip("kernel does not support conntrack over netlink (nf_conntrack_netlink not loaded): " + err.Error())
+	}
+}
+
 func boundHandle(fd int, open func(int) (*netlink.Handle, error)) *netlink.Handle {
 	GinkgoHelper()
 	h, err := open(fd)
@@ -102,7 +120,7 @@ var _ = Describe("a bound handle silently talked to the wrong namespace: bound h
 	})
 
 	It("creates a conntrack entry (NETFILTER) in the target namespace, not in the caller's", func() {
-		needFamily(unix.NETLINK_NETFILTER, "NETLINK_NETFILTER", "nfnetlink")
+		needConntrack(target)
 		fromCaller(func() {
 			Expect(boundHandle(target, nsops.HandleAt).ConntrackCreate(netlink.ConntrackTable, unix.AF_INET, flow())).To(Succeed())
 		})
@@ -131,7 +149,7 @@ var _ = Describe("a bound handle silently talked to the wrong namespace: bound h
 				Expect(err).NotTo(HaveOccurred())
 				Expect(policies).To(BeEmpty())
 			}
-			if flows, err := h.ConntrackTableList(netlink.ConntrackTable, unix.AF_INET); !errors.Is(err, unix.ECONNREFUSED) {
+			if flows, err := h.ConntrackTableList(netlink.ConntrackTable, unix.AF_INET); !errors.Is(err, unix.ECONNREFUSED) && !conntrackMissing(err) {
 				Expect(err).NotTo(HaveOccurred())
 				Expect(flows).To(BeEmpty())
 			}
