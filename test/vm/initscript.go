@@ -68,6 +68,8 @@ var nftablesModules = []guestModule{
 	{Name: "nft_nat"},
 	{Name: "nft_masq"},
 	{Name: "nft_ct"},
+	// A module of its own in Debian 5.10 (the diag report spec counts).
+	{Name: "nft_counter"},
 	{Name: "nf_reject_ipv4"},
 	{Name: "nf_reject_ipv6"},
 	{Name: "nft_reject"},
