@@ -101,14 +101,16 @@ var _ = Describe("the sandbox", func() {
 		Expect(out.String()).To(ContainSubstring("probe failure fails on purpose"))
 	})
 
+	// The timeouts are generous because a re-executed, sandboxed test binary
+	// starts slowly on a loaded 2-core machine; a passing run takes far less.
 	It("passes SIGTERM on to the sandboxed tests", func() {
 		cmd, out := rerun("signal")
 		Expect(cmd.Start()).To(Succeed())
-		Eventually(out.String).WithTimeout(10 * time.Second).Should(ContainSubstring("waiting for a signal"))
+		Eventually(out.String).WithTimeout(30 * time.Second).Should(ContainSubstring("waiting for a signal"))
 		Expect(cmd.Process.Signal(syscall.SIGTERM)).To(Succeed())
 		done := make(chan error, 1)
 		go func() { done <- cmd.Wait() }()
-		Eventually(done).WithTimeout(10 * time.Second).Should(Receive())
+		Eventually(done).WithTimeout(30 * time.Second).Should(Receive())
 		Expect(out.String()).To(ContainSubstring("got terminated"))
 		Expect(out.String()).To(ContainSubstring("Interrupted by User"))
 	})
