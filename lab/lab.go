@@ -107,7 +107,7 @@ func (l *Lab) newNetns(what string) int {
 	// resolve the next hop of a forwarded packet without one: turn DAD off
 	// in the lab's namespaces, where no address can be duplicated anyway.
 	// /proc/sys/net shows the namespace of the thread that opens it.
-	fd, err := nsops.UnshareWith(func() error {
+	fd, err := nsops.UnshareForTest(func() error {
 		for _, knob := range []string{"default", "all"} {
 			if err := writeSysctl("/proc/sys/net/ipv6/conf/"+knob+"/accept_dad", "0"); err != nil {
 				return fmt.Errorf("cannot turn off IPv6 duplicate address detection, reason: %w", err)

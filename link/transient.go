@@ -276,10 +276,22 @@ func checkNsRef(what string, ref any) error {
 }
 
 // openSocketNs returns a new fd for the namespace the creation request is
-// sent from: the link namespace, or the calling (locked) thread's.
+// sent from: the link namespace, or the calling thread's. A link that
+// refers to no other link (no parent, no master) and whose every end is
+// placed explicitly is sent from its destination namespace instead: the
+// kernel then creates it in the same way, and the creation needs no handle
+// in the calling thread's namespace, where nothing of it lives.
 func (r *request) openSocketNs() (int, error) {
 	if r.linkNs >= 0 {
 		return nsops.Dup(r.linkNs)
+	}
+	dest, placed := r.link.Attrs().Namespace.(netlink.NsFd)
+	if pp := r.peer(); pp != nil && pp.namespace == nil {
+		// The peer lands in the socket's namespace.
+		placed = false
+	}
+	if placed && !hasParent(r.link) && r.link.Attrs().MasterIndex == 0 {
+		return nsops.Dup(int(dest))
 	}
 	return nsops.OpenCurrent()
 }

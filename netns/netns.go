@@ -94,7 +94,7 @@ func NewTransientT(t testing.TB, opts ...Opt) int {
 			t.Fatalf("cannot create transient network namespace, reason: %v", err)
 		}
 	}
-	fd, err := nsops.Unshare()
+	fd, err := nsops.UnshareForTest(nil)
 	if err != nil {
 		t.Fatalf("cannot create %s, reason: %v", o.name, err)
 	}

@@ -24,3 +24,7 @@ func UnshareRestoringWith(restore func(orig int) error) (int, error) {
 // SocketsOf exposes a handle's family map, so that specs can ask the
 // kernel which namespace each socket lives in.
 var SocketsOf = socketsOf
+
+func UnshareForTestRestoringWith(restore func(orig int) error) (int, error) {
+	return unshareForTest(nil, restore)
+}

@@ -158,6 +158,37 @@ var _ = Describe("guarantee: a goroutine's OS thread never goes back to the Go s
 		// Guard checks that the thread was retired and no fd leaked.
 	})
 
+	It("creates a namespace for a test on the calling goroutine, which stays locked when it cannot switch back, so that its thread is retired with it", func() {
+		before := threadNetnsIno()
+		var fd int
+		var err error
+		var stuck uint64
+		offMainThread(func() {
+			fd, err = nsops.UnshareForTestRestoringWith(refuse)
+			stuck = threadNetnsIno()
+		})
+		Expect(err).To(MatchError(nsops.ErrRestore))
+		Expect(fd).To(Equal(-1))
+		Expect(stuck).NotTo(Equal(before), "the goroutine's thread is still in the new namespace")
+		Expect(threadNetnsIno()).To(Equal(before))
+		// Guard checks that the stuck thread was retired and no fd leaked.
+	})
+
+	It("creates a namespace for a test on the calling goroutine and leaves it unlocked and home", func() {
+		before := threadNetnsIno()
+		var fd int
+		var err error
+		var after uint64
+		offMainThread(func() {
+			fd, err = nsops.UnshareForTest(nil)
+			after = threadNetnsIno()
+		})
+		Expect(err).NotTo(HaveOccurred())
+		defer unix.Close(fd)
+		Expect(after).To(Equal(before))
+		Expect(nsops.Ino(fd)).NotTo(Equal(before))
+	})
+
 	It("lets a panic of the work through to the caller of Run, with the thread back home", func() {
 		Expect(func() { _ = nsops.Run(foreign, func() { panic("boom") }) }).To(PanicWith("boom"))
 	})

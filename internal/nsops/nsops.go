@@ -160,18 +160,11 @@ func Dup(fd int) (int, error) {
 // referring to it. The namespace is made on a thread of its own (see [Run]):
 // the caller's thread never changes namespace.
 func Unshare() (int, error) {
-	return UnshareWith(nil)
+	return unshare(nil, setnsNet)
 }
 
-// UnshareWith is [Unshare] that also runs setup, when not nil, on the
-// thread while it is in the new namespace with lo up: writing sysctls there
-// costs no extra pair of namespace switches. A setup error fails the call,
-// and the new namespace is closed.
-func UnshareWith(setup func() error) (int, error) {
-	return unshare(setup, setnsNet)
-}
-
-// unshare is [UnshareWith] with the switch back passed in, as for [Do].
+// unshare is [Unshare] with a setup step (see [UnshareForTest]) and the
+// switch back passed in, as for [Do].
 func unshare(setup func() error, restore func(orig int) error) (int, error) {
 	fd := -1
 	err := onOwnThread(func() error {
@@ -186,6 +179,41 @@ func unshare(setup func() error, restore func(orig int) error) (int, error) {
 		return -1, err
 	}
 	return fd, nil
+}
+
+// UnshareForTest is [Unshare] done on the calling goroutine, which spares
+// the hand-over to a goroutine of its own that every transient namespace
+// would otherwise pay for. setup, when not nil, runs on the thread while it
+// is in the new namespace with lo up: writing sysctls there costs no extra
+// pair of namespace switches; its error fails the call, and the new
+// namespace is closed.
+//
+// It is for helpers that fail their test on any error: on one wrapping
+// ErrRestore the calling goroutine stays locked to a thread stuck in the
+// new namespace, and the caller must end the goroutine (t.Fatalf does), so
+// that the runtime retires the thread. It must not be called from a
+// cleanup.
+func UnshareForTest(setup func() error) (int, error) {
+	return unshareForTest(setup, setnsNet)
+}
+
+func unshareForTest(setup func() error, restore func(orig int) error) (int, error) {
+	runtime.LockOSThread()
+	if unix.Gettid() == unix.Getpid() {
+		// The runtime parks the main thread instead of retiring it: the
+		// work goes to a goroutine of its own, off the main thread.
+		runtime.UnlockOSThread()
+		return unshare(setup, restore)
+	}
+	fd, err := unshareHere(setup, restore)
+	if errors.Is(err, ErrRestore) {
+		if fd >= 0 {
+			unix.Close(fd)
+		}
+		return -1, err
+	}
+	runtime.UnlockOSThread()
+	return fd, err
 }
 
 // EnterNew moves the calling thread, which the caller has locked, into a new
