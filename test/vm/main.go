@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -328,10 +329,25 @@ func (r *runner) boot(ctx context.Context, p prepared, tests []testBinary, accel
 	prefix := "[" + k.Label + "] "
 	br.OnSuiteEnd = func(s *suiteResult) { fmt.Fprintln(r.out, suiteLine(k.Label, s)) }
 	br.OnPassEnd = func(p *passResult) { fmt.Fprintln(r.out, passLine(br, p.Name)) }
-	br.Problem = bootGuest(ctx, qemuArgs(accel, k.Vmlinuz, initrd), r.cfg.Timeout, func(line string) {
-		fmt.Fprintln(r.out, prefix+line)
-		br.Line(line)
-	})
+	// A kernel may die while it boots under TCG, before init runs (seen
+	// with sid's 7.2: an int3 oops in sched_clock_cpu, where the kernel
+	// patches its own text while the other vCPU runs it). Such a boot tells
+	// nothing about the suites, so it is tried once more.
+	for attempt := 1; ; attempt++ {
+		var panicked atomic.Bool
+		br.Problem = bootGuest(ctx, qemuArgs(accel, k.Vmlinuz, initrd), r.cfg.Timeout, func(line string) {
+			fmt.Fprintln(r.out, prefix+line)
+			if strings.Contains(line, "Kernel panic") {
+				panicked.Store(true)
+			}
+			br.Line(line)
+		})
+		if attempt == 1 && panicked.Load() && br.beforeInit() && ctx.Err() == nil {
+			r.logf("kernel %s panicked before init ran; booting it once more", k.Label)
+			continue
+		}
+		break
+	}
 	if strings.Contains(br.Problem, "timed out") {
 		br.Problem += " (raise it with -timeout, e.g. make test-vm VMFLAGS=-timeout=30m)"
 	}

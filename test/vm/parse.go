@@ -191,6 +191,12 @@ func (r *bootResult) PassSuites(pass string) []*suiteResult {
 }
 
 // Line feeds one line of guest console output to the parser.
+// beforeInit reports whether the guest said nothing yet of its init
+// script: no marker of a kernel release, a pass or the script's end.
+func (r *bootResult) beforeInit() bool {
+	return r.KernelRelease == "" && len(r.Passes) == 0 && !r.Done
+}
+
 func (r *bootResult) Line(line string) {
 	line = strings.TrimRight(line, "\r\n")
 	if i := strings.Index(line, markerPrefix+" "); i >= 0 {

@@ -177,3 +177,13 @@ var _ = Describe("module bookkeeping in the guest's output", func() {
 			"cannot remove module nf_tables after package ./lab, reason: still in use after 5 s, so later suites would run with it"))
 	})
 })
+
+var _ = Describe("telling a boot that died before init", func() {
+	It("holds until init reports the kernel, and not after", func() {
+		br := &bootResult{}
+		br.Line("[    1.192534] Kernel panic - not syncing: Fatal exception in interrupt")
+		Expect(br.beforeInit()).To(BeTrue())
+		br.Line("@@scratchnet-vm kernel 7.2.13+deb14-amd64")
+		Expect(br.beforeInit()).To(BeFalse())
+	})
+})
