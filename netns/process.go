@@ -108,7 +108,8 @@ func WithNamespaceName(name string) ProcessOpt {
 // after the grace period ([WithGracePeriod]) if the process still runs,
 // SIGKILL. Once the process has ended, it is reaped at that cleanup or when
 // [Run], [Output] or a failed wait needs its final output; whatever it left
-// running in its process group is killed then. The child also dies with the test
+// running in its process group is killed then, and waited for (a second at
+// most) until it has ended and so released its sockets. The child also dies with the test
 // binary (SIGKILL as parent-death signal): the thread that forked it stays
 // alive, locked, until it is reaped. A child that leaves its process group
 // (setsid, a daemon's double fork) escapes the group signals; run daemons in
@@ -335,6 +336,7 @@ func (p *Process) fork(sysfs bool, started chan<- error) {
 	// what it left behind.
 	_ = unix.Kill(-p.Pid(), unix.SIGKILL)
 	_ = p.Cmd.Wait()
+	awaitGroupEnd(p.Pid())
 	close(p.reaped)
 	if !retire {
 		runtime.UnlockOSThread()
@@ -383,6 +385,56 @@ func (p *Process) waitExit() {
 		close(p.exited)
 		return
 	}
+}
+
+// groupEndWait bounds how long [awaitGroupEnd] waits for killed group
+// members that are not the library's children.
+const groupEndWait = time.Second
+
+// awaitGroupEnd waits until no process of group pgid runs any more. A SIGKILL
+// only starts a process's exit: until the kernel has released its files and
+// made it a zombie it still holds its sockets, and a test that rebinds them
+// right after the cleanup would collide with it. The members left after the
+// leader was reaped are orphans that only their new parent can reap, so this
+// reads their state from /proc instead of waiting on them; zombies count as
+// ended. The group's id cannot be taken by a new process while any member is
+// left, so the scan sees only what the library's child left behind.
+func awaitGroupEnd(pgid int) {
+	if unix.Kill(-pgid, 0) != nil {
+		return
+	}
+	deadline := time.Now().Add(groupEndWait)
+	for pause := 100 * time.Microsecond; groupRuns(pgid) && time.Now().Before(deadline); pause = min(2*pause, 10*time.Millisecond) {
+		time.Sleep(pause)
+	}
+}
+
+// groupRuns says whether /proc lists a process of group pgid that is neither
+// a zombie nor being reaped.
+func groupRuns(pgid int) bool {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return false
+	}
+	for _, e := range entries {
+		if e.Name()[0] < '0' || e.Name()[0] > '9' {
+			continue
+		}
+		stat, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		// After the parenthesised command name: state, ppid, pgrp.
+		line := string(stat)
+		fields := strings.Fields(line[strings.LastIndexByte(line, ')')+1:])
+		if len(fields) < 3 || fields[0] == "Z" || fields[0] == "X" {
+			continue
+		}
+		if g, err := strconv.Atoi(fields[2]); err == nil && g == pgid {
+			return true
+		}
+	}
+	return false
 }
 
 // describeExit reads si_code and si_status of a SIGCHLD siginfo: three ints,
