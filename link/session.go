@@ -11,8 +11,9 @@ import (
 // Opening a handle bound to a namespace costs two setns calls on a locked
 // thread; creating a link touches its namespaces several times (create,
 // look up, address, set up, wait), so the handles are opened once each.
-// The caller holds its thread locked for the session's lifetime, so that
-// "the calling thread's namespace" stays one namespace.
+// The handles are opened from the calling goroutine's own thread (see
+// [nsops.RunForTest]), so a session belongs to a helper that fails its test
+// on any error, never to a cleanup.
 type session struct {
 	byIno map[uint64]*netlink.Handle
 	owned []int // fds the session opened itself
@@ -32,7 +33,7 @@ func (s *session) at(nsfd int) (*netlink.Handle, error) {
 	if h, ok := s.byIno[ino]; ok {
 		return h, nil
 	}
-	h, err := nsops.RouteHandleAt(nsfd)
+	h, err := nsops.RouteHandleForTest(nsfd)
 	if err != nil {
 		return nil, err
 	}

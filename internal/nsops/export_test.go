@@ -28,3 +28,7 @@ var SocketsOf = socketsOf
 func UnshareForTestRestoringWith(restore func(orig int) error) (int, error) {
 	return unshareForTest(nil, restore)
 }
+
+func RunForTestRestoringWith(fd int, fn func(), restore func(orig int) error) error {
+	return runForTest(fd, fn, restore)
+}

@@ -118,6 +118,46 @@ var _ = Describe("guarantee: a goroutine's OS thread never goes back to the Go s
 		expectRetired(r)
 	})
 
+	It("keeps the calling goroutine's thread locked and retires it when RunForTest's switch back fails, returning an error", func() {
+		r := failReturn(func(tid *int) error {
+			return nsops.RunForTestRestoringWith(foreign, func() { *tid = unix.Gettid() }, refuse)
+		})
+		expectRetired(r)
+	})
+
+	It("does a test's work on the calling goroutine's thread with RunForTest, and leaves it unlocked and home", func() {
+		before := threadNetnsIno()
+		var caller, worker, after int
+		var inside, home uint64
+		var err error
+		offMainThread(func() {
+			caller = unix.Gettid()
+			err = nsops.RunForTest(foreign, func() { worker, inside = unix.Gettid(), threadNetnsIno() })
+			after, home = unix.Gettid(), threadNetnsIno()
+		})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(worker).To(Equal(caller), "the work went to another thread")
+		Expect(after).To(Equal(caller))
+		Expect(inside).To(Equal(foreignIno))
+		Expect(home).To(Equal(before))
+		// Guard checks that no thread was left locked in a foreign
+		// namespace: offMainThread's goroutine unlocks its own lock only.
+	})
+
+	It("does RunForTest's work without a switch when the thread is in that namespace already", func() {
+		var err error
+		offMainThread(func() {
+			err = nsops.DoRestoringWith(foreign, func() {
+				cur, oerr := nsops.OpenCurrent()
+				Expect(oerr).NotTo(HaveOccurred())
+				defer unix.Close(cur)
+				// A switch would have to be undone, and undoing it fails.
+				Expect(nsops.RunForTestRestoringWith(cur, func() {}, refuse)).To(Succeed())
+			}, func(orig int) error { return unix.Setns(orig, unix.CLONE_NEWNET) })
+		})
+		Expect(err).NotTo(HaveOccurred())
+	})
+
 	It("keeps the thread locked and retires it when EnterTransient's restore func fails, returning an error", func() {
 		r := failReturn(func(tid *int) error {
 			// What EnterTransient does before handing out its restore func.

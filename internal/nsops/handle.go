@@ -39,7 +39,7 @@ var ErrNoSockets = errors.New("vishvananda/netlink's Handle no longer keeps its 
 // The sockets are opened on a thread of their own (see [Run]), so the
 // caller's thread never changes namespace.
 func HandleAt(fd int) (*netlink.Handle, error) {
-	return handleAt(fd, true)
+	return handleAt(fd, true, Run)
 }
 
 // RouteHandleAt is [HandleAt] for the library's own NETLINK_ROUTE work: only
@@ -47,13 +47,20 @@ func HandleAt(fd int) (*netlink.Handle, error) {
 // so a request of another family fails rather than reaching another
 // namespace. It costs one socket more than a ROUTE-only handle.
 func RouteHandleAt(fd int) (*netlink.Handle, error) {
-	return handleAt(fd, false)
+	return handleAt(fd, false, Run)
 }
 
-func handleAt(fd int, all bool) (*netlink.Handle, error) {
+// RouteHandleForTest is [RouteHandleAt] opened from the calling goroutine's
+// own thread, as [RunForTest] describes: for the library's helpers that fail
+// their test on any error, not for cleanups.
+func RouteHandleForTest(fd int) (*netlink.Handle, error) {
+	return handleAt(fd, false, RunForTest)
+}
+
+func handleAt(fd int, all bool, run func(int, func()) error) (*netlink.Handle, error) {
 	var h *netlink.Handle
 	var err error
-	if rerr := Run(fd, func() { h, err = handleHere(all) }); rerr != nil {
+	if rerr := run(fd, func() { h, err = handleHere(all) }); rerr != nil {
 		if h != nil {
 			h.Close()
 		}

@@ -342,6 +342,42 @@ func Run(fd int, fn func()) error {
 	return run(fd, fn, setnsNet)
 }
 
+// RunForTest is [Run] for helpers that fail their test on any error, as
+// [UnshareForTest] is: it switches the calling goroutine's own thread, which
+// spares handing the work to another thread. On an error wrapping
+// ErrRestore the calling goroutine stays locked to a thread stuck in the
+// foreign namespace, and the caller must end the goroutine (t.Fatalf does).
+// On the main thread, which must never be given up, it is [Run]. It must
+// not be called from a cleanup.
+func RunForTest(fd int, fn func()) error {
+	return runForTest(fd, fn, setnsNet)
+}
+
+func runForTest(fd int, fn func(), restore func(orig int) error) error {
+	if err := Check(fd); err != nil {
+		return err
+	}
+	runtime.LockOSThread()
+	if unix.Gettid() == unix.Getpid() {
+		runtime.UnlockOSThread()
+		return Run(fd, fn)
+	}
+	defer runtime.UnlockOSThread()
+	orig, err := OpenCurrent()
+	if err != nil {
+		return err
+	}
+	// Already there: no switch, which an unprivileged process could not
+	// make even into its own namespace.
+	if same, err := SameNs(orig, fd); err == nil && same {
+		unix.Close(orig)
+		fn()
+		return nil
+	}
+	runtime.LockOSThread()
+	return doFrom(orig, fd, fn, restore)
+}
+
 // run is [Run] with the switch back passed in, as for [Do].
 func run(fd int, fn func(), restore func(orig int) error) error {
 	if err := Check(fd); err != nil {
@@ -457,6 +493,12 @@ func do(fd int, fn func(), restore func(orig int) error) (err error) {
 		runtime.UnlockOSThread()
 		return err
 	}
+	return doFrom(orig, fd, fn, restore)
+}
+
+// doFrom is [do] on a thread the caller has locked and whose namespace orig
+// refers to; orig is closed, and the lock undone, as [Leave] does.
+func doFrom(orig, fd int, fn func(), restore func(orig int) error) (err error) {
 	if err := unix.Setns(fd, unix.CLONE_NEWNET); err != nil {
 		unix.Close(orig)
 		runtime.UnlockOSThread()
