@@ -113,6 +113,7 @@ var _ = Describe("scratchnet", Serial, func() {
 				l.Connect(l.Host("alice"), l.Host("bob"))
 			})
 		})
+		rawLabWire := measure(rowD0, rawLab)
 		labCapture := measure(rowG, func() {
 			run(func(t testing.TB) {
 				l := lab.NewT(t)
@@ -141,6 +142,8 @@ var _ = Describe("scratchnet", Serial, func() {
 		for i := range samples {
 			pair(i, "c/a", perLink, rawFloor)
 			pair(i, "d/a", labWire, rawFloor)
+			pair(i, "d/d0", labWire, rawLabWire)
+			pair(i, "d0/a", rawLabWire, rawFloor)
 			if i%2 == 0 {
 				pair(i/2, "c2/b", outliving, rawDelete)
 			}
@@ -194,6 +197,7 @@ const (
 	rowC  = "(c) per-link API"
 	rowC2 = "(c2) per-link, namespaces outlive it"
 	rowD  = "(d) lab, two hosts, addressed wire"
+	rowD0 = "(d0) raw: the kernel work of (d)"
 	rowE  = "(e) EnsureAllUp on a veth pair"
 	rowF1 = "(f) 1000 labs: first 250"
 	rowF2 = "(f) 1000 labs: last 250"
@@ -220,6 +224,7 @@ func renderTable(exp *gmeasure.Experiment, ratios map[string][]float64) string {
 	row(rowC, "(c)/(a) = %.2f, target <= 1.40", ratio("c/a"))
 	row(rowC2, "(c2)/(b) = %.2f, target <= 1.10", ratio("c2/b"))
 	row(rowD, "(d)/(a) = %.2f, target <= 1.50", ratio("d/a"))
+	row(rowD0, "(d0)/(a) = %.2f, (d)/(d0) = %.2f", ratio("d0/a"), ratio("d/d0"))
 	row(rowE, "target < 5ms")
 	row(rowF1, "")
 	row(rowF2, "last/first = %.2f, target: no slow-down", float64(med(rowF2))/float64(med(rowF1)))

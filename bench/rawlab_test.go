@@ -1,0 +1,83 @@
+//go:build bench
+
+package bench_test
+
+import (
+	"net"
+	"runtime"
+	"time"
+
+	. "github.com/onsi/gomega"
+	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
+)
+
+// rawHost creates a namespace as a lab host is, written directly against the
+// kernel: unshare on a locked thread, a netlink handle opened inside, lo
+// set up by index, duplicate address detection turned off, switch back.
+func rawHost() (int, *netlink.Handle) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	orig, err := unix.Open("/proc/thread-self/ns/net", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	Expect(err).NotTo(HaveOccurred())
+	defer unix.Close(orig)
+	Expect(unix.Unshare(unix.CLONE_NEWNET)).To(Succeed())
+	fd, err := unix.Open("/proc/thread-self/ns/net", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	Expect(err).NotTo(HaveOccurred())
+	h, err := netlink.NewHandle(unix.NETLINK_ROUTE)
+	Expect(err).NotTo(HaveOccurred())
+	Expect(h.LinkSetUp(&netlink.Device{LinkAttrs: netlink.LinkAttrs{Index: 1}})).To(Succeed())
+	for _, knob := range []string{"default", "all"} {
+		f, err := unix.Open("/proc/sys/net/ipv6/conf/"+knob+"/accept_dad", unix.O_WRONLY|unix.O_CLOEXEC, 0)
+		Expect(err).NotTo(HaveOccurred())
+		_, err = unix.Write(f, []byte("0"))
+		Expect(err).NotTo(HaveOccurred())
+		unix.Close(f)
+	}
+	Expect(unix.Setns(orig, unix.CLONE_NEWNET)).To(Succeed())
+	return fd, h
+}
+
+// rawLab does the kernel work of row (d) with nothing else: two hosts, a
+// veth pair between them with an IPv4 and an IPv6 address on each end (no
+// DAD), both ends set up and polled until operationally UP, then the
+// namespaces closed.
+func rawLab() {
+	alice, ha := rawHost()
+	bob, hb := rawHost()
+	a := &netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: "bob"}, PeerName: "alice", PeerNamespace: netlink.NsFd(bob)}
+	Expect(ha.LinkAdd(a)).To(Succeed())
+	b, err := hb.LinkByName("alice")
+	Expect(err).NotTo(HaveOccurred())
+	addr := func(h *netlink.Handle, l netlink.Link, ip string, bits int, flags int) {
+		ipnet := &net.IPNet{IP: net.ParseIP(ip), Mask: net.CIDRMask(bits, 8*len(net.ParseIP(ip).To16()))}
+		if v4 := ipnet.IP.To4(); v4 != nil {
+			ipnet = &net.IPNet{IP: v4, Mask: net.CIDRMask(bits, 32)}
+		}
+		Expect(h.AddrAdd(l, &netlink.Addr{IPNet: ipnet, Flags: flags})).To(Succeed())
+	}
+	addr(ha, a, "10.0.1.1", 24, 0)
+	addr(ha, a, "fd00:0:0:1::1", 64, unix.IFA_F_NODAD)
+	addr(hb, b, "10.0.1.2", 24, 0)
+	addr(hb, b, "fd00:0:0:1::2", 64, unix.IFA_F_NODAD)
+	Expect(ha.LinkSetUp(a)).To(Succeed())
+	Expect(hb.LinkSetUp(b)).To(Succeed())
+	for _, end := range []struct {
+		h     *netlink.Handle
+		index int
+	}{{ha, a.Index}, {hb, b.Attrs().Index}} {
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			l, err := end.h.LinkByIndex(end.index)
+			Expect(err).NotTo(HaveOccurred())
+			if l.Attrs().OperState == netlink.OperUp {
+				break
+			}
+			Expect(time.Now().Before(deadline)).To(BeTrue(), "veth end %d not up after 5s", end.index)
+		}
+	}
+	ha.Close()
+	hb.Close()
+	unix.Close(alice)
+	unix.Close(bob)
+}
