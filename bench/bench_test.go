@@ -32,7 +32,11 @@ const samples = 200
 
 // rawNetns creates a namespace the plain way: unshare on a locked thread,
 // keep an fd, switch back.
-func rawNetns() int {
+func rawNetns() int { return rawNetnsDoing(nil) }
+
+// rawNetnsDoing is rawNetns that calls inside, when not nil, while the
+// thread is in the new namespace.
+func rawNetnsDoing(inside func()) int {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	orig, err := unix.Open("/proc/thread-self/ns/net", unix.O_RDONLY|unix.O_CLOEXEC, 0)
@@ -41,6 +45,9 @@ func rawNetns() int {
 	Expect(unix.Unshare(unix.CLONE_NEWNET)).To(Succeed())
 	fd, err := unix.Open("/proc/thread-self/ns/net", unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	Expect(err).NotTo(HaveOccurred())
+	if inside != nil {
+		inside()
+	}
 	Expect(unix.Setns(orig, unix.CLONE_NEWNET)).To(Succeed())
 	return fd
 }

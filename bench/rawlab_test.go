@@ -4,7 +4,6 @@ package bench_test
 
 import (
 	"net"
-	"runtime"
 	"time"
 
 	. "github.com/onsi/gomega"
@@ -16,25 +15,20 @@ import (
 // kernel: unshare on a locked thread, a netlink handle opened inside, lo
 // set up by index, duplicate address detection turned off, switch back.
 func rawHost() (int, *netlink.Handle) {
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	orig, err := unix.Open("/proc/thread-self/ns/net", unix.O_RDONLY|unix.O_CLOEXEC, 0)
-	Expect(err).NotTo(HaveOccurred())
-	defer unix.Close(orig)
-	Expect(unix.Unshare(unix.CLONE_NEWNET)).To(Succeed())
-	fd, err := unix.Open("/proc/thread-self/ns/net", unix.O_RDONLY|unix.O_CLOEXEC, 0)
-	Expect(err).NotTo(HaveOccurred())
-	h, err := netlink.NewHandle(unix.NETLINK_ROUTE)
-	Expect(err).NotTo(HaveOccurred())
-	Expect(h.LinkSetUp(&netlink.Device{LinkAttrs: netlink.LinkAttrs{Index: 1}})).To(Succeed())
-	for _, knob := range []string{"default", "all"} {
-		f, err := unix.Open("/proc/sys/net/ipv6/conf/"+knob+"/accept_dad", unix.O_WRONLY|unix.O_CLOEXEC, 0)
+	var h *netlink.Handle
+	fd := rawNetnsDoing(func() {
+		var err error
+		h, err = netlink.NewHandle(unix.NETLINK_ROUTE)
 		Expect(err).NotTo(HaveOccurred())
-		_, err = unix.Write(f, []byte("0"))
-		Expect(err).NotTo(HaveOccurred())
-		unix.Close(f)
-	}
-	Expect(unix.Setns(orig, unix.CLONE_NEWNET)).To(Succeed())
+		Expect(h.LinkSetUp(&netlink.Device{LinkAttrs: netlink.LinkAttrs{Index: 1}})).To(Succeed())
+		for _, knob := range []string{"default", "all"} {
+			f, err := unix.Open("/proc/sys/net/ipv6/conf/"+knob+"/accept_dad", unix.O_WRONLY|unix.O_CLOEXEC, 0)
+			Expect(err).NotTo(HaveOccurred())
+			_, err = unix.Write(f, []byte("0"))
+			Expect(err).NotTo(HaveOccurred())
+			unix.Close(f)
+		}
+	})
 	return fd, h
 }
 
