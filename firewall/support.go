@@ -54,11 +54,7 @@ func SkipUnlessSupportedT(t testing.TB, feature string) {
 	if supported {
 		return
 	}
-	if link.Required(feature) {
-		t.Fatalf("cannot run spec needing %s, reason: %v, and %s=%q requires it",
-			feature, unsupported(feature), link.RequireKindsEnv, link.RequiredBy())
-	}
-	t.Skipf("%v", unsupported(feature))
+	link.SkipUnsupportedT(t, feature, feature, unsupported(feature))
 }
 
 var probes link.ProbeCache // by feature

@@ -35,11 +35,7 @@ func SkipUnlessSupportedT(t testing.TB, kind string) {
 	if supported {
 		return
 	}
-	if link.Required(kind) {
-		t.Fatalf("cannot run spec needing qdisc %q, reason: %v, and %s=%q requires it",
-			kind, unsupported(kind), link.RequireKindsEnv, link.RequiredBy())
-	}
-	t.Skipf("%v", unsupported(kind))
+	link.SkipUnsupportedT(t, kind, fmt.Sprintf("qdisc %q", kind), unsupported(kind))
 }
 
 var probes link.ProbeCache // by qdisc kind

@@ -1,8 +1,6 @@
 package link
 
 import (
-	"os"
-
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
@@ -33,6 +31,3 @@ func Locate(l netlink.Link) (nsfd int, found netlink.Link, err error) {
 	}
 	return nsfd, found, nil
 }
-
-// RequiredBy returns the value of [RequireKindsEnv], for messages.
-func RequiredBy() string { return os.Getenv(RequireKindsEnv) }

@@ -46,11 +46,21 @@ func SkipUnlessSupportedT(t testing.TB, kind string) {
 	if supported {
 		return
 	}
+	SkipUnsupportedT(t, kind, fmt.Sprintf("link type %q", kind), unsupportedError(kind))
+}
+
+// SkipUnsupportedT skips t for reason, the kernel's lack of kind, or fails t
+// instead when the environment variable [RequireKindsEnv] requires kind (see
+// [Required]); what names the missing thing in that failure, such as
+// `qdisc "netem"`. Skip helpers that probe a kernel feature of their own end
+// with it, so that a run which must exercise the feature never skips it.
+func SkipUnsupportedT(t testing.TB, kind, what string, reason error) {
+	t.Helper()
 	if required(kind) {
-		t.Fatalf("cannot run spec needing link type %q, reason: %v, and %s=%q requires it",
-			kind, unsupportedError(kind), RequireKindsEnv, os.Getenv(RequireKindsEnv))
+		t.Fatalf("cannot run spec needing %s, reason: %v, and %s=%q requires it",
+			what, reason, RequireKindsEnv, os.Getenv(RequireKindsEnv))
 	}
-	t.Skipf("%v", unsupportedError(kind))
+	t.Skipf("%v", reason)
 }
 
 // Required tells whether the environment variable [RequireKindsEnv]

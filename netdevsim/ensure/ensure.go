@@ -114,9 +114,6 @@ func SkipUnlessNetdevsimT(t testing.TB) {
 		return
 	case errors.Is(err, errPrivilege):
 		t.Skipf("%v", err)
-	case link.Required(Kind):
-		t.Fatalf("cannot run spec needing netdevsim, reason: %v, and %s=%q requires it",
-			err, link.RequireKindsEnv, os.Getenv(link.RequireKindsEnv))
 	}
-	t.Skipf("%v", err)
+	link.SkipUnsupportedT(t, Kind, "netdevsim", err)
 }
