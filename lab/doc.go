@@ -38,8 +38,10 @@
 // addresses .1, .2, ... (::1, ::2, ...) in the order they are attached. IPv6
 // duplicate address detection is off in a lab's namespaces, for link-local
 // addresses too (a router needs one to resolve a forwarded packet's next
-// hop), and every interface is up and operationally UP when the call
-// returns: traffic flows at once.
+// hop), and when the call returns every interface is up and operationally
+// UP, with its IPv6 addresses ready (none tentative, each in its
+// solicited-node group): traffic flows at once, and no first neighbour
+// solicitation goes unanswered.
 //
 // # Captures and the diagram
 //

@@ -73,11 +73,7 @@ var _ = Describe("realistic labs", func() {
 		Expect(chosen.IPv4.String()).To(Equal("192.168.9.77/24"))
 		Expect(fixed.Addrs()["lan"]).To(ConsistOf(chosen.IPv4, chosen.IPv6))
 		Expect(dhcpd).To(lab.Reach("192.168.9.77"))
-		// A fresh segment member's IPv6 address answers neighbour
-		// solicitations only once the kernel's address work has run,
-		// some microseconds after the link is up; the first solicitation
-		// may go unanswered, and the next follows a second later.
-		Eventually(dhcpd).WithTimeout(5 * time.Second).Should(lab.Reach(fixed, lab.IPv6()))
+		Expect(dhcpd).To(lab.Reach(fixed, lab.IPv6()))
 
 		wire, _ := l.Connect(client, fixed, lab.NoAddrs())
 		Expect(client.Addrs()).NotTo(HaveKey(wire.Name()))

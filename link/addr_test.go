@@ -2,6 +2,7 @@ package link_test
 
 import (
 	"net"
+	"net/netip"
 	"testing"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -57,6 +58,18 @@ func exchange(serverNs, clientNs int, addr string) string {
 	Expect(err).NotTo(HaveOccurred())
 	return string(buf[:n])
 }
+
+var _ = Describe("the solicited-node group an IPv6 address joins", func() {
+	It("is ff02::1:ff00:0/104 with the address's last 24 bits", func() {
+		for addr, group := range map[string]string{
+			"fd00::1":                   "ff02::1:ff00:1",
+			"fe80::98aa:3bff:fe9a:fc91": "ff02::1:ff9a:fc91",
+			"2001:db8::ab:cdef":         "ff02::1:ffab:cdef",
+		} {
+			Expect(link.SolicitedNode(netip.MustParseAddr(addr))).To(Equal(netip.MustParseAddr(group)), addr)
+		}
+	})
+})
 
 var _ = Describe("addresses", func() {
 

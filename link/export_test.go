@@ -4,3 +4,7 @@ package link
 // package, so that a spec can feed a [ProbeCache] an inconclusive answer,
 // which the kernel gives only by chance.
 var ProbeAnswer = probeAnswer
+
+// SolicitedNode exposes the solicited-node group of an IPv6 address, which
+// EnsureUp waits for each address to join.
+var SolicitedNode = solicitedNode

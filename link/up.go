@@ -26,7 +26,12 @@ const DefaultUpWithin = 2 * time.Second
 // The link is looked up by its Index (or else its Name) in the namespace
 // named by its LinkAttrs.Namespace (nil or a netlink.NsFd), or else in the
 // calling thread's namespace. EnsureUp waits on the kernel's link
-// notifications, so it returns as soon as the state changes.
+// notifications, so it returns as soon as the state changes. Once the link
+// is up, it also waits until each of its IPv6 addresses has joined its
+// solicited-node multicast group, which the kernel does in deferred work
+// some microseconds later: until then a neighbour's solicitation for the
+// address goes unanswered, and the neighbour asks again only a second later.
+// Duplicate address detection, where it is on, goes on after that.
 //
 // A veth end only becomes UP when its peer is up too.
 func EnsureUp(l netlink.Link, within ...time.Duration) {
@@ -117,26 +122,38 @@ func setUpIn(h *netlink.Handle, nsfd int, l netlink.Link) (netlink.Link, error) 
 	return cur, nil
 }
 
-// waitUp waits until the link, already set up, is operationally up. It only
+// waitUp waits until the link, already set up, is operationally up, and then
+// until its IPv6 addresses are ready (see [waitIPv6Ready]). It only
 // subscribes to link notifications when the link is not up yet, and then
 // looks at the state once more, so that a change between the first look and
 // the subscription is not missed.
 func waitUp(h *netlink.Handle, nsfd int, l netlink.Link, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	cur, err := waitOperUp(h, nsfd, l, timeout)
+	if err != nil {
+		return err
+	}
+	return waitIPv6Ready(h, nsfd, cur, deadline)
+}
+
+// waitOperUp is the first half of [waitUp]: it returns the link as the
+// kernel had it once it was operationally up.
+func waitOperUp(h *netlink.Handle, nsfd int, l netlink.Link, timeout time.Duration) (netlink.Link, error) {
 	index := l.Attrs().Index
 	cur, err := h.LinkByIndex(index)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if isUp(cur.Type(), cur.Attrs().OperState) {
-		return nil
+		return cur, nil
 	}
 	sock, err := nsops.SubscribeLinksAt(nsfd)
 	if err != nil {
-		return fmt.Errorf("cannot subscribe to link notifications in %s: %w", nsops.Describe(nsfd), err)
+		return nil, fmt.Errorf("cannot subscribe to link notifications in %s: %w", nsops.Describe(nsfd), err)
 	}
 	defer sock.Close()
 	if cur, err = h.LinkByIndex(index); err != nil {
-		return err
+		return nil, err
 	}
 	state := cur.Attrs().OperState
 	deadline := time.Now().Add(timeout)
@@ -150,11 +167,11 @@ func waitUp(h *netlink.Handle, nsfd int, l netlink.Link, timeout time.Duration) 
 			if cur.Type() == "veth" && cur.Attrs().RawFlags&unix.IFF_LOWER_UP == 0 {
 				hint = " (its veth peer is down: bring up both ends, e.g. with EnsureAllUp)"
 			}
-			return fmt.Errorf("operational state still %q after %s in %s%s", state, timeout, nsops.Describe(nsfd), hint)
+			return nil, fmt.Errorf("operational state still %q after %s in %s%s", state, timeout, nsops.Describe(nsfd), hint)
 		}
 		tv := unix.NsecToTimeval(remaining.Nanoseconds())
 		if err := sock.SetReceiveTimeout(&tv); err != nil {
-			return err
+			return nil, err
 		}
 		msgs, _, err := sock.Receive()
 		if err != nil {
@@ -165,12 +182,12 @@ func waitUp(h *netlink.Handle, nsfd int, l netlink.Link, timeout time.Duration) 
 				// A burst of changes overflowed the socket and notifications
 				// were lost: ask for the state instead, and go on waiting.
 				if cur, err = h.LinkByIndex(index); err != nil {
-					return err
+					return nil, err
 				}
 				state = cur.Attrs().OperState
 				continue
 			}
-			return fmt.Errorf("cannot receive link notifications in %s: %w", nsops.Describe(nsfd), err)
+			return nil, fmt.Errorf("cannot receive link notifications in %s: %w", nsops.Describe(nsfd), err)
 		}
 		for _, m := range msgs {
 			if m.Header.Type != unix.RTM_NEWLINK {
@@ -184,7 +201,7 @@ func waitUp(h *netlink.Handle, nsfd int, l netlink.Link, timeout time.Duration) 
 			cur, state = upd, upd.Attrs().OperState
 		}
 	}
-	return nil
+	return cur, nil
 }
 
 // carrierKinds are link kinds whose drivers track a carrier, so that the

@@ -49,11 +49,11 @@ func newPath() path {
 	route.Add(p.dst, "fd13:1::/64", route.Via("fd13:2::1"))
 	netns.SetSysctl(p.router, "net.ipv4.ip_forward", "1")
 	netns.SetSysctl(p.router, "net.ipv6.conf.all.forwarding", "1")
-	// The kernel joins a new IPv6 address's solicited-node multicast
-	// group in deferred work after the link comes up: a neighbour
-	// solicitation that arrives before goes unanswered, and the next
-	// follows a second later. Once one echo went through, the neighbours
-	// are resolved.
+	// These namespaces do duplicate address detection: until the
+	// router's link-local addresses have passed it, about a second after
+	// the links came up, the router sends no neighbour solicitation for
+	// a packet it forwards (it has no source address for one). Once one
+	// echo went through, the neighbours are resolved.
 	Eventually(p.src).WithTimeout(5 * time.Second).Should(reach.Reach("fd13:2::2"))
 	return p
 }

@@ -3,6 +3,7 @@ package nsops
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"reflect"
 	"sync"
 	"unsafe"
@@ -157,4 +158,46 @@ func SubscribeLinksAt(fd int) (*nl.NetlinkSocket, error) {
 		return nil, rerr
 	}
 	return s, err
+}
+
+// IPv6Groups lists the IPv6 multicast groups that the link with the given
+// index has joined, as the kernel's RTM_GETMULTICAST dump through h tells
+// them: the groups of the namespace h is bound to. vishvananda/netlink has
+// no request for it, so it is sent on h's own NETLINK_ROUTE socket.
+func IPv6Groups(h *netlink.Handle, index int) ([]netip.Addr, error) {
+	sockets, err := socketsOf(h)
+	if err != nil {
+		return nil, err
+	}
+	req := nl.NewNetlinkRequest(unix.RTM_GETMULTICAST, unix.NLM_F_DUMP)
+	req.AddData(nl.NewIfAddrmsg(unix.AF_INET6))
+	req.Sockets = sockets
+	// The kernel answers this dump with messages of type RTM_GETMULTICAST,
+	// not RTM_NEWMULTICAST: take them whatever their type.
+	msgs, err := req.Execute(unix.NETLINK_ROUTE, 0)
+	if err != nil {
+		return nil, fmt.Errorf("cannot list IPv6 multicast groups, reason: %w", err)
+	}
+	var groups []netip.Addr
+	for _, m := range msgs {
+		if len(m) < unix.SizeofIfAddrmsg {
+			continue
+		}
+		if int(nl.DeserializeIfAddrmsg(m).Index) != index {
+			continue
+		}
+		attrs, err := nl.ParseRouteAttr(m[unix.SizeofIfAddrmsg:])
+		if err != nil {
+			return nil, fmt.Errorf("cannot parse IPv6 multicast groups, reason: %w", err)
+		}
+		for _, a := range attrs {
+			if a.Attr.Type != unix.IFA_MULTICAST {
+				continue
+			}
+			if g, ok := netip.AddrFromSlice(a.Value); ok {
+				groups = append(groups, g)
+			}
+		}
+	}
+	return groups, nil
 }

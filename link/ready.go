@@ -1,0 +1,76 @@
+package link
+
+import (
+	"fmt"
+	"net/netip"
+	"time"
+
+	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
+
+	"github.com/scratchnet/scratchnet/internal/nsops"
+)
+
+// waitIPv6Ready waits until the kernel has done its address work for every
+// IPv6 address of the link l, which is up: each address has joined its
+// solicited-node multicast group, so that a neighbour solicitation for it is
+// answered. The kernel does that work in deferred work after the link comes
+// up (making the link-local address then, too): a solicitation that arrives
+// earlier goes unanswered, and its sender asks again only a second later.
+// Where duplicate address detection is off, as in a lab's namespaces, the
+// same work also ends the addresses' tentative state. Links that do no
+// neighbour discovery (no multicast, or NOARP) have nothing to wait for.
+func waitIPv6Ready(h *netlink.Handle, nsfd int, l netlink.Link, deadline time.Time) error {
+	if flags := l.Attrs().RawFlags; flags&unix.IFF_MULTICAST == 0 || flags&unix.IFF_NOARP != 0 {
+		return nil
+	}
+	pause := 50 * time.Microsecond
+	for {
+		pending, err := unjoined(h, l)
+		if err != nil {
+			return fmt.Errorf("cannot tell whether its IPv6 addresses are ready in %s: %w", nsops.Describe(nsfd), err)
+		}
+		if !pending.IsValid() {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("IPv6 address %s has not joined its solicited-node multicast group %s in %s", pending, solicitedNode(pending), nsops.Describe(nsfd))
+		}
+		time.Sleep(pause)
+		pause = min(2*pause, 10*time.Millisecond)
+	}
+}
+
+// unjoined returns an IPv6 address of l whose solicited-node group l has not
+// joined yet, or the zero Addr when there is none.
+func unjoined(h *netlink.Handle, l netlink.Link) (netip.Addr, error) {
+	addrs, err := h.AddrList(l, netlink.FAMILY_V6)
+	if err != nil || len(addrs) == 0 {
+		return netip.Addr{}, err
+	}
+	groups, err := nsops.IPv6Groups(h, l.Attrs().Index)
+	if err != nil {
+		return netip.Addr{}, err
+	}
+	joined := make(map[netip.Addr]bool, len(groups))
+	for _, g := range groups {
+		joined[g] = true
+	}
+	for _, a := range addrs {
+		ip, ok := netip.AddrFromSlice(a.IP)
+		if !ok || !ip.Is6() || ip.Is4In6() || a.Flags&unix.IFA_F_DADFAILED != 0 {
+			continue
+		}
+		if !joined[solicitedNode(ip)] {
+			return ip, nil
+		}
+	}
+	return netip.Addr{}, nil
+}
+
+// solicitedNode is the solicited-node multicast group of an IPv6 address
+// (RFC 4291): ff02::1:ff00:0/104 with the address's last 24 bits.
+func solicitedNode(ip netip.Addr) netip.Addr {
+	a := ip.As16()
+	return netip.AddrFrom16([16]byte{0: 0xff, 1: 0x02, 11: 0x01, 12: 0xff, 13: a[13], 14: a[14], 15: a[15]})
+}
