@@ -24,8 +24,8 @@ func waitIPv6Ready(h *netlink.Handle, nsfd int, l netlink.Link, deadline time.Ti
 	if flags := l.Attrs().RawFlags; flags&unix.IFF_MULTICAST == 0 || flags&unix.IFF_NOARP != 0 {
 		return nil
 	}
-	pause := 50 * time.Microsecond
-	for {
+	pause := 100 * time.Microsecond
+	for try := 0; ; try++ {
 		pending, err := unjoined(h, l)
 		if err != nil {
 			return fmt.Errorf("cannot tell whether its IPv6 addresses are ready in %s: %w", nsops.Describe(nsfd), err)
@@ -36,10 +36,21 @@ func waitIPv6Ready(h *netlink.Handle, nsfd int, l netlink.Link, deadline time.Ti
 		if time.Now().After(deadline) {
 			return fmt.Errorf("IPv6 address %s has not joined its solicited-node multicast group %s in %s", pending, solicitedNode(pending), nsops.Describe(nsfd))
 		}
+		// The kernel queued the work on the CPU that handled the request
+		// setting the link up, most likely this thread's: yielding lets it
+		// run there at once, where a sleep would cost its wake-up latency
+		// (hundreds of microseconds). It may also wait for the rtnl lock.
+		if try < yieldTries {
+			_, _, _ = unix.Syscall(unix.SYS_SCHED_YIELD, 0, 0, 0)
+			continue
+		}
 		time.Sleep(pause)
 		pause = min(2*pause, 10*time.Millisecond)
 	}
 }
+
+// yieldTries is how often [waitIPv6Ready] yields the CPU before it sleeps.
+const yieldTries = 20
 
 // unjoined returns an IPv6 address of l whose solicited-node group l has not
 // joined yet, or the zero Addr when there is none.

@@ -184,7 +184,7 @@ func (r *request) configure(s *session, first, peer netlink.Link) error {
 	if peer != nil {
 		steps = append(steps, step{peer, r.wrap.PeerAddrs, r.wrap.PeerUp})
 	}
-	var waits []step
+	var waits []upWait
 	for _, st := range steps {
 		if len(st.addrs) == 0 && !st.up {
 			continue
@@ -209,16 +209,10 @@ func (r *request) configure(s *session, first, peer netlink.Link) error {
 			}
 			st.l.Attrs().Flags |= net.FlagUp
 		}
-		waits = append(waits, st)
+		waits = append(waits, upWait{h, nsfd, st.l})
 	}
-	for _, st := range waits {
-		nsfd, h, err := s.forLink(st.l)
-		if err == nil {
-			err = waitUp(h, nsfd, st.l, DefaultUpWithin)
-		}
-		if err != nil {
-			return fmt.Errorf("cannot bring %q up: %w", st.l.Attrs().Name, err)
-		}
+	if failed, err := waitAllUp(waits, DefaultUpWithin); err != nil {
+		return fmt.Errorf("cannot bring %q up: %w", failed.Attrs().Name, err)
 	}
 	return nil
 }

@@ -81,12 +81,7 @@ func ensureUpT(t testing.TB, links []netlink.Link, timeout time.Duration) {
 	t.Helper()
 	s := newSession()
 	defer s.close()
-	type pending struct {
-		nsfd int
-		h    *netlink.Handle
-		cur  netlink.Link
-	}
-	var waits []pending
+	var waits []upWait
 	for _, l := range links {
 		if l == nil {
 			t.Fatalf("cannot bring up link, reason: link is nil")
@@ -100,12 +95,10 @@ func ensureUpT(t testing.TB, links []netlink.Link, timeout time.Duration) {
 		if err != nil {
 			t.Fatalf("cannot bring up link %q, reason: %v", l.Attrs().Name, err)
 		}
-		waits = append(waits, pending{nsfd, h, cur})
+		waits = append(waits, upWait{h, nsfd, cur})
 	}
-	for _, w := range waits {
-		if err := waitUp(w.h, w.nsfd, w.cur, timeout); err != nil {
-			t.Fatalf("cannot bring up link %q, reason: %v", w.cur.Attrs().Name, err)
-		}
+	if failed, err := waitAllUp(waits, timeout); err != nil {
+		t.Fatalf("cannot bring up link %q, reason: %v", failed.Attrs().Name, err)
 	}
 }
 
@@ -122,22 +115,42 @@ func setUpIn(h *netlink.Handle, nsfd int, l netlink.Link) (netlink.Link, error) 
 	return cur, nil
 }
 
-// waitUp waits until the link, already set up, is operationally up, and then
-// until its IPv6 addresses are ready (see [waitIPv6Ready]). It only
-// subscribes to link notifications when the link is not up yet, and then
-// looks at the state once more, so that a change between the first look and
-// the subscription is not missed.
-func waitUp(h *netlink.Handle, nsfd int, l netlink.Link, timeout time.Duration) error {
-	deadline := time.Now().Add(timeout)
-	cur, err := waitOperUp(h, nsfd, l, timeout)
-	if err != nil {
-		return err
-	}
-	return waitIPv6Ready(h, nsfd, cur, deadline)
+// upWait is a link set up through h, a handle in its namespace nsfd, to be
+// waited for.
+type upWait struct {
+	h    *netlink.Handle
+	nsfd int
+	l    netlink.Link
 }
 
-// waitOperUp is the first half of [waitUp]: it returns the link as the
-// kernel had it once it was operationally up.
+// waitAllUp waits until every link, already set up, is operationally up,
+// each for up to timeout, and then, for up to timeout more, until the IPv6
+// addresses of each are ready (see [waitIPv6Ready]): the kernel's address
+// work for all of them runs while the first are waited for. On failure it
+// returns the link it failed on.
+func waitAllUp(waits []upWait, timeout time.Duration) (netlink.Link, error) {
+	curs := make([]netlink.Link, len(waits))
+	for i, w := range waits {
+		cur, err := waitOperUp(w.h, w.nsfd, w.l, timeout)
+		if err != nil {
+			return w.l, err
+		}
+		curs[i] = cur
+	}
+	deadline := time.Now().Add(timeout)
+	for i, w := range waits {
+		if err := waitIPv6Ready(w.h, w.nsfd, curs[i], deadline); err != nil {
+			return w.l, err
+		}
+	}
+	return nil, nil
+}
+
+// waitOperUp waits until the link, already set up, is operationally up, and
+// returns it as the kernel has it then. It only subscribes to link
+// notifications when the link is not up yet, and then looks at the state
+// once more, so that a change between the first look and the subscription
+// is not missed.
 func waitOperUp(h *netlink.Handle, nsfd int, l netlink.Link, timeout time.Duration) (netlink.Link, error) {
 	index := l.Attrs().Index
 	cur, err := h.LinkByIndex(index)
