@@ -62,7 +62,7 @@ var _ = Describe("labs", func() {
 		// ready checks i at once, through a handle opened before i existed.
 		ready := func(i *lab.Iface, h *netlink.Handle) {
 			GinkgoHelper()
-			addrs, err := h.AddrList(i.Link, netlink.FAMILY_V6)
+			addrs, err := nsops.RetryDump(func() ([]netlink.Addr, error) { return h.AddrList(i.Link, netlink.FAMILY_V6) })
 			Expect(err).NotTo(HaveOccurred())
 			var groups []byte
 			i.Host.Execute(func() { groups, err = os.ReadFile("/proc/thread-self/net/igmp6") })

@@ -55,11 +55,13 @@ const yieldTries = 20
 // unjoined returns an IPv6 address of l whose solicited-node group l has not
 // joined yet, or the zero Addr when there is none.
 func unjoined(h *netlink.Handle, l netlink.Link) (netip.Addr, error) {
-	addrs, err := h.AddrList(l, netlink.FAMILY_V6)
+	// Both dumps race with the very work waited for, and the kernel
+	// interrupts a dump whose table changes under it.
+	addrs, err := nsops.RetryDump(func() ([]netlink.Addr, error) { return h.AddrList(l, netlink.FAMILY_V6) })
 	if err != nil || len(addrs) == 0 {
 		return netip.Addr{}, err
 	}
-	groups, err := nsops.IPv6Groups(h, l.Attrs().Index)
+	groups, err := nsops.RetryDump(func() ([]netip.Addr, error) { return nsops.IPv6Groups(h, l.Attrs().Index) })
 	if err != nil {
 		return netip.Addr{}, err
 	}
