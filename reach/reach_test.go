@@ -175,12 +175,17 @@ var _ = Describe("reachability matchers", func() {
 
 	It("works with Eventually, trying again on every poll", func() {
 		p := newPath()
+		served := make(chan struct{})
 		go func() {
 			defer GinkgoRecover()
+			defer close(served)
 			time.Sleep(300 * time.Millisecond)
 			testsupport.ServeTCP(p.dst, "10.13.2.2:9000")
 		}()
 		Eventually(p.src).WithTimeout(5 * time.Second).Should(reach.Reach("10.13.2.2", reach.TCP(9000)))
+		// The server accepts connections before ServeTCP has registered
+		// its cleanup, which it must do while the spec still runs.
+		<-served
 	})
 
 	It("says why it cannot try at all", func() {
