@@ -105,6 +105,17 @@ func (s *TCPServer) Addr() string { return s.addr }
 // server accepted them.
 func (s *TCPServer) Peers() <-chan netip.Addr { return s.peers }
 
+// NextPeer waits for the next peer a server delivers on peers (see
+// [TCPServer.Peers]) and returns its address. It waits up to 5 s, for a slow
+// (emulated) machine: the connection is set up by the time its client
+// returns, but the server's goroutines must still be scheduled to accept it.
+func NextPeer(peers <-chan netip.Addr) netip.Addr {
+	GinkgoHelper()
+	var peer netip.Addr
+	Eventually(peers).WithTimeout(5*time.Second).Should(Receive(&peer), "the server accepted no connection")
+	return peer
+}
+
 // Transfers delivers the account of each connection that sent something,
 // once it ended.
 func (s *TCPServer) Transfers() <-chan Transfer { return s.transfers }
