@@ -134,7 +134,7 @@ var _ = Describe("running code with the sysfs of a network namespace", func() {
 		Eventually(func() error {
 			_, err := os.Stat(fmt.Sprintf("/proc/self/task/%d", tid))
 			return err
-		}).WithTimeout(time.Second).Should(MatchError(os.ErrNotExist))
+		}).WithTimeout(5 * time.Second).Should(MatchError(os.ErrNotExist))
 	})
 
 	It("carries a panic of the function over to the caller", func() {

@@ -124,7 +124,7 @@ var _ = Describe("vishvananda/netlink gotchas", func() {
 			Expect(err).NotTo(HaveOccurred())
 			done <- names(links)
 		}()
-		Eventually(done).Should(Receive(ConsistOf(names(inA))), note)
+		Eventually(done).WithTimeout(5*time.Second).Should(Receive(ConsistOf(names(inA))), note)
 	})
 
 	It("LinkAdd with LinkAttrs.Namespace leaves Index 0 or another namespace's index, so it must be looked up in the destination", func() {

@@ -138,13 +138,13 @@ var _ = Describe("processes in a namespace", func() {
 				return fds
 			}
 		}
-		Eventually(fdsOf(netns.Start(fd, exec.Command("sleep", "60")))).Should(ConsistOf("0", "1", "2"))
+		Eventually(fdsOf(netns.Start(fd, exec.Command("sleep", "60")))).WithTimeout(5 * time.Second).Should(ConsistOf("0", "1", "2"))
 		extra, err := os.Open(os.DevNull)
 		Expect(err).NotTo(HaveOccurred())
 		defer extra.Close()
 		cmd := exec.Command("sleep", "60")
 		cmd.ExtraFiles = []*os.File{extra}
-		Eventually(fdsOf(netns.Start(fd, cmd))).Should(ConsistOf("0", "1", "2", "3"))
+		Eventually(fdsOf(netns.Start(fd, cmd))).WithTimeout(5 * time.Second).Should(ConsistOf("0", "1", "2", "3"))
 	})
 
 	It("keeps the last 64 KiB of the output when the caller sets none", func() {

@@ -75,7 +75,7 @@ func gone(tid int, why string) {
 	GinkgoHelper()
 	task := fmt.Sprintf("/proc/self/task/%d", tid)
 	Eventually(func() error { _, err := os.Stat(task); return err }).
-		Should(MatchError(os.ErrNotExist), why)
+		WithTimeout(5*time.Second).Should(MatchError(os.ErrNotExist), why)
 }
 
 var _ = Describe("guarantee: a goroutine's OS thread never goes back to the Go scheduler in a foreign namespace", func() {
