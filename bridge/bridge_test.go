@@ -161,7 +161,7 @@ var _ = Describe("bridge ports", func() {
 			br := bridge.NewTransient(bridge.InNamespace(ns))
 			ghost := &netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: "ghost", Namespace: netlink.NsFd(ns)}}
 			return func(t testing.TB) { bridge.AddPortT(t, br, ghost) }
-		}, "cannot find link in network namespace net:["),
+		}, `port: in network namespace net:[`),
 	)
 })
 

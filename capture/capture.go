@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"reflect"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/scratchnet/scratchnet/internal/nsops"
 	"github.com/scratchnet/scratchnet/internal/scope"
+	"github.com/scratchnet/scratchnet/link"
 )
 
 // Defaults of the options.
@@ -167,9 +169,11 @@ func StartT(t testing.TB, nsFd int, ifname string, opts ...Opt) *Capture {
 	return c
 }
 
-// Link captures the link l, in the namespace its LinkAttrs.Namespace names
-// (a netlink.NsFd, as the link helpers return it) or else in the calling
-// thread's; see [Start].
+// Link captures the existing link l where it lives, as link.Locate
+// resolves it: its link.Link wrapper's LinkNamespace (see
+// link.WrapWithLinkNamespace), its LinkAttrs.Namespace (a netlink.NsFd, as
+// the link helpers return it), or else the calling thread's namespace, where
+// its Index must belong to a link of its Name; see [Start].
 func Link(l netlink.Link, opts ...Opt) *Capture {
 	GinkgoHelper()
 	return LinkT(GinkgoTB(), l, opts...)
@@ -178,23 +182,15 @@ func Link(l netlink.Link, opts ...Opt) *Capture {
 // LinkT is [Link] for plain testing users.
 func LinkT(t testing.TB, l netlink.Link, opts ...Opt) *Capture {
 	t.Helper()
-	if l == nil || l.Attrs() == nil {
+	if l == nil || reflect.ValueOf(l).IsNil() || l.Attrs() == nil {
 		t.Fatalf("cannot capture link, reason: the link is nil")
 	}
-	switch ns := l.Attrs().Namespace.(type) {
-	case netlink.NsFd:
-		return StartT(t, int(ns), l.Attrs().Name, opts...)
-	case nil:
-		fd, err := nsops.OpenCurrent()
-		if err != nil {
-			t.Fatalf("cannot capture link %q, reason: %v", l.Attrs().Name, err)
-		}
-		defer unix.Close(fd)
-		return StartT(t, fd, l.Attrs().Name, opts...)
-	default:
-		t.Fatalf("cannot capture link %q, reason: its namespace is a %T, not a netlink.NsFd", l.Attrs().Name, ns)
+	fd, found, err := link.Locate(l)
+	if err != nil {
+		t.Fatalf("cannot capture link %q (index %d), reason: %v", l.Attrs().Name, l.Attrs().Index, err)
 	}
-	return nil
+	defer unix.Close(fd)
+	return StartT(t, fd, found.Attrs().Name, opts...)
 }
 
 func start(t testing.TB, nsFd int, ifname string, o options) (*Capture, error) {

@@ -41,9 +41,11 @@ type Impairment struct {
 
 // Link impairs what the existing link l sends, as opts say, and returns the
 // impairment, which [Impairment.Change] and [Impairment.Remove] alter later.
-// l is found by its Index (else its Name) in the namespace its
-// LinkAttrs.Namespace names, or else the calling thread's. Without options
-// the link stays unimpaired until Change.
+// l is found where it lives as link.Locate resolves it: its link.Link
+// wrapper's LinkNamespace (see link.WrapWithLinkNamespace), its
+// LinkAttrs.Namespace, or else the calling thread's namespace, by an Index
+// that must belong to a link of its Name there (else by its Name). Without
+// options the link stays unimpaired until Change.
 //
 // The link's root queueing discipline is replaced by netem (for [Delay],
 // [Loss], [Duplicate], [Reorder], [Corrupt], [NetemRate]), by tbf (for
@@ -72,7 +74,7 @@ func LinkT(t testing.TB, l netlink.Link, opts ...Opt) *Impairment {
 	}
 	nsfd, cur, err := link.Locate(l)
 	if err != nil {
-		t.Fatalf("cannot impair link %q, reason: cannot find it: %v", name, err)
+		t.Fatalf("cannot impair link %q (index %d), reason: %v", name, l.Attrs().Index, err)
 	}
 	imp := &Impairment{t: t, name: cur.Attrs().Name, index: cur.Attrs().Index, nsfd: nsfd}
 	if err := imp.apply(cfg); err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"reflect"
 	"testing"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -101,10 +102,12 @@ func WithPeerUp() Opt {
 	}
 }
 
-// AddAddress adds an address in CIDR notation to an existing link, found by
-// its Index (or Name) in the namespace its LinkAttrs.Namespace names (or the
-// calling thread's). At cleanup the address is removed again if the link
-// still has it; a link that is gone by then took the address with it.
+// AddAddress adds an address in CIDR notation to an existing link, in the
+// namespace it lives in as [Locate] resolves it: its [Link] wrapper's
+// LinkNamespace, its LinkAttrs.Namespace, or else the calling thread's, where
+// its Index must belong to a link of its Name. At cleanup the address is
+// removed again if the link still has it; a link that is gone by then took
+// the address with it.
 func AddAddress(l netlink.Link, cidr string) {
 	GinkgoHelper()
 	AddAddressT(GinkgoTB(), l, cidr)
@@ -113,17 +116,16 @@ func AddAddress(l netlink.Link, cidr string) {
 // AddAddressT is [AddAddress] for plain testing users.
 func AddAddressT(t testing.TB, l netlink.Link, cidr string) {
 	t.Helper()
-	if l == nil {
+	if l == nil || reflect.ValueOf(l).IsNil() {
 		t.Fatalf("cannot add address %s, reason: link is nil", cidr)
 	}
-	l, _ = Unwrap(l)
 	a, err := ParseAddr(cidr)
 	if err != nil {
-		t.Fatalf("cannot add address to link %q, reason: %v", l.Attrs().Name, err)
+		t.Fatalf("cannot add address to link %q, reason: %v", nameOf(l), err)
 	}
 	nsfd, index, err := addAddr(l, a)
 	if err != nil {
-		t.Fatalf("cannot add address %s to link %q, reason: %v", cidr, l.Attrs().Name, err)
+		t.Fatalf("cannot add address %s to link %s, reason: %v", cidr, refOf(l), err)
 	}
 	sc := scope.Of(t)
 	sc.Cleanup(t, func() {
@@ -133,7 +135,7 @@ func AddAddressT(t testing.TB, l netlink.Link, cidr string) {
 		}
 		if err := delAddr(nsfd, index, a); err != nil {
 			t.Errorf("cannot remove address %s from link %q (index %d) in %s, reason: %v",
-				cidr, l.Attrs().Name, index, nsops.Describe(nsfd), err)
+				cidr, nameOf(l), index, nsops.Describe(nsfd), err)
 		}
 	})
 }
@@ -141,21 +143,12 @@ func AddAddressT(t testing.TB, l netlink.Link, cidr string) {
 // addAddr adds a to the link and returns a new fd of the link's namespace
 // and the link's index there, for the cleanup.
 func addAddr(l netlink.Link, a *netlink.Addr) (int, int, error) {
-	nsfd, err := nsops.OpenLinkNs(l)
+	nsfd, h, cur, err := locate(l)
 	if err != nil {
-		return -1, 0, err
-	}
-	h, err := nsops.RouteHandleAt(nsfd)
-	if err != nil {
-		unix.Close(nsfd)
 		return -1, 0, err
 	}
 	defer h.Close()
-	cur, err := lookup(h, l)
-	if err == nil {
-		err = h.AddrAdd(cur, a)
-	}
-	if err != nil {
+	if err := h.AddrAdd(cur, a); err != nil {
 		unix.Close(nsfd)
 		return -1, 0, fmt.Errorf("in %s: %w", nsops.Describe(nsfd), err)
 	}

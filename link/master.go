@@ -19,9 +19,11 @@ import (
 // runs, if both still exist then and port still belongs to master. A spec
 // that deletes either, or moves port elsewhere, leaves nothing to undo.
 //
-// Both links are found by Index (or else Name) in the namespace their
-// LinkAttrs.Namespace names, or else in the calling thread's; they must be
-// in the same namespace, as the kernel requires.
+// Both links are found where they live as [Locate] resolves it (their
+// [Link] wrapper's LinkNamespace, their LinkAttrs.Namespace, or else the
+// calling thread's namespace), by an Index that must belong to a link of
+// their Name there; they must be in the same namespace, as the kernel
+// requires.
 //
 // The bonding driver refuses a member that is up and brings it up itself, so
 // a port of a bond is set down first.
@@ -36,11 +38,9 @@ func EnslaveT(t testing.TB, master, port netlink.Link) {
 	if master == nil || port == nil {
 		t.Fatalf("cannot enslave link to master, reason: master or port is nil")
 	}
-	master, _ = Unwrap(master)
-	port, _ = Unwrap(port)
 	e, err := enslave(master, port)
 	if err != nil {
-		t.Fatalf("cannot enslave link %q to master %q, reason: %v", port.Attrs().Name, master.Attrs().Name, err)
+		t.Fatalf("cannot enslave link %s to master %s, reason: %v", refOf(port), refOf(master), err)
 	}
 	sc := scope.Of(t)
 	sc.Cleanup(t, func() {
@@ -63,25 +63,29 @@ type enslavement struct {
 }
 
 func enslave(master, port netlink.Link) (*enslavement, error) {
-	mfd, err := nsops.OpenLinkNs(master)
+	mfd, h, m, err := locate(master)
 	if err != nil {
 		return nil, fmt.Errorf("master: %w", err)
 	}
-	pfd, err := nsops.OpenLinkNs(port)
+	defer h.Close()
+	pfd, ph, p, err := locate(port)
 	if err != nil {
 		unix.Close(mfd)
 		return nil, fmt.Errorf("port: %w", err)
 	}
+	ph.Close()
 	defer unix.Close(pfd)
-	e := &enslavement{nsfd: mfd}
-	if err := e.enslave(pfd, master, port); err != nil {
+	e := &enslavement{nsfd: mfd, master: m, port: p}
+	if err := e.enslave(h, pfd); err != nil {
 		unix.Close(mfd)
 		return nil, err
 	}
 	return e, nil
 }
 
-func (e *enslavement) enslave(pfd int, master, port netlink.Link) error {
+// enslave makes e.port, found in the namespace pfd refers to, a port of
+// e.master through h, a handle in the master's namespace.
+func (e *enslavement) enslave(h *netlink.Handle, pfd int) error {
 	mino, err := nsops.Ino(e.nsfd)
 	if err != nil {
 		return err
@@ -90,17 +94,6 @@ func (e *enslavement) enslave(pfd int, master, port netlink.Link) error {
 		return err
 	} else if pino != mino {
 		return fmt.Errorf("the link lives in network namespace net:[%d], the master in net:[%d]; a port must live in its master's namespace", pino, mino)
-	}
-	h, err := nsops.RouteHandleAt(e.nsfd)
-	if err != nil {
-		return err
-	}
-	defer h.Close()
-	if e.master, err = lookup(h, master); err != nil {
-		return fmt.Errorf("cannot find master in %s: %w", nsops.Describe(e.nsfd), err)
-	}
-	if e.port, err = lookup(h, port); err != nil {
-		return fmt.Errorf("cannot find link in %s: %w", nsops.Describe(e.nsfd), err)
 	}
 	if e.master.Type() == "bond" && e.port.Attrs().Flags&net.FlagUp != 0 {
 		if err := h.LinkSetDown(e.port); err != nil {

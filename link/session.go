@@ -42,27 +42,17 @@ func (s *session) at(nsfd int) (*netlink.Handle, error) {
 }
 
 // forLink returns the namespace fd and handle for the namespace a link lives
-// in, as its LinkAttrs.Namespace says (nil: the calling thread's).
-func (s *session) forLink(l netlink.Link) (int, *netlink.Handle, error) {
-	nsfd, err := s.linkNs(l)
+// in, as [nsops.ExistingLinkNs] resolves it, and whether a reference named
+// that namespace.
+func (s *session) forLink(l netlink.Link) (int, *netlink.Handle, bool, error) {
+	plain, wrapped := Unwrap(l)
+	nsfd, named, err := nsops.ExistingLinkNs(plain, wrapped)
 	if err != nil {
-		return -1, nil, err
+		return -1, nil, false, err
 	}
+	s.owned = append(s.owned, nsfd)
 	h, err := s.at(nsfd)
-	return nsfd, h, err
-}
-
-func (s *session) linkNs(l netlink.Link) (int, error) {
-	fd, err := nsops.NsRef("LinkAttrs.Namespace", l.Attrs().Namespace)
-	if err != nil || fd >= 0 {
-		return fd, err
-	}
-	fd, err = nsops.OpenCurrent()
-	if err != nil {
-		return -1, err
-	}
-	s.owned = append(s.owned, fd)
-	return fd, nil
+	return nsfd, h, named, err
 }
 
 func (s *session) close() {

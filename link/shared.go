@@ -7,27 +7,48 @@ import (
 	"github.com/scratchnet/scratchnet/internal/nsops"
 )
 
-// Locate finds the existing link l in the namespace its LinkAttrs.Namespace
-// names (or the calling thread's), by its Index, else by its Name. It
-// returns a new fd referring to that namespace, which the caller must close,
-// and the link as the kernel has it there. Helpers that change existing
-// links, such as the impair package's queueing disciplines, start here.
+// Locate finds the existing link l where it lives and returns a new fd
+// referring to that namespace, which the caller must close, and the link as
+// the kernel has it there. Helpers that act on existing links, such as the
+// impair package's queueing disciplines, start here.
+//
+// The namespace is, in this order: the LinkNamespace of l's [Link] wrapper
+// (see [WrapWithLinkNamespace]), l's LinkAttrs.Namespace, or else the
+// calling thread's; a wrapper and a LinkAttrs.Namespace naming different
+// namespaces fail. There, l is looked up by its Index, which must belong to
+// a link named l's Name, or else by its Name. A link that names no
+// namespace and is not found so in the calling thread's fails with a message
+// saying how to name its namespace: links looked up through a handle bound
+// to another namespace (netns.NewNetlinkHandle, a lab host's Handle) name
+// none. Such a link whose index and name also exist in the calling thread's
+// namespace, such as lo, cannot be told apart there: name its namespace.
 func Locate(l netlink.Link) (nsfd int, found netlink.Link, err error) {
-	l, _ = Unwrap(l)
-	nsfd, err = nsops.OpenLinkNs(l)
+	nsfd, h, found, err := locate(l)
 	if err != nil {
 		return -1, nil, err
+	}
+	h.Close()
+	return nsfd, found, nil
+}
+
+// locate is [Locate] that also returns its handle, bound to nsfd, which the
+// caller closes.
+func locate(l netlink.Link) (int, *netlink.Handle, netlink.Link, error) {
+	plain, wrapped := Unwrap(l)
+	nsfd, named, err := nsops.ExistingLinkNs(plain, wrapped)
+	if err != nil {
+		return -1, nil, nil, err
 	}
 	h, err := nsops.RouteHandleAt(nsfd)
 	if err != nil {
 		unix.Close(nsfd)
-		return -1, nil, err
+		return -1, nil, nil, err
 	}
-	defer h.Close()
-	found, err = lookup(h, l)
+	found, err := nsops.FindLink(h, nsfd, plain, named)
 	if err != nil {
+		h.Close()
 		unix.Close(nsfd)
-		return -1, nil, err
+		return -1, nil, nil, err
 	}
-	return nsfd, found, nil
+	return nsfd, h, found, nil
 }

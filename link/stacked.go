@@ -7,6 +7,7 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
 
 	"github.com/scratchnet/scratchnet/internal/nsops"
 )
@@ -18,11 +19,12 @@ import (
 //
 // The kernel looks the parent index up in the namespace of the socket that
 // sends the request, which is the link namespace ([WithLinkNamespace]) or the
-// calling thread's. When parent's LinkAttrs.Namespace names a namespace (as
-// it does for links returned by this module's helpers), NewStacked refuses a
-// parent living elsewhere, instead of silently stacking on whatever link has
-// that index in the namespace asked. A parent with a nil LinkAttrs.Namespace
-// is taken to be where it will be looked up.
+// calling thread's. NewStacked finds the parent where it lives as [Locate]
+// resolves it (its [Link] wrapper's LinkNamespace, its LinkAttrs.Namespace,
+// or else the calling thread's namespace, where its index must belong to a
+// link of its name) and refuses a parent living elsewhere than where the
+// kernel will look, instead of silently stacking on whatever link has that
+// index in the namespace asked.
 func NewStacked(tmpl netlink.Link, prefix string, parent netlink.Link, opts ...Opt) netlink.Link {
 	GinkgoHelper()
 	return NewStackedT(GinkgoTB(), tmpl, prefix, parent, opts...)
@@ -41,8 +43,7 @@ func NewStackedT(t testing.TB, tmpl netlink.Link, prefix string, parent netlink.
 
 func onParent(parent netlink.Link) Opt {
 	return func(l *Link) error {
-		parent, _ := Unwrap(parent)
-		name, index := parent.Attrs().Name, parent.Attrs().Index
+		name, index := nameOf(parent), parent.Attrs().Index
 		if index <= 0 {
 			return fmt.Errorf("parent %q has no index; pass a link as returned by a NewTransient or looked up through netlink", name)
 		}
@@ -58,23 +59,41 @@ func onParent(parent netlink.Link) Opt {
 	}
 }
 
-// parentReachable fails when parent says it lives in another namespace than
-// the one its index will be looked up in.
+// parentReachable fails unless parent, found where it lives as [Locate]
+// resolves it, lives in the namespace its index will be looked up in: the
+// link namespace linkNs, or the calling thread's.
 func parentReachable(parent netlink.Link, linkNs any) error {
-	if parent.Attrs().Namespace == nil {
-		return nil
-	}
-	parentIno, err := nsops.LinkNsIno(parent)
+	plain, wrapped := Unwrap(parent)
+	name, index := plain.Attrs().Name, plain.Attrs().Index
+	nsfd, named, err := nsops.ExistingLinkNs(plain, wrapped)
 	if err != nil {
-		return fmt.Errorf("parent %q: %w", parent.Attrs().Name, err)
+		return fmt.Errorf("parent %q (index %d): %w", name, index, err)
+	}
+	defer unix.Close(nsfd)
+	h, err := nsops.RouteHandleAt(nsfd)
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	if _, err := nsops.FindLink(h, nsfd, plain, named); err != nil {
+		return fmt.Errorf("parent %q (index %d): %w", name, index, err)
+	}
+	parentIno, err := nsops.Ino(nsfd)
+	if err != nil {
+		return err
 	}
 	sockIno, err := nsops.RefIno("LinkNamespace", linkNs)
 	if err != nil {
 		return err
 	}
-	if sockIno != parentIno {
-		return fmt.Errorf("parent %q lives in network namespace net:[%d], but would be looked up in net:[%d]; use WithLinkNamespace",
-			parent.Attrs().Name, parentIno, sockIno)
+	if sockIno == parentIno {
+		return nil
 	}
-	return nil
+	if !named {
+		return fmt.Errorf("parent %q names no network namespace, so it is taken to live in the calling thread's, net:[%d], but would be looked up in net:[%d]; "+
+			"name its namespace with link.WrapWithLinkNamespace(parent, nsfd) or parent.Attrs().Namespace = netlink.NsFd(nsfd), or use WithLinkNamespace",
+			name, parentIno, sockIno)
+	}
+	return fmt.Errorf("parent %q lives in network namespace net:[%d], but would be looked up in net:[%d]; use WithLinkNamespace",
+		name, parentIno, sockIno)
 }

@@ -189,7 +189,7 @@ func (r *request) configure(s *session, first, peer netlink.Link) error {
 		if len(st.addrs) == 0 && !st.up {
 			continue
 		}
-		nsfd, h, err := s.forLink(st.l)
+		nsfd, h, _, err := s.forLink(st.l)
 		if err != nil {
 			return fmt.Errorf("%q: %w", st.l.Attrs().Name, err)
 		}

@@ -271,8 +271,8 @@ var _ = Describe("bringing links up", func() {
 		ghost := &netlink.Bridge{LinkAttrs: netlink.LinkAttrs{Name: "ghost", Namespace: netlink.NsFd(ns)}}
 		rec.Run(func(t testing.TB) { link.EnsureUpT(t, ghost) })
 		Expect(rec.Failures()).To(ConsistOf(SatisfyAll(
-			HavePrefix(`cannot bring up link "ghost", reason: cannot find it in network namespace net:[`),
-			ContainSubstring("Link not found"))))
+			HavePrefix(`cannot bring up link "ghost", reason: in network namespace net:[`),
+			HaveSuffix(`no link is named "ghost"`))))
 	})
 })
 

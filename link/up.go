@@ -23,9 +23,9 @@ const DefaultUpWithin = 2 * time.Second
 // duration or [DefaultUpWithin]. It fails the spec,
 // naming the operational state reached, when that does not happen in time.
 //
-// The link is looked up by its Index (or else its Name) in the namespace
-// named by its LinkAttrs.Namespace (nil or a netlink.NsFd), or else in the
-// calling thread's namespace. EnsureUp waits on the kernel's link
+// The link is found where it lives as [Locate] resolves it: its [Link]
+// wrapper's LinkNamespace, its LinkAttrs.Namespace, or else the calling
+// thread's namespace, where its Index must belong to a link of its Name. EnsureUp waits on the kernel's link
 // notifications, so it returns as soon as the state changes. Once the link
 // is up, it also waits until each of its IPv6 addresses has joined its
 // solicited-node multicast group, which the kernel does in deferred work
@@ -75,6 +75,15 @@ func nameOf(l netlink.Link) string {
 	return l.Attrs().Name
 }
 
+// refOf names an existing link in messages by its quoted name and, when it
+// has one, the index the helpers look it up by.
+func refOf(l netlink.Link) string {
+	if l == nil || reflect.ValueOf(l).IsNil() || l.Attrs().Index <= 0 {
+		return fmt.Sprintf("%q", nameOf(l))
+	}
+	return fmt.Sprintf("%q (index %d)", l.Attrs().Name, l.Attrs().Index)
+}
+
 // ensureUpT sets all the links up first, then waits for each, through one
 // netlink handle per namespace.
 func ensureUpT(t testing.TB, links []netlink.Link, timeout time.Duration) {
@@ -86,14 +95,13 @@ func ensureUpT(t testing.TB, links []netlink.Link, timeout time.Duration) {
 		if l == nil {
 			t.Fatalf("cannot bring up link, reason: link is nil")
 		}
-		l, _ = Unwrap(l)
-		nsfd, h, err := s.forLink(l)
+		nsfd, h, named, err := s.forLink(l)
 		var cur netlink.Link
 		if err == nil {
-			cur, err = setUpIn(h, nsfd, l)
+			cur, err = setUpIn(h, nsfd, l, named)
 		}
 		if err != nil {
-			t.Fatalf("cannot bring up link %q, reason: %v", l.Attrs().Name, err)
+			t.Fatalf("cannot bring up link %s, reason: %v", refOf(l), err)
 		}
 		waits = append(waits, upWait{h, nsfd, cur})
 	}
@@ -103,11 +111,13 @@ func ensureUpT(t testing.TB, links []netlink.Link, timeout time.Duration) {
 }
 
 // setUpIn sets the link up through h, a handle in its namespace nsfd, and
-// returns the link as the kernel has it there.
-func setUpIn(h *netlink.Handle, nsfd int, l netlink.Link) (netlink.Link, error) {
-	cur, err := lookup(h, l)
+// returns the link as the kernel has it there; named is whether a reference
+// named nsfd (see [nsops.FindLink]).
+func setUpIn(h *netlink.Handle, nsfd int, l netlink.Link, named bool) (netlink.Link, error) {
+	plain, _ := Unwrap(l)
+	cur, err := nsops.FindLink(h, nsfd, plain, named)
 	if err != nil {
-		return nil, fmt.Errorf("cannot find it in %s: %w", nsops.Describe(nsfd), err)
+		return nil, err
 	}
 	if err := h.LinkSetUp(cur); err != nil {
 		return nil, fmt.Errorf("cannot set it up in %s: %w", nsops.Describe(nsfd), err)
@@ -236,11 +246,4 @@ func isUp(kind string, s netlink.LinkOperState) bool {
 func isTimeout(err error) bool {
 	var te interface{ Timeout() bool }
 	return errors.As(err, &te) && te.Timeout()
-}
-
-func lookup(h *netlink.Handle, l netlink.Link) (netlink.Link, error) {
-	if idx := l.Attrs().Index; idx > 0 {
-		return h.LinkByIndex(idx)
-	}
-	return h.LinkByName(l.Attrs().Name)
 }

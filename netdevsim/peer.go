@@ -12,13 +12,15 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/scratchnet/scratchnet/internal/nsops"
+	"github.com/scratchnet/scratchnet/link"
 )
 
 // Link joins two netdevsim ports back to back, like a cable between two
 // NICs: what one sends, the other receives, and both get carrier. Each port
-// is found in the namespace its LinkAttrs.Namespace names (a netlink.NsFd),
-// or else in the calling thread's, by its Index or else its name; the ports
-// [NewTransient] returns carry both. Removing either device unlinks them.
+// is found where it lives as link.Locate resolves it: its link.Link
+// wrapper's LinkNamespace, its LinkAttrs.Namespace, or else the calling
+// thread's namespace, by an Index that must belong to a port of its name
+// there, or else by its name; the ports [NewTransient] returns carry both. Removing either device unlinks them.
 // Linking needs Linux 6.9 or later; use link.SkipUnlessKernel("netdevsim
 // port linking", 6, 9) in specs that link.
 func Link(dupond, dupont netlink.Link) {
@@ -86,26 +88,12 @@ func writeBus(file, text string) error {
 	return os.WriteFile(p, []byte(text), 0)
 }
 
-// portRef returns a new fd for the port's namespace and its index there.
-// The caller holds its thread locked, so that the calling thread's
-// namespace stays one.
+// portRef returns a new fd for the port's namespace and its index there,
+// found as link.Locate resolves it. The caller holds its thread locked, so
+// that the calling thread's namespace stays one.
 func portRef(l netlink.Link) (int, int, error) {
-	fd, err := nsops.OpenLinkNs(l)
+	fd, found, err := link.Locate(l)
 	if err != nil {
-		return -1, 0, err
-	}
-	if idx := l.Attrs().Index; idx > 0 {
-		return fd, idx, nil
-	}
-	h, err := nsops.HandleAt(fd)
-	if err != nil {
-		unix.Close(fd)
-		return -1, 0, err
-	}
-	defer h.Close()
-	found, err := h.LinkByName(l.Attrs().Name)
-	if err != nil {
-		unix.Close(fd)
 		return -1, 0, err
 	}
 	return fd, found.Attrs().Index, nil

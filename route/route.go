@@ -14,6 +14,7 @@ import (
 	"github.com/scratchnet/scratchnet/internal/nsops"
 	"github.com/scratchnet/scratchnet/internal/optname"
 	"github.com/scratchnet/scratchnet/internal/scope"
+	"github.com/scratchnet/scratchnet/link"
 )
 
 // Route is a route as the options configure it: the netlink route, and the
@@ -39,7 +40,10 @@ func Via(gw string) Opt {
 }
 
 // Dev sends the route's traffic out of the link l, which must live in the
-// namespace the route is added to.
+// namespace the route is added to. Where l lives is resolved as
+// link.Locate does: its link.Link wrapper's LinkNamespace (see
+// link.WrapWithLinkNamespace), its LinkAttrs.Namespace, or else the calling
+// thread's namespace, where its Index must belong to a link of its Name.
 func Dev(l netlink.Link) Opt {
 	return func(r *Route) error {
 		if l == nil || l.Attrs().Index <= 0 {
@@ -115,19 +119,25 @@ func describe(dst string, r *Route) string {
 	return dst
 }
 
-// devLivesIn refuses a Dev link that lives in another namespace than the
-// route: the kernel would take its index for whatever link has that index
-// in the route's namespace.
+// devLivesIn refuses a Dev link that does not live in the route's
+// namespace, found where it lives as link.Locate resolves it: the kernel
+// would take its index for whatever link has that index in the route's
+// namespace.
 func devLivesIn(dev netlink.Link, nsfd int) error {
 	if dev == nil {
 		return nil
 	}
-	devIno, err := nsops.LinkNsIno(dev)
+	devfd, _, err := link.Locate(dev)
 	if err != nil {
-		return fmt.Errorf("Dev: link %q: %w", dev.Attrs().Name, err)
+		return fmt.Errorf("Dev: link %q (index %d): %w", dev.Attrs().Name, dev.Attrs().Index, err)
 	}
-	if ino, err := nsops.Ino(nsfd); err != nil || ino != devIno {
-		return fmt.Errorf("Dev: link %q lives in network namespace net:[%d], not in the route's", dev.Attrs().Name, devIno)
+	defer unix.Close(devfd)
+	same, err := nsops.SameNs(devfd, nsfd)
+	if err != nil {
+		return err
+	}
+	if !same {
+		return fmt.Errorf("Dev: link %q lives in %s, not in the route's", dev.Attrs().Name, nsops.Describe(devfd))
 	}
 	return nil
 }

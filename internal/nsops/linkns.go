@@ -1,9 +1,11 @@
 package nsops
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
 )
 
 // NsRef returns the fd a namespace reference of a netlink link names (its
@@ -24,25 +26,81 @@ func NsRef(what string, ref any) (int, error) {
 	return -1, fmt.Errorf("%s must be nil or a netlink.NsFd, not a %T", what, ref)
 }
 
-// OpenLinkNs returns a new fd, which the caller closes, for the namespace
-// the link lives in as its LinkAttrs.Namespace says: that fd's namespace, or
-// the calling thread's when it is nil (the caller then holds its thread
-// locked, or the answer is whichever thread its goroutine runs on).
-func OpenLinkNs(l netlink.Link) (int, error) {
-	fd, err := NsRef("LinkAttrs.Namespace", l.Attrs().Namespace)
+// ExistingLinkNs returns a new fd, which the caller closes, for the network
+// namespace an existing link lives in. Every helper that acts on an existing
+// link resolves it here, in one order: wrapped (the LinkNamespace of the
+// link package's wrapper, nil or a netlink.NsFd) if set, else the link's
+// LinkAttrs.Namespace, else the calling thread's namespace (the caller then
+// holds its thread locked, or the answer is whichever thread its goroutine
+// runs on). Two references naming different namespaces fail, rather than
+// one silently winning. named is false for the calling thread's namespace:
+// a link looked up through a handle bound to another namespace names none,
+// so [FindLink] must not take a missing or different link there for granted.
+func ExistingLinkNs(l netlink.Link, wrapped any) (fd int, named bool, err error) {
+	wfd, err := NsRef("the wrapper's LinkNamespace", wrapped)
 	if err != nil {
-		return -1, err
+		return -1, false, err
 	}
-	if fd >= 0 {
-		return Dup(fd)
+	afd, err := NsRef("LinkAttrs.Namespace", l.Attrs().Namespace)
+	if err != nil {
+		return -1, false, err
 	}
-	return OpenCurrent()
+	switch {
+	case wfd >= 0 && afd >= 0:
+		same, err := SameNs(wfd, afd)
+		if err != nil {
+			return -1, false, err
+		}
+		if !same {
+			return -1, false, fmt.Errorf("the wrapper's LinkNamespace names %s but its LinkAttrs.Namespace names %s; name the one it lives in",
+				Describe(wfd), Describe(afd))
+		}
+		fd, err = Dup(wfd)
+		return fd, true, err
+	case wfd >= 0:
+		fd, err = Dup(wfd)
+		return fd, true, err
+	case afd >= 0:
+		fd, err = Dup(afd)
+		return fd, true, err
+	}
+	fd, err = OpenCurrent()
+	return fd, false, err
 }
 
-// LinkNsIno returns the inode number of the namespace the link lives in, as
-// [OpenLinkNs] finds it.
-func LinkNsIno(l netlink.Link) (uint64, error) {
-	return RefIno("LinkAttrs.Namespace", l.Attrs().Namespace)
+// FindLink returns the existing link l as the kernel has it in the
+// namespace nsfd refers to, through h, a handle bound there; nsfd and named
+// are what [ExistingLinkNs] returned. A link with an Index is looked up by
+// it and must have l's Name there (when l has one): an index alone would
+// name whatever link has it in that namespace, such as the caller's own
+// interface. A link without an Index is looked up by its Name.
+func FindLink(h *netlink.Handle, nsfd int, l netlink.Link, named bool) (netlink.Link, error) {
+	name, index := l.Attrs().Name, l.Attrs().Index
+	var found netlink.Link
+	var err error
+	if index > 0 {
+		found, err = h.LinkByIndex(index)
+		switch {
+		case errors.As(err, new(netlink.LinkNotFoundError)) || errors.Is(err, unix.ENODEV):
+			err = fmt.Errorf("no link has index %d", index)
+		case err == nil && name != "" && found.Attrs().Name != name:
+			err = fmt.Errorf("index %d is link %q", index, found.Attrs().Name)
+		}
+	} else {
+		found, err = h.LinkByName(name)
+		if errors.As(err, new(netlink.LinkNotFoundError)) || errors.Is(err, unix.ENODEV) {
+			err = fmt.Errorf("no link is named %q", name)
+		}
+	}
+	if err == nil {
+		return found, nil
+	}
+	if !named {
+		return nil, fmt.Errorf("it names no network namespace, so it was looked for in the calling thread's %s, where %w; "+
+			"a link looked up through a handle bound to another namespace (netns.NewNetlinkHandle, a lab host's Handle) names none: "+
+			"name it with link.WrapWithLinkNamespace(l, nsfd) or l.Attrs().Namespace = netlink.NsFd(nsfd)", Describe(nsfd), err)
+	}
+	return nil, fmt.Errorf("in %s, %w", Describe(nsfd), err)
 }
 
 // RefIno returns the inode number of the namespace a reference names, as
