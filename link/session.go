@@ -42,17 +42,17 @@ func (s *session) at(nsfd int) (*netlink.Handle, error) {
 }
 
 // forLink returns the namespace fd and handle for the namespace a link lives
-// in, as [nsops.ExistingLinkNs] resolves it, and whether a reference named
-// that namespace.
-func (s *session) forLink(l netlink.Link) (int, *netlink.Handle, bool, error) {
+// in, as [nsops.ExistingLinkNs] resolves it, and which namespace it assumed
+// when nothing named one.
+func (s *session) forLink(l netlink.Link) (int, *netlink.Handle, string, error) {
 	plain, wrapped := Unwrap(l)
-	nsfd, named, err := nsops.ExistingLinkNs(plain, wrapped)
+	nsfd, assumed, err := nsops.ExistingLinkNs(plain, wrapped)
 	if err != nil {
-		return -1, nil, false, err
+		return -1, nil, "", err
 	}
 	s.owned = append(s.owned, nsfd)
 	h, err := s.at(nsfd)
-	return nsfd, h, named, err
+	return nsfd, h, assumed, err
 }
 
 func (s *session) close() {

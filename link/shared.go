@@ -35,7 +35,7 @@ func Locate(l netlink.Link) (nsfd int, found netlink.Link, err error) {
 // caller closes.
 func locate(l netlink.Link) (int, *netlink.Handle, netlink.Link, error) {
 	plain, wrapped := Unwrap(l)
-	nsfd, named, err := nsops.ExistingLinkNs(plain, wrapped)
+	nsfd, assumed, err := nsops.ExistingLinkNs(plain, wrapped)
 	if err != nil {
 		return -1, nil, nil, err
 	}
@@ -44,7 +44,7 @@ func locate(l netlink.Link) (int, *netlink.Handle, netlink.Link, error) {
 		unix.Close(nsfd)
 		return -1, nil, nil, err
 	}
-	found, err := nsops.FindLink(h, nsfd, plain, named)
+	found, err := nsops.FindLink(h, nsfd, plain, assumed)
 	if err != nil {
 		h.Close()
 		unix.Close(nsfd)

@@ -19,10 +19,10 @@ import (
 //
 // The kernel looks the parent index up in the namespace of the socket that
 // sends the request, which is the link namespace ([WithLinkNamespace]) or the
-// calling thread's. NewStacked finds the parent where it lives as [Locate]
-// resolves it (its [Link] wrapper's LinkNamespace, its LinkAttrs.Namespace,
-// or else the calling thread's namespace, where its index must belong to a
-// link of its name) and refuses a parent living elsewhere than where the
+// calling thread's. NewStacked finds the parent where it lives (its [Link]
+// wrapper's LinkNamespace, else its LinkAttrs.Namespace, else the namespace
+// the kernel will look it up in), checks that its index belongs to a link
+// of its name there, and refuses a parent living elsewhere than where the
 // kernel will look, instead of silently stacking on whatever link has that
 // index in the namespace asked.
 func NewStacked(tmpl netlink.Link, prefix string, parent netlink.Link, opts ...Opt) netlink.Link {
@@ -61,21 +61,32 @@ func onParent(parent netlink.Link) Opt {
 
 // parentReachable fails unless parent, found where it lives as [Locate]
 // resolves it, lives in the namespace its index will be looked up in: the
-// link namespace linkNs, or the calling thread's.
+// link namespace linkNs, or the calling thread's. A parent that names no
+// namespace is looked for in that namespace, as it always was: a caller who
+// says where the request goes (WithLinkNamespace) and passes a parent looked
+// up there through a bound handle meant that parent.
 func parentReachable(parent netlink.Link, linkNs any) error {
 	plain, wrapped := Unwrap(parent)
 	name, index := plain.Attrs().Name, plain.Attrs().Index
-	nsfd, named, err := nsops.ExistingLinkNs(plain, wrapped)
+	lookupNs := wrapped
+	unnamed := wrapped == nil && plain.Attrs().Namespace == nil
+	if unnamed {
+		lookupNs = linkNs
+	}
+	nsfd, assumed, err := nsops.ExistingLinkNs(plain, lookupNs)
 	if err != nil {
 		return fmt.Errorf("parent %q (index %d): %w", name, index, err)
 	}
 	defer unix.Close(nsfd)
+	if unnamed && linkNs != nil {
+		assumed = "the link namespace (WithLinkNamespace),"
+	}
 	h, err := nsops.RouteHandleAt(nsfd)
 	if err != nil {
 		return err
 	}
 	defer h.Close()
-	if _, err := nsops.FindLink(h, nsfd, plain, named); err != nil {
+	if _, err := nsops.FindLink(h, nsfd, plain, assumed); err != nil {
 		return fmt.Errorf("parent %q (index %d): %w", name, index, err)
 	}
 	parentIno, err := nsops.Ino(nsfd)
@@ -86,14 +97,9 @@ func parentReachable(parent netlink.Link, linkNs any) error {
 	if err != nil {
 		return err
 	}
-	if sockIno == parentIno {
-		return nil
-	}
-	if !named {
-		return fmt.Errorf("parent %q names no network namespace, so it is taken to live in the calling thread's, net:[%d], but would be looked up in net:[%d]; "+
-			"name its namespace with link.WrapWithLinkNamespace(parent, nsfd) or parent.Attrs().Namespace = netlink.NsFd(nsfd), or use WithLinkNamespace",
+	if sockIno != parentIno {
+		return fmt.Errorf("parent %q lives in network namespace net:[%d], but would be looked up in net:[%d]; use WithLinkNamespace",
 			name, parentIno, sockIno)
 	}
-	return fmt.Errorf("parent %q lives in network namespace net:[%d], but would be looked up in net:[%d]; use WithLinkNamespace",
-		name, parentIno, sockIno)
+	return nil
 }

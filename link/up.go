@@ -95,10 +95,10 @@ func ensureUpT(t testing.TB, links []netlink.Link, timeout time.Duration) {
 		if l == nil {
 			t.Fatalf("cannot bring up link, reason: link is nil")
 		}
-		nsfd, h, named, err := s.forLink(l)
+		nsfd, h, assumed, err := s.forLink(l)
 		var cur netlink.Link
 		if err == nil {
-			cur, err = setUpIn(h, nsfd, l, named)
+			cur, err = setUpIn(h, nsfd, l, assumed)
 		}
 		if err != nil {
 			t.Fatalf("cannot bring up link %s, reason: %v", refOf(l), err)
@@ -111,11 +111,11 @@ func ensureUpT(t testing.TB, links []netlink.Link, timeout time.Duration) {
 }
 
 // setUpIn sets the link up through h, a handle in its namespace nsfd, and
-// returns the link as the kernel has it there; named is whether a reference
-// named nsfd (see [nsops.FindLink]).
-func setUpIn(h *netlink.Handle, nsfd int, l netlink.Link, named bool) (netlink.Link, error) {
+// returns the link as the kernel has it there; assumed is what
+// [nsops.ExistingLinkNs] said of nsfd.
+func setUpIn(h *netlink.Handle, nsfd int, l netlink.Link, assumed string) (netlink.Link, error) {
 	plain, _ := Unwrap(l)
-	cur, err := nsops.FindLink(h, nsfd, plain, named)
+	cur, err := nsops.FindLink(h, nsfd, plain, assumed)
 	if err != nil {
 		return nil, err
 	}

@@ -33,48 +33,55 @@ func NsRef(what string, ref any) (int, error) {
 // LinkAttrs.Namespace, else the calling thread's namespace (the caller then
 // holds its thread locked, or the answer is whichever thread its goroutine
 // runs on). Two references naming different namespaces fail, rather than
-// one silently winning. named is false for the calling thread's namespace:
-// a link looked up through a handle bound to another namespace names none,
-// so [FindLink] must not take a missing or different link there for granted.
-func ExistingLinkNs(l netlink.Link, wrapped any) (fd int, named bool, err error) {
+// one silently winning. assumed is empty when a reference named the
+// namespace, and [CallersNs] when nothing did: a link looked up through a
+// handle bound to another namespace names none, so [FindLink] must not take
+// a missing or different link there for granted.
+func ExistingLinkNs(l netlink.Link, wrapped any) (fd int, assumed string, err error) {
 	wfd, err := NsRef("the wrapper's LinkNamespace", wrapped)
 	if err != nil {
-		return -1, false, err
+		return -1, "", err
 	}
 	afd, err := NsRef("LinkAttrs.Namespace", l.Attrs().Namespace)
 	if err != nil {
-		return -1, false, err
+		return -1, "", err
 	}
 	switch {
 	case wfd >= 0 && afd >= 0:
 		same, err := SameNs(wfd, afd)
 		if err != nil {
-			return -1, false, err
+			return -1, "", err
 		}
 		if !same {
-			return -1, false, fmt.Errorf("the wrapper's LinkNamespace names %s but its LinkAttrs.Namespace names %s; name the one it lives in",
+			return -1, "", fmt.Errorf("the wrapper's LinkNamespace names %s but its LinkAttrs.Namespace names %s; name the one it lives in",
 				Describe(wfd), Describe(afd))
 		}
 		fd, err = Dup(wfd)
-		return fd, true, err
+		return fd, "", err
 	case wfd >= 0:
 		fd, err = Dup(wfd)
-		return fd, true, err
+		return fd, "", err
 	case afd >= 0:
 		fd, err = Dup(afd)
-		return fd, true, err
+		return fd, "", err
 	}
 	fd, err = OpenCurrent()
-	return fd, false, err
+	return fd, CallersNs, err
 }
 
+// CallersNs is how [ExistingLinkNs] says that nothing named the namespace
+// of a link, which it then took to be the calling thread's.
+const CallersNs = "the calling thread's"
+
 // FindLink returns the existing link l as the kernel has it in the
-// namespace nsfd refers to, through h, a handle bound there; nsfd and named
-// are what [ExistingLinkNs] returned. A link with an Index is looked up by
-// it and must have l's Name there (when l has one): an index alone would
-// name whatever link has it in that namespace, such as the caller's own
-// interface. A link without an Index is looked up by its Name.
-func FindLink(h *netlink.Handle, nsfd int, l netlink.Link, named bool) (netlink.Link, error) {
+// namespace nsfd refers to, through h, a handle bound there; nsfd and
+// assumed are what [ExistingLinkNs] returned, or assumed says in a few
+// words which namespace a caller took for a link that names none. A link
+// with an Index is looked up by it and must have l's Name there (when l has
+// one): an index alone would name whatever link has it in that namespace,
+// such as the caller's own interface. A link without an Index is looked up
+// by its Name.
+func FindLink(h *netlink.Handle, nsfd int, l netlink.Link, assumed string) (netlink.Link, error) {
 	name, index := l.Attrs().Name, l.Attrs().Index
 	var found netlink.Link
 	var err error
@@ -95,10 +102,10 @@ func FindLink(h *netlink.Handle, nsfd int, l netlink.Link, named bool) (netlink.
 	if err == nil {
 		return found, nil
 	}
-	if !named {
-		return nil, fmt.Errorf("it names no network namespace, so it was looked for in the calling thread's %s, where %w; "+
+	if assumed != "" {
+		return nil, fmt.Errorf("it names no network namespace, so it was looked for in %s %s, where %w; "+
 			"a link looked up through a handle bound to another namespace (netns.NewNetlinkHandle, a lab host's Handle) names none: "+
-			"name it with link.WrapWithLinkNamespace(l, nsfd) or l.Attrs().Namespace = netlink.NsFd(nsfd)", Describe(nsfd), err)
+			"name it with link.WrapWithLinkNamespace(l, nsfd) or l.Attrs().Namespace = netlink.NsFd(nsfd)", assumed, Describe(nsfd), err)
 	}
 	return nil, fmt.Errorf("in %s, %w", Describe(nsfd), err)
 }

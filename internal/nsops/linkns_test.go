@@ -17,7 +17,7 @@ var _ = Describe("which namespace an existing link lives in, answered in one pla
 
 	BeforeEach(guard.SkipUnlessPrivileged)
 
-	ino := func(fd int, named bool, err error) uint64 {
+	ino := func(fd int, assumed string, err error) uint64 {
 		GinkgoHelper()
 		Expect(err).NotTo(HaveOccurred())
 		defer unix.Close(fd)
@@ -36,14 +36,14 @@ var _ = Describe("which namespace an existing link lives in, answered in one pla
 
 		runtime.LockOSThread()
 		defer runtime.UnlockOSThread()
-		fd, named, err := nsops.ExistingLinkNs(in(nil), nil)
-		Expect(named).To(BeFalse(), "nothing named the calling thread's namespace")
-		Expect(ino(fd, named, err)).To(Equal(netns.CurrentIno()))
+		fd, assumed, err := nsops.ExistingLinkNs(in(nil), nil)
+		Expect(assumed).To(Equal(nsops.CallersNs), "nothing named a namespace")
+		Expect(ino(fd, assumed, err)).To(Equal(netns.CurrentIno()))
 
-		fd, named, err = nsops.ExistingLinkNs(in(netlink.NsFd(a)), nil)
-		Expect(named).To(BeTrue())
+		fd, assumed, err = nsops.ExistingLinkNs(in(netlink.NsFd(a)), nil)
+		Expect(assumed).To(BeEmpty())
 		Expect(fd).NotTo(Equal(a), "the caller gets an fd of its own")
-		Expect(ino(fd, named, err)).To(Equal(netns.Ino(a)))
+		Expect(ino(fd, assumed, err)).To(Equal(netns.Ino(a)))
 	})
 
 	It("refuses a wrapper and a LinkAttrs.Namespace that name different namespaces, naming both", func() {
@@ -60,27 +60,27 @@ var _ = Describe("which namespace an existing link lives in, answered in one pla
 		Expect(err).To(MatchError("the wrapper's LinkNamespace must be nil or a netlink.NsFd, not a netlink.NsPid"))
 	})
 
-	It("finds a link by index only where that index has its name, and says how to name a namespace when none was", func() {
+	It("finds a link by index only where that index has its name, and says how to name a namespace when none was named", func() {
 		ns := netns.NewTransient()
 		h := netns.NewNetlinkHandle(ns)
 		lo, err := h.LinkByName("lo")
 		Expect(err).NotTo(HaveOccurred())
 
-		found, err := nsops.FindLink(h, ns, lo, true)
+		found, err := nsops.FindLink(h, ns, lo, "")
 		Expect(err).NotTo(HaveOccurred())
 		Expect(found.Attrs().Name).To(Equal("lo"))
 
 		renamed := &netlink.Device{LinkAttrs: netlink.LinkAttrs{Index: lo.Attrs().Index, Name: "elsewhere0"}}
-		_, err = nsops.FindLink(h, ns, renamed, true)
+		_, err = nsops.FindLink(h, ns, renamed, "")
 		Expect(err).To(MatchError(`in ` + nsops.Describe(ns) + `, index 1 is link "lo"`))
 
-		_, err = nsops.FindLink(h, ns, &netlink.Device{LinkAttrs: netlink.LinkAttrs{Index: 999999, Name: "x"}}, false)
+		_, err = nsops.FindLink(h, ns, &netlink.Device{LinkAttrs: netlink.LinkAttrs{Index: 999999, Name: "x"}}, nsops.CallersNs)
 		Expect(err).To(MatchError(SatisfyAll(
 			ContainSubstring("it names no network namespace, so it was looked for in the calling thread's "+nsops.Describe(ns)+", where no link has index 999999"),
 			ContainSubstring("link.WrapWithLinkNamespace(l, nsfd)"),
 			ContainSubstring("l.Attrs().Namespace = netlink.NsFd(nsfd)"))))
 
-		_, err = nsops.FindLink(h, ns, &netlink.Device{LinkAttrs: netlink.LinkAttrs{Name: "nosuch0"}}, true)
+		_, err = nsops.FindLink(h, ns, &netlink.Device{LinkAttrs: netlink.LinkAttrs{Name: "nosuch0"}}, "")
 		Expect(err).To(MatchError(`in ` + nsops.Describe(ns) + `, no link is named "nosuch0"`))
 	})
 })

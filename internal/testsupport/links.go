@@ -66,3 +66,61 @@ func VethParent(nsfd int) netlink.Link {
 	parent, _ := link.NewTransientPair(&netlink.Veth{PeerNamespace: netlink.NsFd(nsfd)}, "veth-", link.InNamespace(nsfd))
 	return parent
 }
+
+// Bound returns the link named name as a handle bound to the network
+// namespace nsfd refers to reports it: with its index there, but with a nil
+// LinkAttrs.Namespace, as netns.NewNetlinkHandle and a lab host's Handle
+// hand links to users.
+func Bound(nsfd int, name string) netlink.Link {
+	GinkgoHelper()
+	h, err := nsops.RouteHandleAt(nsfd)
+	if err != nil {
+		Fail(fmt.Sprintf("cannot look up link %q, reason: %v", name, err))
+	}
+	defer h.Close()
+	l, err := h.LinkByName(name)
+	if err != nil {
+		Fail(fmt.Sprintf("cannot look up link %q in %s, reason: %v", name, nsops.Describe(nsfd), err))
+	}
+	if l.Attrs().Namespace != nil {
+		Fail(fmt.Sprintf("link %q looked up through a bound handle names a namespace, %v", name, l.Attrs().Namespace))
+	}
+	return l
+}
+
+// NetState describes what a helper acting on a link could change in the
+// network namespace nsfd refers to: each link with its flags, master and
+// root queueing disciplines, and each address. Specs compare it before and
+// after a call to show the call left that namespace alone.
+func NetState(nsfd int) []string {
+	GinkgoHelper()
+	h, err := nsops.RouteHandleAt(nsfd)
+	if err != nil {
+		Fail(fmt.Sprintf("cannot describe %s, reason: %v", nsops.Describe(nsfd), err))
+	}
+	defer h.Close()
+	links, err := nsops.RetryDump(h.LinkList)
+	if err != nil {
+		Fail(fmt.Sprintf("cannot list links of %s, reason: %v", nsops.Describe(nsfd), err))
+	}
+	var state []string
+	for _, l := range links {
+		a := l.Attrs()
+		state = append(state, fmt.Sprintf("link %d %q flags %v master %d", a.Index, a.Name, a.Flags, a.MasterIndex))
+		qdiscs, err := nsops.RetryDump(func() ([]netlink.Qdisc, error) { return h.QdiscList(l) })
+		if err != nil {
+			Fail(fmt.Sprintf("cannot list queueing disciplines of %q in %s, reason: %v", a.Name, nsops.Describe(nsfd), err))
+		}
+		for _, q := range qdiscs {
+			state = append(state, fmt.Sprintf("qdisc %q on %q parent %x", q.Type(), a.Name, q.Attrs().Parent))
+		}
+	}
+	addrs, err := nsops.RetryDump(func() ([]netlink.Addr, error) { return h.AddrList(nil, netlink.FAMILY_ALL) })
+	if err != nil {
+		Fail(fmt.Sprintf("cannot list addresses of %s, reason: %v", nsops.Describe(nsfd), err))
+	}
+	for _, a := range addrs {
+		state = append(state, fmt.Sprintf("address %s on index %d", a.IPNet, a.LinkIndex))
+	}
+	return state
+}
