@@ -1,6 +1,7 @@
 package capture_test
 
 import (
+	"fmt"
 	"io"
 	"net"
 	"net/netip"
@@ -337,5 +338,33 @@ var _ = Describe("captures", func() {
 			`cannot capture interface "lo", reason: WithMaxFileSize`, "less than the minimum")
 		testsupport.ExpectRefused(func(t testing.TB) { capture.StartT(t, ns, "lo", capture.WithLastPackets(0)) }, ns,
 			`cannot capture interface "lo", reason: WithLastPackets`, "not between 1 and 1000")
+	})
+})
+
+var _ = Describe("capturing a link looked up through a bound handle (issue 19)", func() {
+
+	BeforeEach(guard.SkipUnlessPrivileged)
+
+	It("captures the link in the namespace its wrapper names, not the caller's link of that name", func() {
+		server, caller := netns.NewTransient(), netns.Current()
+		c := capture.Link(link.WrapWithLinkNamespace(testsupport.Bound(server, "lo"), server))
+		testsupport.Ping(server, netip.MustParseAddr("127.0.0.1"), 0x1901, 1, nil)
+		testsupport.Ping(caller, netip.MustParseAddr("127.0.0.1"), 0x1902, 1, nil)
+		c.Stop()
+		_, packets := testsupport.ReadPcapng(c.File())
+		Expect(testsupport.EchoRequests(packets, 0x1901)).To(ContainElement(uint16(1)), "the ping inside the server's namespace")
+		Expect(testsupport.EchoRequests(packets, 0x1902)).To(BeEmpty(), "the ping in the caller's namespace")
+	})
+
+	It("refuses the link when nothing names its namespace, saying how to name it", func() {
+		server, caller := netns.NewTransient(), netns.Current()
+		near, _ := veth.NewTransient(veth.InNamespace(server), veth.WithPeerNamespace(server))
+		bound := testsupport.Bound(server, near.Attrs().Name)
+		rec := &testsupport.Recorder{}
+		rec.Run(func(t testing.TB) { capture.LinkT(t, bound) })
+		Expect(rec.Failures()).To(ConsistOf(SatisfyAll(
+			HavePrefix(fmt.Sprintf(`cannot capture link %q (index %d), reason: it names no network namespace, so it was looked for in the calling thread's network namespace net:[%d], where `,
+				near.Attrs().Name, bound.Attrs().Index, netns.Ino(caller))),
+			ContainSubstring("name it with link.WrapWithLinkNamespace(l, nsfd) or l.Attrs().Namespace = netlink.NsFd(nsfd)"))))
 	})
 })

@@ -1,6 +1,7 @@
 package impair_test
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -11,7 +12,9 @@ import (
 	"github.com/scratchnet/scratchnet/guard"
 	"github.com/scratchnet/scratchnet/impair"
 	"github.com/scratchnet/scratchnet/internal/testsupport"
+	"github.com/scratchnet/scratchnet/link"
 	"github.com/scratchnet/scratchnet/netns"
+	"github.com/scratchnet/scratchnet/veth"
 )
 
 // rootQdisc returns the root queueing discipline of l, which lives in ns.
@@ -211,5 +214,39 @@ var _ = Describe("impaired links", func() {
 		}
 		Expect(rec.Failures()).To(ConsistOf(ContainSubstring(`kernel does not support qdisc "netem"`)))
 		Expect(rootQdisc(w.a, w.near).Attrs().Handle).To(BeZero())
+	})
+})
+
+var _ = Describe("impairing a link looked up through a bound handle (issue 19)", func() {
+
+	BeforeEach(guard.SkipUnlessPrivileged)
+	BeforeEach(func() { impair.SkipUnlessSupported("tbf") })
+
+	It("impairs the link in the namespace its wrapper names, and leaves the caller's namespace alone", func() {
+		server, caller := netns.NewTransient(), netns.Current()
+		before := testsupport.NetState(caller)
+		near, _ := veth.NewTransient(veth.InNamespace(server), veth.WithPeerNamespace(server))
+		bound := testsupport.Bound(server, near.Attrs().Name)
+
+		imp := impair.Link(link.WrapWithLinkNamespace(bound, server), impair.Rate(1_000_000))
+		Expect(rootQdisc(server, bound)).To(BeAssignableToTypeOf(&netlink.Tbf{}))
+		Expect(imp.Active()).To(BeTrue())
+		Expect(testsupport.NetState(caller)).To(Equal(before), "the caller's namespace changed")
+	})
+
+	It("refuses the link when nothing names its namespace, saying how to name it", func() {
+		server, caller := netns.NewTransient(), netns.Current()
+		before := testsupport.NetState(caller)
+		near, _ := veth.NewTransient(veth.InNamespace(server), veth.WithPeerNamespace(server))
+		bound := testsupport.Bound(server, near.Attrs().Name)
+
+		rec := &testsupport.Recorder{}
+		rec.Run(func(t testing.TB) { impair.LinkT(t, bound, impair.Rate(1_000_000)) })
+		Expect(rec.Failures()).To(ConsistOf(SatisfyAll(
+			HavePrefix(fmt.Sprintf(`cannot impair link %q (index %d), reason: it names no network namespace, so it was looked for in the calling thread's network namespace net:[%d], where `,
+				near.Attrs().Name, bound.Attrs().Index, netns.Ino(caller))),
+			ContainSubstring("name it with link.WrapWithLinkNamespace(l, nsfd) or l.Attrs().Namespace = netlink.NsFd(nsfd)"))))
+		Expect(rootQdisc(server, bound)).NotTo(BeAssignableToTypeOf(&netlink.Tbf{}))
+		Expect(testsupport.NetState(caller)).To(Equal(before), "the caller's namespace changed")
 	})
 })

@@ -1,6 +1,7 @@
 package route_test
 
 import (
+	"fmt"
 	"testing"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/scratchnet/scratchnet/guard"
 	"github.com/scratchnet/scratchnet/internal/testsupport"
+	"github.com/scratchnet/scratchnet/link"
 	"github.com/scratchnet/scratchnet/netns"
 	"github.com/scratchnet/scratchnet/route"
 	"github.com/scratchnet/scratchnet/veth"
@@ -92,4 +94,61 @@ var _ = Describe("transient routes", func() {
 			route.AddT(t, ns, "10.9.0.0/16", route.Dev(elsewhere))
 		}, "lives in network namespace net:["),
 	)
+})
+
+var _ = Describe("a route's link looked up through a bound handle (issue 19)", func() {
+
+	BeforeEach(guard.SkipUnlessPrivileged)
+
+	var server, caller int
+	var eth netlink.Link
+	BeforeEach(func() {
+		server, caller = netns.NewTransient(), netns.Current()
+		dupond, _ := veth.NewTransient(veth.InNamespace(server), veth.WithPeerNamespace(server), veth.WithUp(), veth.WithPeerUp())
+		eth = testsupport.Bound(server, dupond.Attrs().Name)
+	})
+
+	// devRoutes lists the routes of the main table of nsfd that go out of a
+	// link, as "dst dev index".
+	devRoutes := func(nsfd int) []string {
+		GinkgoHelper()
+		routes, err := netns.NewNetlinkHandle(nsfd).RouteList(nil, netlink.FAMILY_V4)
+		Expect(err).NotTo(HaveOccurred())
+		var out []string
+		for _, r := range routes {
+			if r.Dst != nil {
+				out = append(out, fmt.Sprintf("%s dev %d", r.Dst, r.LinkIndex))
+			}
+		}
+		return out
+	}
+
+	It("goes out of the link in the namespace its wrapper names", func() {
+		before := testsupport.NetState(caller)
+		route.Add(server, "10.8.0.0/16", route.Dev(link.WrapWithLinkNamespace(eth, server)))
+		Expect(devRoutes(server)).To(ContainElement(fmt.Sprintf("10.8.0.0/16 dev %d", eth.Attrs().Index)))
+		Expect(testsupport.NetState(caller)).To(Equal(before), "the caller's namespace changed")
+	})
+
+	It("refuses a link whose wrapper names another namespace than the route's, naming the wrapper's", func() {
+		other := netns.NewTransient()
+		rec := &testsupport.Recorder{}
+		rec.Run(func(t testing.TB) {
+			route.AddT(t, other, "10.8.0.0/16", route.Dev(link.WrapWithLinkNamespace(eth, server)))
+		})
+		Expect(rec.Failures()).To(ConsistOf(fmt.Sprintf(
+			`cannot add route to 10.8.0.0/16 dev %q in network namespace net:[%d], reason: Dev: link %q lives in network namespace net:[%d], not in the route's`,
+			eth.Attrs().Name, netns.Ino(other), eth.Attrs().Name, netns.Ino(server))))
+		Expect(devRoutes(other)).To(BeEmpty())
+	})
+
+	It("refuses the link when nothing names its namespace, saying how to name it", func() {
+		rec := &testsupport.Recorder{}
+		rec.Run(func(t testing.TB) { route.AddT(t, server, "10.8.0.0/16", route.Dev(eth)) })
+		Expect(rec.Failures()).To(ConsistOf(SatisfyAll(
+			HavePrefix(fmt.Sprintf(`cannot add route to 10.8.0.0/16 dev %q in network namespace net:[%d], reason: Dev: link %q (index %d): it names no network namespace, so it was looked for in the calling thread's network namespace net:[%d], where `,
+				eth.Attrs().Name, netns.Ino(server), eth.Attrs().Name, eth.Attrs().Index, netns.Ino(caller))),
+			ContainSubstring("name it with link.WrapWithLinkNamespace(l, nsfd) or l.Attrs().Namespace = netlink.NsFd(nsfd)"))))
+		Expect(devRoutes(server)).NotTo(ContainElement(HavePrefix("10.8.0.0/16")))
+	})
 })
