@@ -1,6 +1,7 @@
 package bridge_test
 
 import (
+	"fmt"
 	"testing"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -215,5 +216,38 @@ var _ = Describe("bridge VLAN filtering", func() {
 		})
 		Expect(rec.Failures()).To(ConsistOf(ContainSubstring(
 			"WithVlanFiltering applies to *netlink.Bridge links, not to *netlink.Veth")))
+	})
+})
+
+var _ = Describe("bridge ports looked up through a bound handle (issue 19)", func() {
+
+	BeforeEach(guard.SkipUnlessPrivileged)
+
+	It("attaches a port and a bridge where their wrappers say they live, and leaves the caller's namespace alone", func() {
+		server, caller := netns.NewTransient(), netns.Current()
+		before := testsupport.NetState(caller)
+		br := bridge.NewTransient(bridge.InNamespace(server))
+		end, _ := veth.NewTransient(veth.InNamespace(server), veth.WithPeerNamespace(server))
+		port := testsupport.Bound(server, end.Attrs().Name)
+		master := testsupport.Bound(server, br.Attrs().Name)
+		bridge.AddPort(link.WrapWithLinkNamespace(master, server), link.WrapWithLinkNamespace(port, server))
+		Expect(masterIndexOf(server, port.Attrs().Index)).To(Equal(br.Attrs().Index))
+		Expect(testsupport.NetState(caller)).To(Equal(before), "the caller's namespace changed")
+	})
+
+	It("refuses a bridge that names no namespace, saying how to name it", func() {
+		server, caller := netns.NewTransient(), netns.Current()
+		before := testsupport.NetState(caller)
+		br := bridge.NewTransient(bridge.InNamespace(server))
+		end, _ := veth.NewTransient(veth.InNamespace(server), veth.WithPeerNamespace(server))
+		master := testsupport.Bound(server, br.Attrs().Name)
+		rec := &testsupport.Recorder{}
+		rec.Run(func(t testing.TB) { bridge.AddPortT(t, master, end) })
+		Expect(rec.Failures()).To(ConsistOf(SatisfyAll(
+			HavePrefix(fmt.Sprintf(`cannot enslave link %q (index %d) to master %q (index %d), reason: master: it names no network namespace, so it was looked for in the calling thread's network namespace net:[%d], where `,
+				end.Attrs().Name, end.Attrs().Index, br.Attrs().Name, br.Attrs().Index, netns.Ino(caller))),
+			ContainSubstring("name it with link.WrapWithLinkNamespace(l, nsfd) or l.Attrs().Namespace = netlink.NsFd(nsfd)"))))
+		Expect(masterIndexOf(server, end.Attrs().Index)).To(BeZero())
+		Expect(testsupport.NetState(caller)).To(Equal(before), "the caller's namespace changed")
 	})
 })
