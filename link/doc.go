@@ -33,6 +33,26 @@
 // its LinkAttrs.Namespace names that namespace unless it is the calling
 // thread's.
 //
+// An existing link, passed to [AddAddress], [EnsureUp], [EnsureAllUp],
+// [Enslave], [Locate] (and so to impair.Link, capture.Link, route.Dev and
+// the kind packages' port helpers), lives in the namespace its [Link]
+// wrapper's LinkNamespace names ([WrapWithLinkNamespace]), else in the one
+// its LinkAttrs.Namespace names, else in the calling thread's; a stacked
+// link's parent that names none is taken to live where the creation request
+// looks it up (see [NewStacked]). A wrapper and a LinkAttrs.Namespace naming
+// different namespaces fail. Before acting, the helpers check there that the
+// link's Index belongs to a link of its Name, so a stale or misplaced link
+// fails instead of reaching whatever link has that index. A link looked up
+// through a handle bound to another namespace (netns.NewNetlinkHandle, a lab
+// host's Handle) has a nil LinkAttrs.Namespace: name its namespace, as in
+//
+//	lo, _ := netns.NewNetlinkHandle(server).LinkByName("lo")
+//	link.AddAddress(link.WrapWithLinkNamespace(lo, server), "192.0.2.10/32")
+//
+// Unnamed, such a link fails with a message saying so, unless a link of
+// the same index and name lives in the calling thread's namespace too, as lo
+// does: then the helper cannot tell them apart and acts on the caller's.
+//
 // # Building blocks
 //
 //   - [NewStacked] creates a link on a parent (macvlan, ipvlan, vlan, ...),

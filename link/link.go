@@ -75,6 +75,13 @@ func settingsOf(name string, l *Link) (*settings, error) {
 // WrapWithLinkNamespace returns l wrapped in a [Link] whose references are
 // resolved in the network namespace netnsfd refers to. The fd stays owned by
 // the caller and must stay open until the link has been created.
+//
+// For an existing link, such as one looked up through a handle bound to
+// another namespace (whose LinkAttrs.Namespace is nil), the wrapper names
+// the namespace the link lives in: the helpers acting on existing links
+// ([AddAddress], [EnsureUp], [Enslave], [Locate], ...) find it there, and
+// fail if its LinkAttrs.Namespace names another one. The fd must then stay
+// open until the helper has returned.
 func WrapWithLinkNamespace(l netlink.Link, netnsfd int) netlink.Link {
 	return &Link{Link: l, LinkNamespace: netlink.NsFd(netnsfd)}
 }
