@@ -12,7 +12,9 @@ import (
 // Link wraps a link template together with the namespace in which the
 // kernel resolves the template's references to other links, such as a
 // macvlan's ParentIndex or a vlan's parent. A nil LinkNamespace means the
-// namespace of the calling thread.
+// namespace of the calling thread. Wrapping an existing link instead names
+// the namespace it lives in, for the helpers that act on it (see
+// [WrapWithLinkNamespace]).
 //
 // The kernel always resolves such references in the namespace of the netlink
 // socket that sends the request, not in the destination namespace
