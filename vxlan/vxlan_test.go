@@ -1,6 +1,7 @@
 package vxlan_test
 
 import (
+	"fmt"
 	"net"
 	"testing"
 
@@ -160,3 +161,39 @@ func withOpts(underlayNs, ns int, opts ...vxlan.Opt) func(t testing.TB) {
 	opts = append([]vxlan.Opt{vxlan.WithLinkNamespace(underlayNs), vxlan.InNamespace(ns)}, opts...)
 	return func(t testing.TB) { vxlan.NewTransientT(t, underlay, opts...) }
 }
+
+var _ = Describe("a VXLAN underlay looked up through a bound handle (issue 19)", func() {
+
+	BeforeEach(func() {
+		guard.SkipUnlessPrivileged()
+		link.SkipUnlessSupported("vxlan")
+	})
+
+	It("sends through the underlay its wrapper names, when the request is sent from there", func() {
+		ns, caller := netns.NewTransient(), netns.Current()
+		before := testsupport.NetState(caller)
+		underlay := testsupport.Bound(ns, newUnderlay(ns).Attrs().Name)
+		vx := vxlan.NewTransient(link.WrapWithLinkNamespace(underlay, ns), vxlan.WithLinkNamespace(ns))
+		Expect(readBack(ns, vx).VtepDevIndex).To(Equal(underlay.Attrs().Index))
+		Expect(testsupport.NetState(caller)).To(Equal(before), "the caller's namespace changed")
+	})
+
+	It("refuses an underlay its wrapper places elsewhere than where the request looks it up", func() {
+		ns, dest, caller := netns.NewTransient(), netns.NewTransient(), netns.Current()
+		underlay := testsupport.Bound(ns, newUnderlay(ns).Attrs().Name)
+		testsupport.ExpectRefused(func(t testing.TB) {
+			vxlan.NewTransientT(t, link.WrapWithLinkNamespace(underlay, ns), vxlan.InNamespace(dest))
+		}, dest, `cannot create transient link with prefix "vxlan-", reason: `,
+			fmt.Sprintf(`parent %q lives in network namespace net:[%d], but would be looked up in net:[%d]; use WithLinkNamespace`,
+				underlay.Attrs().Name, netns.Ino(ns), netns.Ino(caller)))
+	})
+
+	It("refuses an underlay that names no namespace and is not where the request looks it up, saying how to name it", func() {
+		ns, dest, caller := netns.NewTransient(), netns.NewTransient(), netns.Current()
+		underlay := testsupport.Bound(ns, newUnderlay(ns).Attrs().Name)
+		testsupport.ExpectRefused(func(t testing.TB) { vxlan.NewTransientT(t, underlay, vxlan.InNamespace(dest)) }, dest,
+			fmt.Sprintf(`cannot create transient link with prefix "vxlan-", reason: parent %q (index %d): it names no network namespace, so it was looked for in the calling thread's network namespace net:[%d], where `,
+				underlay.Attrs().Name, underlay.Attrs().Index, netns.Ino(caller)),
+			"name it with link.WrapWithLinkNamespace(l, nsfd) or l.Attrs().Namespace = netlink.NsFd(nsfd)")
+	})
+})
