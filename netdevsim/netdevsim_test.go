@@ -208,6 +208,44 @@ var _ = Describe("linking netdevsim ports", func() {
 	})
 })
 
+var _ = Describe("linking netdevsim ports looked up through a bound handle (issue 19)", func() {
+
+	BeforeEach(func() {
+		ensure.SkipUnlessNetdevsim()
+		link.SkipUnlessKernel("netdevsim port linking", 6, 9)
+	})
+
+	It("links the ports in the namespaces their wrappers name, so that both get carrier", func() {
+		left, right := netns.NewTransient(), netns.NewTransient()
+		_, lp := netdevsim.NewTransient(netdevsim.InNamespace(left))
+		_, rp := netdevsim.NewTransient(netdevsim.InNamespace(right))
+		l := link.WrapWithLinkNamespace(testsupport.Bound(left, lp[0].Attrs().Name), left)
+		r := link.WrapWithLinkNamespace(testsupport.Bound(right, rp[0].Attrs().Name), right)
+		netdevsim.Link(l, r)
+		link.EnsureAllUp(l, r)
+		for _, side := range []struct {
+			ns   int
+			port netlink.Link
+		}{{left, lp[0]}, {right, rp[0]}} {
+			Eventually(func() netlink.LinkOperState { return readPort(side.ns, side.port).Attrs().OperState }).
+				Within(2 * time.Second).ProbeEvery(20 * time.Millisecond).Should(Equal(netlink.LinkOperState(netlink.OperUp)))
+		}
+	})
+
+	It("refuses a port that names no namespace, saying how to name it", func() {
+		left, right := netns.NewTransient(), netns.NewTransient()
+		_, lp := netdevsim.NewTransient(netdevsim.InNamespace(left))
+		_, rp := netdevsim.NewTransient(netdevsim.InNamespace(right))
+		bound := testsupport.Bound(left, lp[0].Attrs().Name)
+		rec := &testsupport.Recorder{}
+		rec.Run(func(t testing.TB) { netdevsim.LinkT(t, bound, rp[0]) })
+		Expect(rec.Failures()).To(ConsistOf(SatisfyAll(
+			HavePrefix(fmt.Sprintf(`cannot link netdevsim port %q, reason: it names no network namespace, so it was looked for in the calling thread's network namespace net:[%d], where `,
+				bound.Attrs().Name, netns.CurrentIno())),
+			ContainSubstring("name it with link.WrapWithLinkNamespace(l, nsfd) or l.Attrs().Namespace = netlink.NsFd(nsfd)"))))
+	})
+})
+
 var _ = Describe("refusing bad netdevsim options", func() {
 
 	BeforeEach(guard.SkipUnlessPrivileged)
