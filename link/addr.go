@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"reflect"
 	"testing"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -116,7 +115,7 @@ func AddAddress(l netlink.Link, cidr string) {
 // AddAddressT is [AddAddress] for plain testing users.
 func AddAddressT(t testing.TB, l netlink.Link, cidr string) {
 	t.Helper()
-	if l == nil || reflect.ValueOf(l).IsNil() {
+	if isNil(l) {
 		t.Fatalf("cannot add address %s, reason: link is nil", cidr)
 	}
 	a, err := ParseAddr(cidr)

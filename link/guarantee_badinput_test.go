@@ -140,6 +140,17 @@ func badInputEntries() []TableEntry {
 		Entry("a nil link to AddAddress", badCall(func(int) func(t testing.TB) {
 			return func(t testing.TB) { link.AddAddressT(t, nil, "10.0.0.1/24") }
 		}), "link is nil"),
+		Entry("a wrapper of a nil link to EnsureUp", badCall(func(ns int) func(t testing.TB) {
+			return func(t testing.TB) { link.EnsureUpT(t, link.WrapWithLinkNamespace(nil, ns)) }
+		}), "link is nil"),
+		Entry("a wrapper of a nil link to AddAddress", badCall(func(ns int) func(t testing.TB) {
+			return func(t testing.TB) { link.AddAddressT(t, link.WrapWithLinkNamespace(nil, ns), "10.0.0.1/24") }
+		}), "link is nil"),
+		Entry("a wrapper of a nil port to Enslave", badCall(func(ns int) func(t testing.TB) {
+			return func(t testing.TB) {
+				link.EnslaveT(t, link.NewTransientT(t, &netlink.Bridge{}, "br-", link.InNamespace(ns)), link.WrapWithLinkNamespace(nil, ns))
+			}
+		}), "master or port is nil"),
 		Entry("a nil macvlan parent", badCall(func(ns int) func(t testing.TB) {
 			return func(t testing.TB) { macvlan.NewTransientT(t, nil, macvlan.InNamespace(ns)) }
 		}), "parent link is nil"),

@@ -35,7 +35,7 @@ func Enslave(master, port netlink.Link) {
 // EnslaveT is [Enslave] for plain testing users.
 func EnslaveT(t testing.TB, master, port netlink.Link) {
 	t.Helper()
-	if master == nil || port == nil {
+	if isNil(master) || isNil(port) {
 		t.Fatalf("cannot enslave link to master, reason: master or port is nil")
 	}
 	e, err := enslave(master, port)

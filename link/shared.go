@@ -1,6 +1,8 @@
 package link
 
 import (
+	"errors"
+
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
@@ -34,6 +36,9 @@ func Locate(l netlink.Link) (nsfd int, found netlink.Link, err error) {
 // locate is [Locate] that also returns its handle, bound to nsfd, which the
 // caller closes.
 func locate(l netlink.Link) (int, *netlink.Handle, netlink.Link, error) {
+	if isNil(l) {
+		return -1, nil, nil, errors.New("link is nil")
+	}
 	plain, wrapped := Unwrap(l)
 	nsfd, assumed, err := nsops.ExistingLinkNs(plain, wrapped)
 	if err != nil {

@@ -2,7 +2,6 @@ package link
 
 import (
 	"fmt"
-	"reflect"
 	"testing"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -33,7 +32,7 @@ func NewStacked(tmpl netlink.Link, prefix string, parent netlink.Link, opts ...O
 // NewStackedT is [NewStacked] for plain testing users.
 func NewStackedT(t testing.TB, tmpl netlink.Link, prefix string, parent netlink.Link, opts ...Opt) netlink.Link {
 	t.Helper()
-	if parent == nil || reflect.ValueOf(parent).IsNil() {
+	if isNil(parent) {
 		t.Fatalf("cannot create transient link with prefix %q, reason: parent link is nil", prefix)
 	}
 	// Last, so that the check sees the final link namespace.
@@ -59,12 +58,13 @@ func onParent(parent netlink.Link) Opt {
 	}
 }
 
-// parentReachable fails unless parent, found where it lives as [Locate]
-// resolves it, lives in the namespace its index will be looked up in: the
-// link namespace linkNs, or the calling thread's. A parent that names no
-// namespace is looked for in that namespace, as it always was: a caller who
-// says where the request goes (WithLinkNamespace) and passes a parent looked
-// up there through a bound handle meant that parent.
+// parentReachable fails unless parent lives in the namespace its index will
+// be looked up in: the link namespace linkNs, or the calling thread's. It
+// finds parent where its wrapper or else its LinkAttrs.Namespace says, as
+// [Locate] does; a parent that names no namespace is looked for in the
+// namespace of the lookup, as it always was: a caller who says where the
+// request goes (WithLinkNamespace) and passes a parent looked up there
+// through a bound handle meant that parent.
 func parentReachable(parent netlink.Link, linkNs any) error {
 	plain, wrapped := Unwrap(parent)
 	name, index := plain.Attrs().Name, plain.Attrs().Index

@@ -69,16 +69,25 @@ func EnsureUpT(t testing.TB, l netlink.Link, within ...time.Duration) {
 }
 
 func nameOf(l netlink.Link) string {
-	if l == nil || reflect.ValueOf(l).IsNil() {
+	if isNil(l) {
 		return "<nil>"
 	}
 	return l.Attrs().Name
 }
 
+// isNil reports whether l, or the link a [Link] wrapper holds, is nil.
+func isNil(l netlink.Link) bool {
+	if l == nil || reflect.ValueOf(l).IsNil() {
+		return true
+	}
+	plain, _ := Unwrap(l)
+	return plain == nil || reflect.ValueOf(plain).IsNil()
+}
+
 // refOf names an existing link in messages by its quoted name and, when it
 // has one, the index the helpers look it up by.
 func refOf(l netlink.Link) string {
-	if l == nil || reflect.ValueOf(l).IsNil() || l.Attrs().Index <= 0 {
+	if isNil(l) || l.Attrs().Index <= 0 {
 		return fmt.Sprintf("%q", nameOf(l))
 	}
 	return fmt.Sprintf("%q (index %d)", l.Attrs().Name, l.Attrs().Index)
@@ -92,7 +101,7 @@ func ensureUpT(t testing.TB, links []netlink.Link, timeout time.Duration) {
 	defer s.close()
 	var waits []upWait
 	for _, l := range links {
-		if l == nil {
+		if isNil(l) {
 			t.Fatalf("cannot bring up link, reason: link is nil")
 		}
 		nsfd, h, assumed, err := s.forLink(l)
