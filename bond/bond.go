@@ -56,8 +56,9 @@ func NewTransientT(t testing.TB, opts ...Opt) netlink.Link {
 	return link.NewTransientT(t, netlink.NewLinkBond(netlink.LinkAttrs{}), BondPrefix, opts...)
 }
 
-// AddMember makes member a member of the bond, both found in the namespace
-// their LinkAttrs.Namespace names (or the calling thread's), setting member
+// AddMember makes member a member of the bond, both found where they live as
+// [link.Locate] resolves it (their link.Link wrapper's LinkNamespace, their
+// LinkAttrs.Namespace, or else the calling thread's namespace), setting member
 // down first as the bonding driver requires. When the current node's cleanup
 // runs, member is released again if both still exist and member still
 // belongs to the bond; see [link.Enslave].

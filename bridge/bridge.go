@@ -50,8 +50,9 @@ func NewTransientT(t testing.TB, opts ...Opt) netlink.Link {
 	return link.NewTransientT(t, &netlink.Bridge{}, BridgePrefix, opts...)
 }
 
-// AddPort makes port a port of the bridge br, both found in the namespace
-// their LinkAttrs.Namespace names (or the calling thread's). When the current
+// AddPort makes port a port of the bridge br, both found where they live as
+// [link.Locate] resolves it (their link.Link wrapper's LinkNamespace, their
+// LinkAttrs.Namespace, or else the calling thread's namespace). When the current
 // node's cleanup runs, port is detached again if both still exist and port is
 // still br's; see [link.Enslave].
 func AddPort(br, port netlink.Link) {

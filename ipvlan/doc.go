@@ -30,8 +30,9 @@
 //
 // The kernel resolves the parent index in the namespace of the netlink socket
 // that asks; a parent in another namespace than the calling thread's needs
-// [WithLinkNamespace], and [NewTransient] refuses a parent whose
-// LinkAttrs.Namespace says it lives elsewhere without it.
+// [WithLinkNamespace], and [NewTransient] refuses a parent whose link.Link
+// wrapper or LinkAttrs.Namespace says it lives elsewhere without it (see
+// link.NewStacked).
 //
 // The parent must be an Ethernet link other than lo: a veth will do.
 package ipvlan

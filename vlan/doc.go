@@ -21,9 +21,11 @@
 // The kernel resolves the parent index in the namespace of the netlink socket
 // that asks, not in the VLAN link's destination namespace. A parent in
 // another namespace than the calling thread's needs [WithLinkNamespace];
-// [NewTransient] refuses a parent whose LinkAttrs.Namespace says it lives
-// elsewhere without it, rather than stacking the VLAN on whatever link has
-// that index in the calling thread's namespace.
+// [NewTransient] refuses a parent whose link.Link wrapper or
+// LinkAttrs.Namespace says it lives elsewhere without it, or whose index
+// there belongs to a link of another name, rather than stacking the VLAN on
+// whatever link has that index in the calling thread's namespace (see
+// link.NewStacked).
 //
 // VLAN id 0 is accepted, as the kernel does (it means "priority tag only" on
 // the wire); 4095 is reserved and refused.

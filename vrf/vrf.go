@@ -44,8 +44,9 @@ func NewTransientT(t testing.TB, table uint32, opts ...Opt) netlink.Link {
 	return link.NewTransientT(t, &netlink.Vrf{Table: table}, VrfPrefix, opts...)
 }
 
-// AddMember enslaves member to the VRF device, both found in the namespace
-// their LinkAttrs.Namespace names (or the calling thread's). When the current
+// AddMember enslaves member to the VRF device, both found where they live as
+// [link.Locate] resolves it (their link.Link wrapper's LinkNamespace, their
+// LinkAttrs.Namespace, or else the calling thread's namespace). When the current
 // node's cleanup runs, member is released again if both still exist and
 // member still belongs to the VRF; see [link.Enslave].
 func AddMember(vrf, member netlink.Link) {

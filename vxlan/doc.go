@@ -25,7 +25,8 @@
 // [WithLinkNamespace] and [InNamespace] lives in one namespace and sends its
 // encapsulated packets from the other. An underlay in another namespace than
 // the calling thread's needs [WithLinkNamespace]; [NewTransient] refuses an
-// underlay whose LinkAttrs.Namespace says it lives elsewhere without it.
+// underlay whose link.Link wrapper or LinkAttrs.Namespace says it lives
+// elsewhere without it (see link.NewStacked).
 //
 // vishvananda/netlink sends every boolean VXLAN attribute, so its zero value
 // switches learning off, and without a port the kernel picks its historic
