@@ -19,7 +19,9 @@
 // The kernel resolves the parent index in the namespace of the netlink socket
 // that sends the request, not in the macvlan's destination namespace. A parent
 // in another namespace than the calling thread's therefore needs
-// [WithLinkNamespace]; [NewTransient] refuses a parent whose
-// LinkAttrs.Namespace says it lives elsewhere without it, instead of
-// silently stacking the macvlan on whatever link has that index here.
+// [WithLinkNamespace]; [NewTransient] refuses a parent whose link.Link
+// wrapper or LinkAttrs.Namespace says it lives elsewhere without it, or
+// whose index there belongs to a link of another name, instead of silently
+// stacking the macvlan on whatever link has that index here (see
+// link.NewStacked).
 package macvlan
