@@ -1,6 +1,7 @@
 package bond_test
 
 import (
+	"fmt"
 	"testing"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -107,7 +108,8 @@ var _ = Describe("transient bonds", func() {
 		rec := &testsupport.Recorder{}
 		rec.Run(func(t testing.TB) { bond.AddMemberT(t, b, member) })
 		Expect(rec.Failures()).To(ConsistOf(SatisfyAll(
-			HavePrefix(`cannot enslave link "`+member.Attrs().Name+`" to master "`+b.Attrs().Name+`"`),
+			HavePrefix(fmt.Sprintf(`cannot enslave link %q (index %d) to master %q (index %d), reason: `,
+				member.Attrs().Name, member.Attrs().Index, b.Attrs().Name, b.Attrs().Index)),
 			ContainSubstring("a port must live in its master's namespace"))))
 	})
 })
