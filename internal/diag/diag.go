@@ -17,7 +17,7 @@ import (
 	"fmt"
 	"net"
 	"runtime"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -224,7 +224,7 @@ func describeOne(b *strings.Builder, tg Target) {
 		}
 		lines = append(lines, routeLine(r, names))
 	}
-	sort.Strings(lines)
+	slices.SortFunc(lines, NaturalCompare)
 	b.WriteString("  routes:\n")
 	for _, l := range lines {
 		fmt.Fprintf(b, "    %s\n", l)
