@@ -125,4 +125,3 @@ func sockaddr(sa unix.Sockaddr) string {
 	}
 	return ""
 }
-
