@@ -17,10 +17,13 @@
 //	})
 //
 // A plain go test calls [T] first thing, so that its checks run after every
-// other cleanup of the test, and [SkipUnlessPrivilegedT] where needed:
+// other cleanup of the test, defers [ReportT], so that a failure's report
+// shows what the test body left, and calls [SkipUnlessPrivilegedT] where
+// needed:
 //
 //	func TestVeth(t *testing.T) {
 //	    guard.T(t)
+//	    defer guard.ReportT(t)
 //	    guard.SkipUnlessPrivilegedT(t)
 //	    ...
 //	}
