@@ -118,10 +118,10 @@ func (r *plainReport) write(t testing.TB, at types.CodeLocation) {
 	if len(tg) == 0 {
 		return
 	}
-	msg := r.heading + "\n" + strings.TrimSuffix(Render(tg), "\n")
+	msg := r.heading + "\n" + Render(tg)
 	switch t.(type) {
 	case *testing.T, *testing.B, *testing.F:
-		s := fmt.Sprintf("%s:%d: %s", filepath.Base(at.FileName), at.LineNumber, msg)
+		s := fmt.Sprintf("%s:%d: %s", filepath.Base(at.FileName), at.LineNumber, strings.TrimSuffix(msg, "\n"))
 		// Continuation lines indented as t.Logf indents them.
 		_, _ = io.WriteString(t.Output(), strings.ReplaceAll(s, "\n", "\n    ")+"\n")
 	default:
