@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"strings"
 	"testing"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -50,14 +51,21 @@ var _ = Describe("plain tests' reports", func() {
 
 	BeforeEach(guard.SkipUnlessPrivileged)
 
-	// failing runs the test above in the given mode, in this sandbox, and
-	// returns its output.
+	// failing runs the test above in the given mode and returns its
+	// output.
 	failing := func(mode string) string {
 		GinkgoHelper()
 		exe, err := os.Executable()
 		Expect(err).NotTo(HaveOccurred())
 		cmd := exec.Command(exe, "-test.run=^TestFailsWithAServerClosedInCleanup$", "-test.count=1")
-		cmd.Env = append(os.Environ(), reportEnv+"="+mode)
+		// A sandbox of its own: one inherited would serve the parallel
+		// run's relay a second time, on the same port.
+		for _, e := range os.Environ() {
+			if !strings.HasPrefix(e, "SCRATCHNET_SANDBOX") {
+				cmd.Env = append(cmd.Env, e)
+			}
+		}
+		cmd.Env = append(cmd.Env, reportEnv+"="+mode)
 		out, err := cmd.CombinedOutput()
 		Expect(err).To(MatchError(ContainSubstring("exit status 1")), string(out))
 		Expect(string(out)).To(ContainSubstring("deliberate failure"))
