@@ -133,11 +133,12 @@ var _ = Describe("captures", func() {
 		lines := strings.Join(c.Lines(), "\n")
 		Expect(lines).To(ContainSubstring("ARP who-has 10.9.0.2 tell 10.9.0.1"))
 		Expect(lines).To(ContainSubstring("ARP reply 10.9.0.2 is-at "))
-		Expect(lines).To(ContainSubstring("IP 10.9.0.1 > 10.9.0.2: ICMP echo request, id 23630, seq 7, length 10"))
-		Expect(lines).To(ContainSubstring("IP 10.9.0.2 > 10.9.0.1: ICMP echo reply, id 23630, seq 7, length 10"))
+		// As tcpdump counts: the 8-byte ICMP header and the 10-byte payload.
+		Expect(lines).To(ContainSubstring("IP 10.9.0.1 > 10.9.0.2: ICMP echo request, id 23630, seq 7, length 18\n"))
+		Expect(lines).To(ContainSubstring("IP 10.9.0.2 > 10.9.0.1: ICMP echo reply, id 23630, seq 7, length 18\n"))
 		Expect(lines).To(ContainSubstring("ICMP6 neighbor solicitation, who has fd09::2"))
 		Expect(lines).To(MatchRegexp(`ICMP6 neighbor advertisement, fd09::2 is at ([0-9a-f]{2}:){5}[0-9a-f]{2}`))
-		Expect(lines).To(ContainSubstring("IP6 fd09::1 > fd09::2: ICMP6 echo request, id 23631, seq 8"))
+		Expect(lines).To(ContainSubstring("IP6 fd09::1 > fd09::2: ICMP6 echo request, id 23631, seq 8, length 19\n"))
 		Expect(lines).To(MatchRegexp(`IP 10\.9\.0\.1\.\d+ > 10\.9\.0\.2\.%d: TCP \[S\] seq \d+ win \d+ length 0`, port))
 		Expect(lines).To(MatchRegexp(`IP 10\.9\.0\.2\.%d > 10\.9\.0\.1\.\d+: TCP \[S\.\] seq \d+ ack \d+`, port))
 		Expect(lines).To(MatchRegexp(`IP 10\.9\.0\.1\.\d+ > 10\.9\.0\.2\.%d: TCP \[P\.\] seq \d+ ack \d+ win \d+ length 5`, port))
@@ -258,7 +259,7 @@ var _ = Describe("captures", func() {
 		Expect(intf.Statistics.PacketsDropped).To(BeNumerically(">", 0))
 		Expect(intf.Statistics.PacketsReceived).To(Equal(uint64(len(packets)) + intf.Statistics.PacketsDropped))
 		Expect(report).To(MatchRegexp(`captures:\n    %s: \d+ packets, file size limit of 4096 bytes reached: \d+ packets not written, file .*\.pcapng \(removed when the test passes\)`, dupond.Attrs().Name))
-		Expect(report).To(ContainSubstring("ICMP echo reply, id 2, seq 19, length 1000"))
+		Expect(report).To(ContainSubstring("ICMP echo reply, id 2, seq 19, length 1008\n"))
 	})
 
 	It("keep the file of a failing test, name it in the report and the log, and remove that of a passing one", func() {

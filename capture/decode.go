@@ -129,12 +129,14 @@ func ipPayload(p gopacket.Packet) int {
 }
 
 func describeICMPv4(p gopacket.Packet, icmp *layers.ICMPv4) string {
-	data := ipPayload(p) - 8
+	// tcpdump's length is the whole ICMP message, its 8-byte header
+	// included: what the IP header says follows it.
+	length := ipPayload(p)
 	switch icmp.TypeCode.Type() {
 	case layers.ICMPv4TypeEchoRequest:
-		return fmt.Sprintf("ICMP echo request, id %d, seq %d, length %d", icmp.Id, icmp.Seq, data)
+		return fmt.Sprintf("ICMP echo request, id %d, seq %d, length %d", icmp.Id, icmp.Seq, length)
 	case layers.ICMPv4TypeEchoReply:
-		return fmt.Sprintf("ICMP echo reply, id %d, seq %d, length %d", icmp.Id, icmp.Seq, data)
+		return fmt.Sprintf("ICMP echo reply, id %d, seq %d, length %d", icmp.Id, icmp.Seq, length)
 	}
 	return "ICMP " + icmp.TypeCode.String()
 }
@@ -146,7 +148,7 @@ func describeICMPv6(p gopacket.Packet, icmp *layers.ICMPv6) string {
 		if icmp.TypeCode.Type() == layers.ICMPv6TypeEchoReply {
 			kind = "reply"
 		}
-		return fmt.Sprintf("ICMP6 echo %s, id %d, seq %d", kind, m.Identifier, m.SeqNumber)
+		return fmt.Sprintf("ICMP6 echo %s, id %d, seq %d, length %d", kind, m.Identifier, m.SeqNumber, ipPayload(p))
 	case *layers.ICMPv6NeighborSolicitation:
 		return fmt.Sprintf("ICMP6 neighbor solicitation, who has %s%s", m.TargetAddress, linkLayerOption(m.Options, layers.ICMPv6OptSourceAddress, ", from "))
 	case *layers.ICMPv6NeighborAdvertisement:

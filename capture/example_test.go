@@ -17,7 +17,7 @@ func ExampleLink() {
 	c := capture.Link(dupond, capture.WithName("left"))
 	// ... traffic ...
 	for _, line := range c.Lines() {
-		fmt.Println(line) // such as "IP 10.0.0.1 > 10.0.0.2: ICMP echo request, id 1, seq 1, length 4"
+		fmt.Println(line) // such as "IP 10.0.0.1 > 10.0.0.2: ICMP echo request, id 1, seq 1, length 12"
 	}
 }
 

@@ -6,7 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -14,6 +14,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	"golang.org/x/sys/unix"
 
+	"github.com/scratchnet/scratchnet/internal/diag"
 	"github.com/scratchnet/scratchnet/internal/scope"
 )
 
@@ -163,7 +164,7 @@ func (s *session) end() {
 	for _, e := range entries {
 		names = append(names, e.Name())
 	}
-	sort.Strings(names)
+	slices.SortFunc(names, diag.NaturalCompare)
 	s.t.Logf("scratchnet kept the captures of the failed test in %s: %s", dest, strings.Join(names, ", "))
 }
 
@@ -252,6 +253,6 @@ func capturesOf(ino uint64) []*Capture {
 		}
 		s.mu.Unlock()
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].path < out[j].path })
+	slices.SortFunc(out, func(a, b *Capture) int { return diag.NaturalCompare(a.path, b.path) })
 	return out
 }

@@ -1,11 +1,13 @@
 // Package guard gives a test suite the checks that scratchnet's own suites
 // run: that no spec leaves a goroutine, a file descriptor or a thread in a
-// foreign network namespace behind, and that the suite leaves the host's
-// network namespace (its links, addresses and routes) as it found it; and a
-// skip for specs that lack the privilege to create network namespaces.
+// foreign network namespace behind, and that each leaves the host's network
+// namespace (its links, addresses and routes) as it found it; and a skip for
+// specs that lack the privilege to create network namespaces.
 //
 // A Ginkgo suite enables the checks with one line next to its entry point,
-// and skips its privileged specs with another:
+// which leaves the suite free to declare its own BeforeSuite (or
+// SynchronizedBeforeSuite) and AfterSuite, and skips its privileged specs
+// with another:
 //
 //	var _ = guard.Suite()
 //
@@ -15,10 +17,13 @@
 //	})
 //
 // A plain go test calls [T] first thing, so that its checks run after every
-// other cleanup of the test, and [SkipUnlessPrivilegedT] where needed:
+// other cleanup of the test, defers [ReportT], so that a failure's report
+// shows what the test body left, and calls [SkipUnlessPrivilegedT] where
+// needed:
 //
 //	func TestVeth(t *testing.T) {
 //	    guard.T(t)
+//	    defer guard.ReportT(t)
 //	    guard.SkipUnlessPrivilegedT(t)
 //	    ...
 //	}

@@ -26,10 +26,12 @@ func ExampleSuite() {
 }
 
 // A plain test calls T first, so that its checks run after every other
-// cleanup of the test.
+// cleanup of the test, and defers ReportT, so that a failure's report shows
+// what the body left.
 func ExampleT() {
 	_ = func(t *testing.T) {
 		guard.T(t)
+		defer guard.ReportT(t)
 		guard.SkipUnlessPrivilegedT(t)
 		netns.ExecuteT(t, netns.NewTransientT(t), func() {
 			// code under test

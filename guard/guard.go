@@ -16,31 +16,24 @@ import (
 // close a little after the spec.
 const settle = 2 * time.Second
 
-// Suite registers, for the whole Ginkgo suite, a BeforeSuite that snapshots
-// the host network namespace's links, addresses and routes and checks them
-// again after the suite, and a BeforeEach whose cleanup checks that the spec
-// leaked no goroutine, no file descriptor, no thread in a foreign network
-// namespace and no link in the host namespace. Call it once per suite, at
-// package level (var _ = guard.Suite()); the suite must not declare a
-// BeforeSuite of its own.
+// Suite registers, for the whole Ginkgo suite, a BeforeEach whose cleanup
+// checks that the spec leaked no goroutine, no file descriptor and no thread
+// in a foreign network namespace, and that it left the host network
+// namespace's links, addresses and routes as it found them. Call it once per
+// suite, at package level (var _ = guard.Suite()). It registers no suite
+// node, so the suite keeps its own BeforeSuite or SynchronizedBeforeSuite
+// and AfterSuite: what those create in the host namespace is part of what
+// each spec must leave as it found it, and removing it again is theirs.
 //
 // Together these cover every interface a spec can leave behind: one in a
 // transient namespace lives only as long as an fd or a thread keeps that
 // namespace, and both are checked; one in the host namespace is caught by
-// the per-spec link check, which names the spec, where the per-suite
-// snapshot only says that the suite changed the host.
+// the host check, which names the spec and says what was added, removed or
+// changed.
 func Suite() bool {
-	BeforeSuite(func() {
-		before, err := leaks.HostSnapshot()
-		Expect(err).NotTo(HaveOccurred())
-		DeferCleanup(func() {
-			Expect(leaks.HostSnapshot()).To(Equal(before),
-				"the host network namespace changed during the suite")
-		})
-	})
 	BeforeEach(func() {
 		s := take(Default)
-		DeferCleanup(func() { s.check(Default) })
+		DeferCleanup(func() { s.check(Default, "spec") })
 	})
 	return true
 }
@@ -54,12 +47,7 @@ func T(t testing.TB) {
 	t.Helper()
 	g := NewWithT(t)
 	s := take(g)
-	host, err := leaks.HostSnapshot()
-	g.Expect(err).NotTo(HaveOccurred())
-	t.Cleanup(func() {
-		s.check(g)
-		g.Expect(leaks.HostSnapshot()).To(Equal(host), "the host network namespace changed during the test")
-	})
+	t.Cleanup(func() { s.check(g, "test") })
 }
 
 // snapshot is what a spec must leave as it found it.
@@ -67,7 +55,7 @@ type snapshot struct {
 	goroutines []gleak.Goroutine
 	fds        map[int]string
 	hostIno    uint64
-	hostLinks  []string
+	host       []string
 }
 
 func take(g Gomega) snapshot {
@@ -77,25 +65,27 @@ func take(g Gomega) snapshot {
 	g.Expect(err).NotTo(HaveOccurred())
 	s.hostIno, err = leaks.ProcessNetnsIno()
 	g.Expect(err).NotTo(HaveOccurred())
-	s.hostLinks, err = leaks.HostLinkLines()
+	s.host, err = leaks.HostSnapshot()
 	g.Expect(err).NotTo(HaveOccurred())
 	return s
 }
 
-func (s snapshot) check(g Gomega) {
+// check compares with the snapshot; what names the checked node ("spec",
+// "test") in messages.
+func (s snapshot) check(g Gomega, what string) {
 	g.Eventually(gleak.Goroutines).WithTimeout(settle).WithPolling(20*time.Millisecond).
-		ShouldNot(gleak.HaveLeaked(s.goroutines), "the spec leaked goroutines")
+		ShouldNot(gleak.HaveLeaked(s.goroutines), "the "+what+" leaked goroutines")
 	g.Eventually(func() ([]string, error) {
 		now, err := leaks.OpenFDs()
 		return withoutInterceptorPipe(leaks.NewFDs(s.fds, now)), err
 	}).WithTimeout(settle).WithPolling(20*time.Millisecond).
-		Should(BeEmpty(), "the spec leaked file descriptors")
+		Should(BeEmpty(), "the "+what+" leaked file descriptors")
 	g.Eventually(leaks.ThreadsOutside).WithArguments(s.hostIno).WithTimeout(time.Second).
 		Should(BeEmpty(), "threads were left in a foreign network namespace")
-	links, err := leaks.HostLinkLines()
+	host, err := leaks.HostSnapshot()
 	g.Expect(err).NotTo(HaveOccurred())
-	g.Expect(leaks.NewLines(s.hostLinks, links)).To(BeEmpty(),
-		"the spec left links in the host network namespace")
+	g.Expect(leaks.HostDiff(s.host, host)).To(BeEmpty(),
+		"the "+what+" changed the host network namespace (its links, addresses and routes)")
 }
 
 // withoutInterceptorPipe drops one new pipe (both its ends) from the leaked
@@ -108,8 +98,8 @@ func withoutInterceptorPipe(leaked []string) []string {
 	}
 	pipes := map[string]int{}
 	for _, l := range leaked {
-		if _, target, _ := strings.Cut(l, " -> "); strings.HasPrefix(target, "pipe:") {
-			pipes[target]++
+		if pipe := pipeOf(l); pipe != "" {
+			pipes[pipe]++
 		}
 	}
 	if len(pipes) != 1 {
@@ -117,9 +107,19 @@ func withoutInterceptorPipe(leaked []string) []string {
 	}
 	var rest []string
 	for _, l := range leaked {
-		if _, target, _ := strings.Cut(l, " -> "); pipes[target] == 0 {
+		if pipes[pipeOf(l)] == 0 {
 			rest = append(rest, l)
 		}
 	}
 	return rest
+}
+
+// pipeOf returns "pipe:[inode]" for a leaked fd's line about a pipe's end,
+// and "" for any other.
+func pipeOf(line string) string {
+	_, target, _ := strings.Cut(line, " -> ")
+	if target, _, _ = strings.Cut(target, " "); strings.HasPrefix(target, "pipe:") {
+		return target
+	}
+	return ""
 }

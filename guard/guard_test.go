@@ -1,12 +1,17 @@
 package guard_test
 
 import (
+	"fmt"
+	"net"
 	"os"
+	"regexp"
 	"runtime"
 	"testing"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	vnetlink "github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
 	"github.com/scratchnet/scratchnet/guard"
@@ -67,7 +72,77 @@ var _ = Describe("users could not do what our own suites do: the guard and the p
 		})
 		unix.Close(leaked)
 		Expect(rec.Failures()).To(ConsistOf(SatisfyAll(
-			ContainSubstring("the spec leaked file descriptors"),
+			ContainSubstring("the test leaked file descriptors"),
 			ContainSubstring("-> /dev/null"))))
+	})
+
+	It("runs next to the suite's own SynchronizedBeforeSuite and SynchronizedAfterSuite", func() {
+		Expect(fromProc1).To(Equal("made on process 1"))
+		c, err := net.Dial("udp", server.LocalAddr().String())
+		Expect(err).NotTo(HaveOccurred())
+		defer c.Close()
+		Expect(c.Write([]byte("ping"))).To(Equal(4))
+		buf := make([]byte, 16)
+		Expect(c.SetReadDeadline(time.Now().Add(5 * time.Second))).To(Succeed())
+		n, err := c.Read(buf)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(string(buf[:n])).To(Equal("ping"))
+	})
+
+	It("says what each leaked fd is: a socket's family, addresses and namespace, a pipe's end", func() {
+		guard.SkipUnlessPrivileged()
+		rec := &testsupport.Recorder{}
+		var conn net.PacketConn
+		// Two pipes: in a parallel run the guard forgives one new pipe,
+		// Ginkgo's output interceptor's.
+		var pipe, other [2]int
+		var ns int
+		rec.Run(func(t testing.TB) {
+			guard.T(t)
+			ns = netns.NewTransient()
+			netns.Execute(ns, func() {
+				var err error
+				conn, err = net.ListenPacket("udp", "127.0.0.1:0")
+				Expect(err).NotTo(HaveOccurred())
+			})
+			Expect(unix.Pipe2(pipe[:], unix.O_CLOEXEC)).To(Succeed())
+			Expect(unix.Pipe2(other[:], unix.O_CLOEXEC)).To(Succeed())
+		})
+		conn.Close()
+		for _, fd := range append(pipe[:], other[:]...) {
+			unix.Close(fd)
+		}
+		Expect(rec.Failures()).To(ContainElement(SatisfyAll(
+			ContainSubstring("the test leaked file descriptors"),
+			MatchRegexp(`-> socket:\[\d+\] \(inet udp, local %s, in net:\[%d\]\)`,
+				regexp.QuoteMeta(conn.LocalAddr().String()), netns.Ino(ns)),
+			MatchRegexp(`%d -> pipe:\[\d+\] \(read end of a pipe\)`, pipe[0]),
+			MatchRegexp(`%d -> pipe:\[\d+\] \(write end of a pipe\)`, pipe[1]))))
+	})
+
+	It("says how the host namespace changed: what was added, removed and changed, not two full lists", func() {
+		guard.SkipUnlessPrivileged()
+		h, err := vnetlink.NewHandle()
+		Expect(err).NotTo(HaveOccurred())
+		defer h.Close()
+		lo, err := h.LinkByName("lo")
+		Expect(err).NotTo(HaveOccurred())
+		mtu := lo.Attrs().MTU
+		addr, err := vnetlink.ParseAddr("192.0.2.77/32")
+		Expect(err).NotTo(HaveOccurred())
+		rec := &testsupport.Recorder{}
+		rec.Run(func(t testing.TB) {
+			guard.T(t)
+			Expect(h.AddrAdd(lo, addr)).To(Succeed())
+			Expect(h.LinkSetMTU(lo, 1500)).To(Succeed())
+		})
+		Expect(h.AddrDel(lo, addr)).To(Succeed())
+		Expect(h.LinkSetMTU(lo, mtu)).To(Succeed())
+		Expect(rec.Failures()).To(ConsistOf(SatisfyAll(
+			ContainSubstring("the test changed the host network namespace"),
+			ContainSubstring(fmt.Sprintf(`"added: addr %d 192.0.2.77/32"`, lo.Attrs().Index)),
+			MatchRegexp(`"changed: link %d lo type=device mtu=%d [^"]* -> link %d lo type=device mtu=1500 `,
+				lo.Attrs().Index, mtu, lo.Attrs().Index),
+			Not(ContainSubstring("127.0.0.1/8")))))
 	})
 })

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/scratchnet/scratchnet/capture"
+	"github.com/scratchnet/scratchnet/internal/diag"
 )
 
 // Capture captures every interface of the lab's hosts, from now until the
@@ -21,7 +22,7 @@ func (l *Lab) Capture(opts ...capture.Opt) {
 	l.capturing = true
 	l.captureOpts = opts
 	hosts := make([]*Host, 0, len(l.hosts))
-	for _, name := range slices.Sorted(maps.Keys(l.hosts)) {
+	for _, name := range slices.SortedFunc(maps.Keys(l.hosts), diag.NaturalCompare) {
 		hosts = append(hosts, l.hosts[name])
 	}
 	l.mu.Unlock()

@@ -5,6 +5,8 @@ import (
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/scratchnet/scratchnet/internal/diag"
 )
 
 // wire is one point-to-point veth pair made by [Lab.Connect].
@@ -43,7 +45,7 @@ type picture struct {
 func (l *Lab) snapshot() picture {
 	l.mu.Lock()
 	p := picture{routers: map[*Host]bool{}, wires: slices.Clone(l.wires), members: map[string][]*Iface{}, notes: map[any][]string{}}
-	for _, name := range slices.Sorted(maps.Keys(l.hosts)) {
+	for _, name := range slices.SortedFunc(maps.Keys(l.hosts), diag.NaturalCompare) {
 		h := l.hosts[name]
 		p.hosts = append(p.hosts, h)
 		p.routers[h] = h.router
@@ -51,7 +53,7 @@ func (l *Lab) snapshot() picture {
 	for on, marks := range l.notes {
 		p.notes[on] = slices.Clone(marks)
 	}
-	p.segments = slices.Sorted(maps.Keys(l.segments))
+	p.segments = slices.SortedFunc(maps.Keys(l.segments), diag.NaturalCompare)
 	segments := maps.Clone(l.segments)
 	l.mu.Unlock()
 	// What the lab does to traffic is marked as it is now: an impairment

@@ -67,6 +67,24 @@ var _ = Describe("lab diagrams", func() {
 	})
 })
 
+var _ = Describe("lab diagrams and reports of numbered hosts", func() {
+
+	BeforeEach(guard.SkipUnlessPrivileged)
+
+	It("list hosts in natural order, h2 before h10, in the diagram and the report", func() {
+		rec := &testsupport.Recorder{}
+		rec.Run(func(t testing.TB) {
+			l := lab.NewT(t)
+			h10, h2, h1 := l.Host("h10"), l.Host("h2"), l.Host("h1")
+			l.Connect(h1, h10)
+			l.Connect(h1, h2)
+			Expect(l.Diagram()).To(HavePrefix("topology\n  hosts: h1, h2, h10\n"))
+			t.Errorf("something went wrong")
+		})
+		Expect(rec.Logs()).To(ConsistOf(MatchRegexp(`(?s)\nhost h1 \(network.*\nhost h2 \(network.*\nhost h10 \(network`)))
+	})
+})
+
 var _ = Describe("lab diagrams of realistic labs", func() {
 
 	BeforeEach(guard.SkipUnlessPrivileged)

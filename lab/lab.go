@@ -90,10 +90,10 @@ func (l *Lab) targets() []diag.Target {
 	if l.closed {
 		return nil
 	}
-	for _, name := range slices.Sorted(maps.Keys(l.hosts)) {
+	for _, name := range slices.SortedFunc(maps.Keys(l.hosts), diag.NaturalCompare) {
 		out = append(out, diag.Target{Name: "host " + name, NsFd: l.hosts[name].netns})
 	}
-	for _, name := range slices.Sorted(maps.Keys(l.segments)) {
+	for _, name := range slices.SortedFunc(maps.Keys(l.segments), diag.NaturalCompare) {
 		out = append(out, diag.Target{Name: "segment " + name, NsFd: l.segments[name].netns})
 	}
 	return out

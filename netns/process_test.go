@@ -268,8 +268,27 @@ var _ = Describe("processes in a namespace", func() {
 		})
 		Expect(rec.Logs()).To(ContainElement(SatisfyAll(
 			ContainSubstring("  processes:\n"),
-			MatchRegexp(`pid \d+ is running: netns-helper-serve-tcp 127.0.0.1:8080\n +stdout:\n +listening on 127.0.0.1:8080\n`),
-			MatchRegexp(`pid \d+ exited with status 3: netns-helper-fail\n +stdout:\n +some output\n +stderr:\n +something went wrong\n`))))
+			MatchRegexp(`pid \d+ is running: env SCRATCHNET_NETNS_HELPER=serve-tcp netns-helper-serve-tcp 127.0.0.1:8080\n +stdout:\n +listening on 127.0.0.1:8080\n`),
+			MatchRegexp(`pid \d+ exited with status 3: env SCRATCHNET_NETNS_HELPER=fail netns-helper-fail\n +stdout:\n +some output\n +stderr:\n +something went wrong\n`))))
+	})
+
+	It("shows in the report the environment each process was given beyond the test's, so that a CNI plugin's ADD, CHECK and DEL differ", func() {
+		rec := &testsupport.Recorder{}
+		rec.Run(func(t testing.TB) {
+			fd := netns.NewTransientT(t)
+			for _, command := range []string{"ADD", "CHECK", "DEL"} {
+				cmd := helper("fail")
+				// PATH as inherited, not shown; the others set by the test.
+				cmd.Env = append(cmd.Env, "CNI_COMMAND="+command, "CNI_ARGS=IgnoreUnknown=1;K8S POD=a b", "PATH="+os.Getenv("PATH"))
+				<-netns.StartT(t, fd, cmd).Exited()
+			}
+			t.Errorf("deliberate failure")
+		})
+		for _, command := range []string{"ADD", "CHECK", "DEL"} {
+			Expect(rec.Logs()).To(ContainElement(MatchRegexp(
+				`pid \d+ exited with status 3: env SCRATCHNET_NETNS_HELPER=fail CNI_COMMAND=%s "CNI_ARGS=IgnoreUnknown=1;K8S POD=a b" netns-helper-fail\n`, command)))
+		}
+		Expect(rec.Logs()).NotTo(ContainElement(ContainSubstring(" PATH=")))
 	})
 
 	It("runs the child with a /sys of its namespace on request", func() {

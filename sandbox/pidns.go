@@ -11,6 +11,8 @@ import (
 	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	isandbox "github.com/scratchnet/scratchnet/internal/sandbox"
 )
 
 // setupEnv tells the child, just started by the parent, that it has the
@@ -31,18 +33,10 @@ const setupFd = 4
 // pid as the host sees it, the third of exec.Cmd's ExtraFiles.
 const hostPidFd = 5
 
-// hostPid is the sandboxed test binary's pid in the host's PID namespace.
-var hostPid int
-
 // HostPid returns the test binary's process id as the host sees it, for
 // "nsenter -t PID" on the host: in the sandbox's PID namespace the test
 // binary is pid 1. Unsandboxed, it is os.Getpid().
-func HostPid() int {
-	if hostPid > 0 {
-		return hostPid
-	}
-	return os.Getpid()
-}
+func HostPid() int { return isandbox.HostPid() }
 
 // errNoPidns says that the child could not make its PID namespace usable.
 var errNoPidns = errors.New("cannot mount a /proc for the sandbox's PID namespace")
@@ -115,7 +109,8 @@ func readHostPid() {
 	f := os.NewFile(hostPidFd, "host pid")
 	b, _ := io.ReadAll(f)
 	f.Close()
-	hostPid, _ = strconv.Atoi(string(b))
+	pid, _ := strconv.Atoi(string(b))
+	isandbox.SetHostPid(pid)
 }
 
 // enterPidns runs in the child, after mount propagation to the host has

@@ -12,39 +12,31 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/scratchnet/scratchnet/internal/nsops"
+	isandbox "github.com/scratchnet/scratchnet/internal/sandbox"
 )
 
 // Env turns the sandbox off when set to "off".
 const Env = "SCRATCHNET_SANDBOX"
-
-// modeEnv tells the child which sandbox it runs in; the parent sets it.
-const modeEnv = "SCRATCHNET_SANDBOX_MODE"
 
 // hostFd is the child's fd for the network namespace the parent ran in,
 // the first of exec.Cmd's ExtraFiles.
 const hostFd = 3
 
 // Mode says how a test binary runs.
-type Mode string
+type Mode = isandbox.Mode
 
 const (
 	// Off: the tests run in the caller's namespaces, as the caller.
-	Off Mode = "off"
+	Off = isandbox.Off
 	// NetNS: the tests run as root in a network namespace of their own.
-	NetNS Mode = "netns"
+	NetNS = isandbox.NetNS
 	// UserNS: the tests run as root of a user namespace of their own,
 	// mapped to the unprivileged caller, in a network namespace it owns.
-	UserNS Mode = "userns"
+	UserNS = isandbox.UserNS
 )
 
 // Current returns how the running test binary is sandboxed.
-func Current() Mode {
-	switch m := Mode(os.Getenv(modeEnv)); m {
-	case NetNS, UserNS:
-		return m
-	}
-	return Off
-}
+func Current() Mode { return isandbox.Current() }
 
 // HostNetns returns an fd referring to the network namespace the test binary
 // was started in, the real host's, when the tests run sandboxed, and -1
@@ -120,7 +112,7 @@ func runChild(mode Mode, pidns bool) (int, error) {
 	cmd := exec.Command(exe, os.Args[1:]...)
 	cmd.Args[0] = os.Args[0]
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
-	cmd.Env = append(os.Environ(), modeEnv+"="+string(mode))
+	cmd.Env = append(os.Environ(), isandbox.ModeEnv+"="+string(mode))
 	attr := &syscall.SysProcAttr{
 		// A mount namespace too, for a /run/netns of its own.
 		Cloneflags: syscall.CLONE_NEWNET | syscall.CLONE_NEWNS,

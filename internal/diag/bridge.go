@@ -2,7 +2,7 @@ package diag
 
 import (
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/vishvananda/netlink"
@@ -53,7 +53,7 @@ func fdbLines(nsFd int) []string {
 			}
 			lines = append(lines, s)
 		}
-		sort.Strings(lines)
+		slices.SortFunc(lines, NaturalCompare)
 		return lines, nil
 	})
 }
@@ -85,7 +85,7 @@ func vlanLines(nsFd int) []string {
 			}
 			lines = append(lines, fmt.Sprintf("%s: %s", nameOr(names, int(index)), strings.Join(ids, ", ")))
 		}
-		sort.Strings(lines)
+		slices.SortFunc(lines, NaturalCompare)
 		return lines, nil
 	})
 }

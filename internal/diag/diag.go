@@ -4,20 +4,26 @@
 // attaches such descriptions to a failing test.
 //
 // A description is taken before any of the library's cleanups of the test
-// runs, so it shows the state the test body left. With Ginkgo, [Watch]
-// registers a DeferOnFailure callback, which runs as soon as the spec fails;
-// with -ginkgo.v a passing spec gets the description too, taken just before
-// the first of the scope's cleanups. With plain testing, the description is
-// logged just before the first of the scope's cleanups when the test failed
-// or runs with -test.v. Each description names the user's line that created
-// what it describes.
+// runs. With Ginkgo, [Watch] registers a DeferOnFailure callback, which runs
+// as soon as the spec fails, so it shows what the spec left; with -ginkgo.v
+// a passing spec gets the description too, taken just before the first of
+// the scope's cleanups. With plain testing, the description is logged when
+// the test failed or runs with -test.v: by [ReportNow] when the test defers
+// it (guard.ReportT), as the body ends, and otherwise just before the first
+// of the scope's cleanups, which is after the test's deferred calls and the
+// cleanups it registered later than the scope's last one. testing has no
+// hook between a body's end and its cleanups but the body's own defers.
+// Each description names the user's line that created what it describes,
+// and a plain test's log line points at the test.
 package diag
 
 import (
 	"fmt"
+	"io"
 	"net"
+	"path/filepath"
 	"runtime"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -71,11 +77,110 @@ func Watch(t testing.TB, sc *scope.Scope, title string, created types.CodeLocati
 		})
 		return
 	}
+	r := &plainReport{heading: heading, created: created, targets: targets}
+	plainMu.Lock()
+	plain[t] = append(plain[t], r)
+	plainMu.Unlock()
 	sc.BeforeTeardown(func() {
-		if tg := targets(); len(tg) > 0 && (t.Failed() || testing.Verbose()) {
-			t.Logf("%s\n%s", heading, Render(tg))
+		plainMu.Lock()
+		plain[t] = slices.DeleteFunc(plain[t], func(q *plainReport) bool { return q == r })
+		if len(plain[t]) == 0 {
+			delete(plain, t)
+		}
+		taken := r.taken
+		plainMu.Unlock()
+		if !taken && (t.Failed() || testing.Verbose()) {
+			r.write(t, created)
 		}
 	})
+}
+
+// A plainReport is the report of one Watch call in a plain test, until it
+// has been written or the scope's teardown began.
+type plainReport struct {
+	heading string
+	created types.CodeLocation
+	targets func() []Target
+	taken   bool // written by ReportNow
+}
+
+var (
+	plainMu sync.Mutex
+	plain   = map[testing.TB][]*plainReport{}
+)
+
+// write renders the report and logs it under a location of the user's:
+// the report is made in the library, and t.Logf would point at the
+// library's line (or, from a cleanup, at whichever helper registered the
+// scope's first cleanup), not at the test.
+func (r *plainReport) write(t testing.TB, at types.CodeLocation) {
+	tg := r.targets()
+	if len(tg) == 0 {
+		return
+	}
+	msg := r.heading + "\n" + Render(tg)
+	switch t.(type) {
+	case *testing.T, *testing.B, *testing.F:
+		s := fmt.Sprintf("%s:%d: %s", filepath.Base(at.FileName), at.LineNumber, strings.TrimSuffix(msg, "\n"))
+		// Continuation lines indented as t.Logf indents them.
+		_, _ = io.WriteString(t.Output(), strings.ReplaceAll(s, "\n", "\n    ")+"\n")
+	default:
+		// Another implementation (a wrapper, a recorder) may have no
+		// Output; it gets the message as t.Logf gives it.
+		t.Logf("%s", msg)
+	}
+}
+
+// ReportNow writes, if plain test t has failed or the run is verbose, the
+// reports that Watch arranged for t and that are still to come, and keeps
+// the teardown from writing them again. Deferred in the test body, it shows
+// what the body left: deferred calls run when the body returns or fails
+// with t.Fatal, before any of t's cleanups. The reports point at the test's
+// line that was running. For a Ginkgo spec it does nothing: Ginkgo's
+// reports are taken when the spec fails.
+func ReportNow(t testing.TB) {
+	if !t.Failed() && !testing.Verbose() {
+		return
+	}
+	plainMu.Lock()
+	var due []*plainReport
+	for _, r := range plain[t] {
+		if !r.taken {
+			r.taken = true
+			due = append(due, r)
+		}
+	}
+	plainMu.Unlock()
+	for _, r := range due {
+		r.write(t, testLine(r.created))
+	}
+}
+
+// testLine returns the line the test function is at: the frame that
+// testing's runner called, which is the line of a t.Fatal when the deferred
+// ReportNow runs from it. Outside testing's runner it is the innermost
+// frame in a _test.go file, and otherwise fallback.
+func testLine(fallback types.CodeLocation) types.CodeLocation {
+	pcs := make([]uintptr, 64)
+	frames := runtime.CallersFrames(pcs[:runtime.Callers(2, pcs)])
+	var prev, inTestFile runtime.Frame
+	for {
+		f, more := frames.Next()
+		if f.Function == "testing.tRunner" && prev.File != "" {
+			return types.CodeLocation{FileName: prev.File, LineNumber: prev.Line}
+		}
+		if inTestFile.File == "" && strings.HasSuffix(f.File, "_test.go") {
+			inTestFile = f
+		}
+		prev = f
+		if !more {
+			break
+		}
+	}
+	if inTestFile.File != "" {
+		return types.CodeLocation{FileName: inTestFile.File, LineNumber: inTestFile.Line}
+	}
+	return fallback
 }
 
 // onFailureNodes are the node types in which Ginkgo accepts DeferOnFailure.
@@ -224,7 +329,7 @@ func describeOne(b *strings.Builder, tg Target) {
 		}
 		lines = append(lines, routeLine(r, names))
 	}
-	sort.Strings(lines)
+	slices.SortFunc(lines, NaturalCompare)
 	b.WriteString("  routes:\n")
 	for _, l := range lines {
 		fmt.Fprintf(b, "    %s\n", l)

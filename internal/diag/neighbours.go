@@ -2,7 +2,7 @@ package diag
 
 import (
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/vishvananda/netlink"
@@ -37,7 +37,7 @@ func neighbourLines(nsFd int) []string {
 				lines = append(lines, s+" "+neighState(n.State))
 			}
 		}
-		sort.Strings(lines)
+		slices.SortFunc(lines, NaturalCompare)
 		return lines, nil
 	})
 }

@@ -15,8 +15,8 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/scratchnet/scratchnet/internal/nsops"
+	"github.com/scratchnet/scratchnet/internal/sandbox"
 	"github.com/scratchnet/scratchnet/internal/scope"
-	"github.com/scratchnet/scratchnet/sandbox"
 )
 
 // PauseEnv, set to "1", pauses every failing test before its teardown so

@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"regexp"
+	"slices"
 
 	"github.com/google/nftables"
 	"github.com/google/nftables/expr"
@@ -210,5 +211,13 @@ var _ = Describe("namespace reports", func() {
 
 	It("show a target's text as it is, as a lab's diagram", func() {
 		Expect(diag.Render([]diag.Target{{Text: "topology\n  hosts: a\n"}})).To(Equal("topology\n  hosts: a\n"))
+	})
+})
+
+var _ = Describe("natural order", func() {
+	It("puts h2 before h10 and 10.0.1.9 before 10.0.1.10, and is total", func() {
+		names := []string{"h10", "h2", "lan", "h1", "10.0.1.10 dev a", "10.0.1.9 dev a", "h02", "h"}
+		slices.SortFunc(names, diag.NaturalCompare)
+		Expect(names).To(Equal([]string{"10.0.1.9 dev a", "10.0.1.10 dev a", "h", "h1", "h02", "h2", "h10", "lan"}))
 	})
 })

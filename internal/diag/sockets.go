@@ -4,7 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"sort"
+	"slices"
 	"strconv"
 
 	"github.com/vishvananda/netlink"
@@ -55,7 +55,7 @@ func socketLines(nsFd int) []string {
 	if err != nil {
 		return []string{fmt.Sprintf("cannot list sockets, reason: %v", err)}
 	}
-	sort.Strings(lines)
+	slices.SortFunc(lines, NaturalCompare)
 	return bounded(lines)
 }
 

@@ -6,10 +6,13 @@
 package leaks
 
 import (
+	"cmp"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
@@ -89,25 +92,6 @@ func ProcessNetnsIno() (uint64, error) {
 	return st.Ino, nil
 }
 
-// HostLinkLines names the links of the process's network namespace, one
-// "index name type" line each.
-func HostLinkLines() ([]string, error) {
-	h, err := processHandle()
-	if err != nil {
-		return nil, err
-	}
-	defer h.Close()
-	links, err := nsops.RetryDump(h.LinkList)
-	if err != nil {
-		return nil, fmt.Errorf("cannot list links of host network namespace, reason: %w", err)
-	}
-	lines := make([]string, 0, len(links))
-	for _, l := range links {
-		lines = append(lines, fmt.Sprintf("%d %s %s", l.Attrs().Index, l.Attrs().Name, l.Type()))
-	}
-	return lines, nil
-}
-
 // HostSnapshot describes the links, addresses and routes of the process's
 // network namespace as text, one line per item, sorted; comparing two
 // snapshots shows what changed. Volatile details (counters, operational
@@ -164,16 +148,61 @@ func processHandle() (*netlink.Handle, error) {
 }
 
 // NewFDs lists the fds of now that before did not have, or had for
-// something else: new fds are leaks, closed ones are not.
+// something else: new fds are leaks, closed ones are not. Each is
+// "fd -> target", then what [DescribeFD] tells about it.
 func NewFDs(before, now map[int]string) []string {
 	var leaked []string
 	for fd, target := range now {
 		if prev, ok := before[fd]; !ok || prev != target {
-			leaked = append(leaked, fmt.Sprintf("%d -> %s", fd, target))
+			line := fmt.Sprintf("%d -> %s", fd, target)
+			if what := DescribeFD(fd, target); what != "" {
+				line += " (" + what + ")"
+			}
+			leaked = append(leaked, line)
 		}
 	}
-	slices.Sort(leaked)
+	slices.SortFunc(leaked, func(a, b string) int { return cmp.Compare(fdOf(a), fdOf(b)) })
 	return leaked
+}
+
+func fdOf(line string) int {
+	fd, _ := strconv.Atoi(line[:strings.IndexByte(line, ' ')])
+	return fd
+}
+
+// HostDiff says how the host snapshot now differs from before, one line
+// each: "added: ...", "removed: ..." and, for a link whose index and name
+// stayed but whose type, MTU, flags or master changed, "changed: before
+// -> now". It is empty when nothing changed.
+func HostDiff(before, now []string) []string {
+	key := func(line string) string {
+		if f := strings.Fields(line); len(f) >= 3 && f[0] == "link" {
+			return strings.Join(f[:3], " ")
+		}
+		return line
+	}
+	was := map[string]string{}
+	for _, l := range before {
+		was[key(l)] = l
+	}
+	is := map[string]string{}
+	for _, l := range now {
+		is[key(l)] = l
+	}
+	var diff []string
+	for _, l := range before {
+		if n, ok := is[key(l)]; !ok {
+			diff = append(diff, "removed: "+l)
+		} else if n != l {
+			diff = append(diff, "changed: "+l+" -> "+n)
+		}
+	}
+	for _, l := range now {
+		if _, ok := was[key(l)]; !ok {
+			diff = append(diff, "added: "+l)
+		}
+	}
+	return diff
 }
 
 // NewLines lists the lines of now that before lacks.
