@@ -63,7 +63,8 @@
 // ([NoAddrs]) or with chosen ones ([Addrs]). A host gets nftables rules with
 // [Host.Firewall], becomes a NAT router with [Host.NAT] and forwards ports
 // with [Host.PortForward]; [Host.Sysctl] sets its sysctls. [Reach] and its
-// options (from package reach) assert what reaches what:
+// options assert what reaches what, and [Try] returns the outcomes; lab
+// re-exports all of package reach (its Opt as [ReachOpt]):
 //
 //	Expect(alice).To(lab.Reach(bob))
 //	Expect(alice).NotTo(lab.Reach(bob, lab.TCP(53)))
