@@ -23,7 +23,8 @@
 // the bridge's port for alice is "alice". A host has no name under
 // /run/netns unless pinned: [Host.Pin] gives it one and returns it, so that
 // `ip -n alice link` (in the sandbox; elsewhere the returned name has a
-// unique suffix) reads like the test code.
+// unique suffix) reads like the test code. [Host.Path] gives a path of the
+// host's namespace, for a CNI plugin's CNI_NETNS or "nsenter --net=".
 //
 // # Processes
 //

@@ -62,7 +62,8 @@
 // [Process.WaitListening] and [WaitListening] wait, through sock_diag in
 // the namespace, until something listens on a port; [Process.WaitOutput]
 // until the output matches. [Pin] names a namespace under /run/netns for
-// ip(8) and nsenter.
+// ip(8) and nsenter; [Path] gives a path of it for software that takes one,
+// such as a CNI plugin's CNI_NETNS (its example runs the bridge plugin).
 //
 //	It("runs a server and a client", func() {
 //	    fd := netns.NewTransient()
