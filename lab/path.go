@@ -5,8 +5,7 @@ import "github.com/scratchnet/scratchnet/netns"
 // Path returns a file system path of the host's network namespace, for
 // software that takes one, such as a CNI plugin's CNI_NETNS or "nsenter
 // --net=PATH"; see [netns.Path] for who can open it and for how long. The
-// path stays the same for the rest of the node that first asked for it, and
-// is removed when that node ends.
+// path is removed when the node that made it ends.
 //
 //	cni := exec.Command("/opt/cni/bin/bridge")
 //	cni.Env = append(os.Environ(), "CNI_COMMAND=ADD", "CNI_NETNS="+alice.Path(), ...)

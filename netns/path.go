@@ -34,14 +34,15 @@ var (
 // with os/exec; opening it and entering the namespace (setns) takes what
 // entering takes anyway, root of the user namespace that owns it.
 //
-// The path is a pin (see [Pin]) named netns-INODE under /run/netns, made on
-// the first call for the namespace in the current node; later calls in the
-// node return the same path. It keeps the namespace alive, and is unmounted
-// and removed by the cleanup of the node that called Path first: the path is
-// valid from the call until then and never refers to anything else, so a
-// plugin run after that cleanup (a CNI DEL in a later node) fails with "no
-// such file" instead of acting elsewhere. Call Path in the node that runs the
-// software, or in a BeforeEach of its spec.
+// The path is a pin (see [Pin]) named netns-INODE under /run/netns. Within
+// one test, or one spec's BeforeEach, JustBeforeEach and It nodes, the first
+// call for a namespace makes it and later calls return it; other nodes
+// (BeforeAll, AfterEach, ...) get a pin per call. It keeps the namespace
+// alive, and is unmounted and removed by the cleanup of the node that made
+// it: the path is valid from the call until then and never refers to
+// anything else, so a plugin run after that cleanup (a CNI DEL in a later
+// node) fails with "no such file" instead of acting elsewhere. Call Path in
+// the node that runs the software, or in a BeforeEach of its spec.
 //
 // In the sandbox (package sandbox) the path exists only in the sandbox's
 // mount namespace: a shell on the host opens it with "nsenter -t PID -m"
