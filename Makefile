@@ -2,7 +2,9 @@
 #
 # make test     all package suites on this machine's kernel (root or not),
 #               then the notwork compatibility suite (compat/, a module of
-#               its own)
+#               its own) and the CNI plugin suite (test/cni/, a module of its
+#               own, which builds containernetworking/plugins' bridge and
+#               host-local once into the user's cache directory)
 # make example  the runnable example suite, step by step
 # make test-vm  all package suites inside Debian kernels under qemu (bullseye's
 #               5.10, bookworm's 6.1, bookworm-backports' 6.12, sid's 7.2, with
@@ -43,6 +45,9 @@ VMFLAGS ?=
 test: vet
 	$(GO) test -race -count=1 $(PKGS)
 	cd compat && $(GO) vet -composites=false ./... && \
+		$(GO) run github.com/scratchnet/scratchnet/cmd/scratchnetvet ./... && \
+		$(GO) test -race -count=1 ./...
+	cd test/cni && $(GO) vet ./... && \
 		$(GO) run github.com/scratchnet/scratchnet/cmd/scratchnetvet ./... && \
 		$(GO) test -race -count=1 ./...
 

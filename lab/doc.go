@@ -23,7 +23,8 @@
 // the bridge's port for alice is "alice". A host has no name under
 // /run/netns unless pinned: [Host.Pin] gives it one and returns it, so that
 // `ip -n alice link` (in the sandbox; elsewhere the returned name has a
-// unique suffix) reads like the test code.
+// unique suffix) reads like the test code. [Host.Path] gives a path of the
+// host's namespace, for a CNI plugin's CNI_NETNS or "nsenter --net=".
 //
 // # Processes
 //
@@ -63,7 +64,8 @@
 // ([NoAddrs]) or with chosen ones ([Addrs]). A host gets nftables rules with
 // [Host.Firewall], becomes a NAT router with [Host.NAT] and forwards ports
 // with [Host.PortForward]; [Host.Sysctl] sets its sysctls. [Reach] and its
-// options (from package reach) assert what reaches what:
+// options assert what reaches what, and [Try] returns the outcomes; lab
+// re-exports all of package reach (its Opt as [ReachOpt]):
 //
 //	Expect(alice).To(lab.Reach(bob))
 //	Expect(alice).NotTo(lab.Reach(bob, lab.TCP(53)))

@@ -124,6 +124,14 @@ var _ = Describe("pausing a failed spec to look inside", func() {
 			Expect(nsenter).To(HaveLen(3), text)
 			expectGetIn(nsenter[1], "alice")
 			expectGetIn(nsenter[2], "alice")
+			// tcpdump fails in a user namespace that maps only some users
+			// (checked by hand: it cannot change to its own user there), so
+			// the pause offers tshark.
+			if uidMap, _ := os.ReadFile("/proc/self/uid_map"); strings.Join(strings.Fields(string(uidMap)), " ") != "0 0 4294967295" {
+				Expect(text).To(ContainSubstring("\nCapture there with tshark -i IFACE (tcpdump cannot"))
+			} else {
+				Expect(text).To(ContainSubstring("\nCapture there with tcpdump -n -i IFACE"))
+			}
 
 			if resume == "Enter" {
 				_, err := master.Write([]byte("\n"))

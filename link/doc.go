@@ -64,7 +64,12 @@
 //   - [Enslave] makes a link the port of a bridge, bond or vrf, and releases
 //     it at cleanup.
 //   - [GoesWithNamespace] leaves a link to its namespace's teardown instead of
-//     deleting it, which saves the kernel an RCU grace period per link.
+//     deleting it, which saves the kernel an RCU grace period per link. The
+//     cleanup does so by default where every end of the link lives in
+//     transient namespaces of the same spec or test; a cleanup registered
+//     after such a namespace but before the link then still sees the link
+//     (notwork had deleted it by then). [DeleteExplicitly] deletes it in the
+//     link's own cleanup instead.
 //   - [EnsureUp] and [EnsureAllUp] wait on link notifications until links are
 //     operationally up.
 //

@@ -5,7 +5,11 @@
 // Every helper fails the current spec (or test) with a message of the form
 // "cannot <do what> ..., reason: <cause>" when something goes wrong, and
 // registers its own teardown, so a test never closes or deletes anything the
-// package gave it.
+// package gave it. The failure goes through the test framework
+// (GinkgoT().Fatalf, or t.Fatalf for the T siblings), not through Gomega:
+// unlike with notwork, Gomega's InterceptGomegaFailure around a helper does
+// not catch it. To expect a failure, call the T sibling with a testing.TB of
+// your own that records it.
 //
 //	It("talks to a server in a namespace of its own", func() {
 //	    defer netns.EnterTransient()()  // this goroutine now runs in a fresh namespace
@@ -58,7 +62,8 @@
 // [Process.WaitListening] and [WaitListening] wait, through sock_diag in
 // the namespace, until something listens on a port; [Process.WaitOutput]
 // until the output matches. [Pin] names a namespace under /run/netns for
-// ip(8) and nsenter.
+// ip(8) and nsenter; [Path] gives a path of it for software that takes one,
+// such as a CNI plugin's CNI_NETNS (its example runs the bridge plugin).
 //
 //	It("runs a server and a client", func() {
 //	    fd := netns.NewTransient()

@@ -3,6 +3,9 @@ package netns_test
 import (
 	"fmt"
 	"net"
+	"os"
+	"os/exec"
+	"strings"
 	"testing"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -57,4 +60,27 @@ func ExampleNewTransientT() {
 func ExampleIno() {
 	fmt.Println(netns.Ino("/proc/self/ns/net") == netns.CurrentIno())
 	// Output: true
+}
+
+// A CNI plugin takes the namespace it configures as a path, CNI_NETNS, and
+// its network configuration on stdin; Path gives that path, valid until the
+// spec's cleanup. The plugin runs in another namespace, the node's, as under
+// a container runtime: it makes the bridge cni0 there and a veth pair from
+// it to eth0 in the container's.
+func ExamplePath() {
+	It("attaches a container namespace with the bridge plugin", func() {
+		node, container := netns.NewTransient(netns.WithName("node")), netns.NewTransient(netns.WithName("container"))
+		plugin := exec.Command("/opt/cni/bin/bridge")
+		plugin.Env = append(os.Environ(),
+			"CNI_COMMAND=ADD",
+			"CNI_CONTAINERID=spec-1",
+			"CNI_NETNS="+netns.Path(container),
+			"CNI_IFNAME=eth0",
+			"CNI_PATH=/opt/cni/bin")
+		plugin.Stdin = strings.NewReader(`{"cniVersion": "1.0.0", "name": "test", "type": "bridge",
+			"bridge": "cni0", "isGateway": true,
+			"ipam": {"type": "host-local", "subnet": "10.22.0.0/24", "dataDir": "` + GinkgoT().TempDir() + `"}}`)
+		result := netns.Output(node, plugin) // fails the spec, with the plugin's output, on an error
+		Expect(result).To(ContainSubstring(`"address": "10.22.0.2/24"`))
+	})
 }

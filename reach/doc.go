@@ -7,7 +7,9 @@
 //	Expect(alice).NotTo(reach.Reach(bob, reach.TCP(53)))        // no TCP on 53
 //	Eventually(ns).Should(reach.Reach("fd00::2", reach.UDP(53))) // a UDP server answers
 //
-// The lab package re-exports these as lab.Reach, lab.TCP and so on.
+// The lab package re-exports every name of this package (lab.Reach, lab.TCP,
+// lab.Try, lab.Refused and so on; Opt as lab.ReachOpt), so a lab spec needs
+// only one import.
 //
 // Every Match is a fresh attempt, bounded by [DefaultTimeout] or [Within], so
 // the matchers fit Eventually and Consistently. A failure names the source,

@@ -50,4 +50,14 @@
 // so. A sandboxed suite sees no "real" interface: its host namespace starts
 // with lo only, so specs needing a hardware parent must create a parent
 // themselves or take the unsandboxed route.
+//
+// In the unprivileged sandbox only the user is mapped, to root, and the
+// kernel refuses setgroups, so tools that change to a user of their own
+// fail there. tcpdump does so before capturing or reading a file, also with
+// "-Z root" ("Couldn't change to 'tcpdump' uid=...: Operation not
+// permitted"): capture with tshark, which runs as the namespace's root, or
+// with package capture. dnsmasq needs --no-daemon (-d): daemonizing, and
+// --keep-in-foreground even with --user=root, fail on the group change. ip,
+// ss, ping and nsenter work, and so do CNI plugins given
+// CNI_NETNS=netns.Path(fd).
 package sandbox

@@ -119,11 +119,25 @@ func (p *pauser) pause(test string) {
 			fmt.Fprintf(&b, "    %sip netns exec %s sh\n", enterMnt, name)
 		}
 	}
+	b.WriteString(captureHint())
 	fmt.Fprintf(&b, "Press Enter here, or send SIGUSR1 or SIGINT (kill -USR1 %d), to tear down and go on.\n", pid)
 	if _, err := tty.WriteString(b.String()); err != nil {
 		return
 	}
 	waitForUser(tty)
+}
+
+// captureHint names a packet capture that works inside the namespaces from
+// the printed lines. In a user namespace that maps less than every user,
+// such as the rootless sandbox's, tcpdump fails at start: it changes to its
+// own user, or the one -Z names, root too, and the kernel refuses the
+// setgroups (or the unmapped user) that takes; tshark captures as the
+// namespace's root.
+func captureHint() string {
+	if uidMap, err := os.ReadFile("/proc/self/uid_map"); err == nil && strings.Join(strings.Fields(string(uidMap)), " ") != "0 0 4294967295" {
+		return "Capture there with tshark -i IFACE (tcpdump cannot change to its own user in this user namespace, not even with -Z root).\n"
+	}
+	return "Capture there with tcpdump -n -i IFACE (or tshark -i IFACE).\n"
 }
 
 var unsafeInName = regexp.MustCompile(`[^A-Za-z0-9_.-]+`)

@@ -10,9 +10,16 @@
 //     entering itself, so the rest of the function, and whatever runs later
 //     on its thread, stays in the transient namespace. The fix adds the
 //     second "()".
-//   - ownedfd: closing an fd that NewTransient or Current returned. The
-//     library closes it at cleanup; closing it before makes that close hit
-//     whatever file has reused the number by then. The fix drops the close.
+//   - ownedfd: closing an fd that NewTransient or Current returned, or the
+//     Netns method of a lab host, interface or segment: unix.Close(fd),
+//     syscall.Close(fd), "h := vnetns.NsHandle(fd); h.Close()" of
+//     vishvananda/netns, also when the fd went through variables and
+//     conversions, and os.NewFile(uintptr(fd), ...), whose *os.File closes
+//     the fd on Close or in its finalizer. The library closes it at
+//     cleanup; closing it before makes that close hit whatever file has
+//     reused the number by then. The fix drops the close, except a handle
+//     variable's (the variable would be left unused); an os.NewFile needs a
+//     duplicate of the fd (unix.Dup), which is left to the user.
 //   - goroutine: a go statement inside a function that runs in a namespace
 //     (the function passed to netns.Execute, mntns.Execute,
 //     mntns.ExecuteWithSysfs or a lab host's Execute, or the rest of a
@@ -23,6 +30,9 @@
 //   - process: the same for a goroutine that starts a process (os/exec,
 //     os.StartProcess, syscall.ForkExec): the child gets the namespace of the
 //     thread that forks it.
+//
+// Every check covers the T siblings of the helpers it knows
+// (NewTransientT, CurrentT, EnterTransientT, ExecuteT, ...).
 //
 // Network use is found in the goroutine's function and, transitively, in the
 // functions of the same package it calls; a call through a function value or

@@ -9,10 +9,26 @@ import (
 	"golang.org/x/tools/go/analysis"
 )
 
-// ownedVars finds the variables that hold an fd returned by a NewTransient
-// or Current, and are assigned nothing else anywhere in the package; the
-// value is the function that returned it, for messages.
+// ownedVars finds the variables that hold an fd the library owns (see
+// [ownsFd]), directly or converted (h := netns.NsHandle(fd)), and are
+// assigned nothing else anywhere in the package; the value is the function
+// that returned the fd, for messages. A variable assigned from another one
+// is known only once that one is, so the assignments are read again until
+// no more variables turn out owned.
 func (p *pass) ownedVars() map[*types.Var]string {
+	p.owned = map[*types.Var]string{}
+	for {
+		owned := p.assignedOwned()
+		if len(owned) == len(p.owned) {
+			return owned
+		}
+		p.owned = owned
+	}
+}
+
+// assignedOwned finds the variables that every assignment in the package
+// gives an fd the library owns, as far as p.owned tells already.
+func (p *pass) assignedOwned() map[*types.Var]string {
 	owned := map[*types.Var]string{}
 	tainted := map[*types.Var]bool{}
 	assign := func(lhs []ast.Expr, rhs []ast.Expr) {
@@ -32,9 +48,11 @@ func (p *pass) ownedVars() map[*types.Var]string {
 			case len(rhs) == 1 && i == 0:
 				from = rhs[0]
 			}
-			if call, ok := ast.Unparen(from).(*ast.CallExpr); ok && ownsFd(p.callee(call)) {
-				owned[v] = types.ExprString(call.Fun)
-				continue
+			if from != nil {
+				if fn, ok := p.ownedFd(from); ok {
+					owned[v] = fn
+					continue
+				}
 			}
 			tainted[v] = true
 		}
@@ -90,17 +108,35 @@ func (p *pass) ownedFd(e ast.Expr) (string, bool) {
 	return "", false
 }
 
-// checkClose reports unix.Close(fd), syscall.Close(fd) and
-// netns.NsHandle(fd).Close() of an fd the library owns.
+// checkClose reports unix.Close(fd), syscall.Close(fd) and the Close of a
+// vishvananda/netns NsHandle of an fd the library owns, and os.NewFile of
+// one, whose *os.File closes it.
 func (p *pass) checkClose(call *ast.CallExpr, stack []ast.Node) {
 	obj := p.callee(call)
+	if isNewFile(obj) && len(call.Args) > 0 {
+		if from, ok := p.ownedFd(call.Args[0]); ok {
+			p.Report(analysis.Diagnostic{
+				Pos:      call.Pos(),
+				End:      call.End(),
+				Category: "ownedfd",
+				Message: fmt.Sprintf("os.NewFile hands an fd that %s returned to an *os.File, whose Close, or finalizer once the file is unreachable, closes it: the library closes it at cleanup, and closing it before makes that close hit whatever reuses the number; wrap a duplicate (unix.Dup) instead",
+					from),
+			})
+		}
+		return
+	}
 	var fd ast.Expr
+	// A handle variable would be left unused by dropping its close, so
+	// such a close gets no fix.
+	fixable := true
 	switch {
 	case isClose(obj) && len(call.Args) == 1:
 		fd = call.Args[0]
 	case isNsHandleClose(obj):
 		if sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr); ok {
 			fd = sel.X
+			_, isVar := ast.Unparen(sel.X).(*ast.Ident)
+			fixable = !isVar
 		}
 	}
 	if fd == nil {
@@ -118,7 +154,7 @@ func (p *pass) checkClose(call *ast.CallExpr, stack []ast.Node) {
 			types.ExprString(call.Fun), from),
 	}
 	// The close can go when it is a statement of its own.
-	if len(stack) >= 2 {
+	if len(stack) >= 2 && fixable {
 		switch parent := stack[len(stack)-2].(type) {
 		case *ast.ExprStmt, *ast.DeferStmt:
 			d.SuggestedFixes = []analysis.SuggestedFix{{

@@ -50,9 +50,18 @@ func isEnter(obj types.Object) bool {
 }
 
 // ownsFd tells whether obj returns, as its first result, an fd that the
-// library closes at cleanup.
+// library closes at cleanup: the namespace packages' NewTransient and
+// Current with their T siblings, and the Netns methods of lab hosts,
+// interfaces and segments.
 func ownsFd(obj types.Object) bool {
 	pkg, name := funcOf(obj)
+	if pkg == labPkg {
+		switch name {
+		case "Host.Netns", "Iface.Netns", "Segment.Netns":
+			return true
+		}
+		return false
+	}
 	if !namespacePkgs[pkg] {
 		return false
 	}
@@ -61,6 +70,13 @@ func ownsFd(obj types.Object) bool {
 		return true
 	}
 	return false
+}
+
+// isNewFile tells whether obj is os.NewFile, whose *os.File closes the fd
+// it is given, on Close or by its finalizer.
+func isNewFile(obj types.Object) bool {
+	pkg, name := funcOf(obj)
+	return pkg == "os" && name == "NewFile"
 }
 
 // isClose tells whether obj closes the fd given as its only argument.

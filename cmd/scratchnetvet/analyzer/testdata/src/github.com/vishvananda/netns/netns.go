@@ -4,4 +4,4 @@ package netns
 
 type NsHandle int
 
-func (ns NsHandle) Close() error { return nil }
+func (ns *NsHandle) Close() error { return nil }

@@ -5,3 +5,11 @@ package lab
 type Host struct{}
 
 func (h *Host) Execute(fn func()) { fn() }
+
+type Iface struct{}
+
+type Segment struct{}
+
+func (h *Host) Netns() int    { return 0 }
+func (i *Iface) Netns() int   { return 0 }
+func (s *Segment) Netns() int { return 0 }
