@@ -218,12 +218,18 @@ func (p *Process) wait(opts []WaitOpt) (int, error) {
 	if err != nil {
 		return -1, fmt.Errorf("cannot wait for %s in %s to end, reason: %v", p, p.where, err)
 	}
-	timer := time.NewTimer(o.timeout)
-	defer timer.Stop()
 	select {
 	case <-p.exited:
-	case <-timer.C:
-		return -1, fmt.Errorf("cannot wait for %s in %s to end, reason: it still ran after %s%s", p, p.where, o.timeout, p.tails())
+	default:
+		// Only a process still running waits, and only then can the
+		// timeout win: select picks at random between ready cases.
+		timer := time.NewTimer(o.timeout)
+		defer timer.Stop()
+		select {
+		case <-p.exited:
+		case <-timer.C:
+			return -1, fmt.Errorf("cannot wait for %s in %s to end, reason: it still ran after %s%s", p, p.where, o.timeout, p.tails())
+		}
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
