@@ -86,7 +86,8 @@ func WithSysfs() ProcessOpt {
 }
 
 // WithNamespaceName names the namespace in messages and reports, such as
-// `host "alice"`; the default names it by its inode number.
+// `host "alice"`; by default they name it as every message does, by the
+// name [WithName] or a lab gave it, if any, and its inode number.
 func WithNamespaceName(name string) ProcessOpt {
 	return func(o *processOptions) error {
 		if strings.TrimSpace(name) == "" {
