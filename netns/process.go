@@ -29,7 +29,8 @@ const DefaultGracePeriod = 2 * time.Second
 
 // Process is a command started inside a network namespace by [Start], [Run]
 // or [Output]. It is stopped and reaped by the cleanup of the node that
-// started it; the caller must not call Cmd.Wait.
+// started it; the caller must not call Cmd.Wait ([Process.Wait] waits for
+// its end without reaping it).
 type Process struct {
 	// Cmd is the command as it was started; Cmd.Process is set.
 	Cmd *exec.Cmd
