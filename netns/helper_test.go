@@ -107,13 +107,6 @@ func runHelper(mode string, args []string) int {
 				fmt.Println(e.Name())
 			}
 		}
-	case "say":
-		// Both streams, each with the argument's marker, a few KiB that
-		// take more than one write of the pipe to pass.
-		for i := range 40 {
-			fmt.Printf("%s out %02d %s\n", args[0], i, strings.Repeat("o", 100))
-			fmt.Fprintf(os.Stderr, "%s err %02d %s\n", args[0], i, strings.Repeat("e", 100))
-		}
 	case "fail":
 		fmt.Println("some output")
 		fmt.Fprintln(os.Stderr, "something went wrong")

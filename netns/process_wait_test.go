@@ -32,7 +32,7 @@ var _ = Describe("Process.Wait returns the exit status once the output is comple
 		Expect(p.Wait()).To(Equal(3))
 		Expect(p.Failed()).To(BeTrue())
 
-		ok := netns.Start(fd, helper("say", "ok"))
+		ok := netns.Start(fd, say("ok"))
 		Expect(ok.Wait()).To(Equal(0))
 		Expect(ok.Stdout()).To(Equal(said("ok", "out")))
 		Expect(ok.Failed()).To(BeFalse())
