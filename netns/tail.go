@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/sys/unix"
 )
@@ -68,8 +69,11 @@ type pipe struct {
 	// mu is held from each read of the pipe until what it returned is
 	// kept, so that a drain never overtakes bytes the copying goroutine
 	// has read but not yet kept.
-	mu   sync.Mutex
-	done chan struct{} // closed once the copying has ended
+	mu sync.Mutex
+	// closing is set by close: the copying then stops even while writers
+	// that escaped the process group keep the pipe from ever running dry.
+	closing atomic.Bool
+	done    chan struct{} // closed once the copying has ended
 }
 
 func newPipe(keep *tail) (*pipe, error) {
@@ -92,7 +96,7 @@ func (p *pipe) copy() {
 	// The runtime's poller wakes the read only on new data, so each
 	// wake-up reads until the pipe is empty.
 	_ = rc.Read(func(fd uintptr) bool {
-		for {
+		for !p.closing.Load() {
 			p.mu.Lock()
 			n, eof := p.readOnce(int(fd), buf)
 			p.mu.Unlock()
@@ -103,6 +107,7 @@ func (p *pipe) copy() {
 				return false
 			}
 		}
+		return true
 	})
 }
 
@@ -152,8 +157,9 @@ func (p *pipe) drain() {
 }
 
 // close keeps what is in the pipe now, then ends the copying and closes the
-// read end.
+// read end, however fast anything still writes into the pipe.
 func (p *pipe) close() {
+	p.closing.Store(true)
 	p.drain()
 	_ = p.r.Close()
 	<-p.done
