@@ -99,8 +99,9 @@ func (l *Lab) targets() []diag.Target {
 	return out
 }
 
-// newNetns creates a namespace owned by the lab.
-func (l *Lab) newNetns(what string) int {
+// newNetns creates a namespace owned by the lab, named label in messages
+// until the lab is torn down.
+func (l *Lab) newNetns(what, label string) int {
 	l.t.Helper()
 	// Link-local IPv6 addresses are tentative for about a second after a
 	// link comes up (duplicate address detection), and a router cannot
@@ -122,7 +123,11 @@ func (l *Lab) newNetns(what string) int {
 	// lab's own wires do.
 	closing := func() {}
 	if ino, err := nsops.Ino(fd); err == nil {
-		closing = l.sc.Own(ino)
+		own, forget := l.sc.Own(ino), nsops.Name(ino, label)
+		closing = func() {
+			own()
+			forget()
+		}
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -132,7 +137,9 @@ func (l *Lab) newNetns(what string) int {
 }
 
 // Host adds a host: a transient network namespace with lo up. Host names
-// are unique within a lab.
+// are unique within a lab. Until the lab is torn down, the failure messages
+// of every helper given the host's namespace name the host, as `network
+// namespace "alice" (net:[4026532307])`.
 func (l *Lab) Host(name string) *Host {
 	l.t.Helper()
 	l.mu.Lock()
@@ -144,7 +151,7 @@ func (l *Lab) Host(name string) *Host {
 	if strings.ContainsAny(name, "/: \t\n") || name == "." || name == ".." {
 		l.t.Fatalf("cannot add host %q to lab, reason: interfaces are named after hosts, and interface names cannot hold '/', ':' or white space", name)
 	}
-	h := &Host{Name: name, lab: l, netns: l.newNetns(fmt.Sprintf("host %q", name))}
+	h := &Host{Name: name, lab: l, netns: l.newNetns(fmt.Sprintf("host %q", name), name)}
 	l.mu.Lock()
 	l.hosts[name] = h
 	l.mu.Unlock()

@@ -12,7 +12,9 @@ import (
 // period, SIGKILL) and reaped at the end of the node that called Start
 // (plain testing: at the end of the lab's test), before the lab is torn
 // down if the lab was made in the same node; processes name the host in
-// messages and show in the host's part of a failure report.
+// messages and show in the host's part of a failure report. Their
+// [netns.Process.Wait] returns the exit status once the process has ended
+// and its kept output is complete.
 func (h *Host) Start(cmd *exec.Cmd, opts ...netns.ProcessOpt) *netns.Process {
 	h.lab.t.Helper()
 	return netns.StartT(h.lab.t, h.netns, cmd, h.processOpts(opts)...)

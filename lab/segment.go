@@ -30,6 +30,8 @@ type Segment struct {
 
 // Segment adds an empty segment; [Segment.Attach] plugs hosts into it. Unless
 // [Subnet] says otherwise, it gets the next automatic subnet pair.
+// Until the lab is torn down, failure messages name the segment's
+// namespace as `network namespace "segment lan" (net:[4026532311])`.
 func (l *Lab) Segment(name string, opts ...Opt) *Segment {
 	l.t.Helper()
 	l.mu.Lock()
@@ -43,7 +45,7 @@ func (l *Lab) Segment(name string, opts ...Opt) *Segment {
 	if len(s.addrs.links.macs) > 0 {
 		l.t.Fatalf("cannot add segment %q to lab, reason: WithHardwareAddrs applies to wires and to single members (AttachWith)", name)
 	}
-	s.netns = l.newNetns(fmt.Sprintf("segment %q", name))
+	s.netns = l.newNetns(fmt.Sprintf("segment %q", name), "segment "+name)
 	// The bridge is set up but not waited for: without ports it may have
 	// no carrier, and it needs none to forward between ports.
 	s.bridge = link.NewTransientT(l.t, &netlink.Bridge{LinkAttrs: netlink.LinkAttrs{Name: name}}, "lab-",

@@ -61,9 +61,11 @@
 // (SIGTERM, [WithGracePeriod], SIGKILL) and reaped at the end of the node.
 // [Process.WaitListening] and [WaitListening] wait, through sock_diag in
 // the namespace, until something listens on a port; [Process.WaitOutput]
-// until the output matches. [Pin] names a namespace under /run/netns for
-// ip(8) and nsenter; [Path] gives a path of it for software that takes one,
-// such as a CNI plugin's CNI_NETNS (its example runs the bridge plugin).
+// until the output matches; [Process.Wait] until the process has ended and
+// its kept output is complete, returning its exit status. [Pin] names a
+// namespace under /run/netns for ip(8) and nsenter; [Path] gives a path of
+// it for software that takes one, such as a CNI plugin's CNI_NETNS (its
+// example runs the bridge plugin).
 //
 //	It("runs a server and a client", func() {
 //	    fd := netns.NewTransient()

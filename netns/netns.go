@@ -58,7 +58,7 @@ func EnterTransientT(t testing.TB) func() {
 	// cleanup, after the thread has left it. It is not owned for the
 	// scope's link bookkeeping: a thread that never left keeps the
 	// namespace alive past the cleanup.
-	watch(t, fd, "entered transient network namespace", false)
+	watch(t, fd, "entered transient network namespace", "", false)
 	return func() {
 		if err := nsops.Leave(orig); err != nil {
 			// The one panic of the library: the restore func has no way to
@@ -98,7 +98,7 @@ func NewTransientT(t testing.TB, opts ...Opt) int {
 	if err != nil {
 		t.Fatalf("cannot create %s, reason: %v", o.name, err)
 	}
-	watch(t, fd, o.name, true)
+	watch(t, fd, o.name, o.label, true)
 	return fd
 }
 
@@ -106,27 +106,33 @@ func NewTransientT(t testing.TB, opts ...Opt) int {
 type Opt func(*options) error
 
 type options struct {
-	name string
+	name  string // for reports
+	label string // the name given, for messages; "" for none
 }
 
 // WithName names the namespace in failure reports and messages, such as
 // "left" or "dhcp server", so that a reader can tell one transient
-// namespace from another. It does not pin the namespace under /run/netns.
+// namespace from another: the failure message of every helper given the
+// namespace, in this package or another, names it as `network namespace
+// "left" (net:[4026532307])` until the namespace's fd is closed at cleanup.
+// It does not pin the namespace under /run/netns.
 func WithName(name string) Opt {
 	return func(o *options) error {
 		if strings.TrimSpace(name) == "" {
 			return errors.New("WithName: the name is empty")
 		}
 		o.name = "transient network namespace " + strconv.Quote(name)
+		o.label = name
 		return nil
 	}
 }
 
 // watch closes fd at cleanup and, until then, has the namespace described in
-// the report of a failing spec. An owned namespace is one nothing but this
-// fd keeps alive once the test body is over, so links that live only in it
-// die when the cleanup closes it.
-func watch(t testing.TB, fd int, name string, own bool) {
+// the report of a failing spec and, with a label, named as label in
+// messages. An owned namespace is one nothing but this fd keeps alive once
+// the test body is over, so links that live only in it die when the cleanup
+// closes it.
+func watch(t testing.TB, fd int, name, label string, own bool) {
 	sc := scope.Of(t)
 	var closed atomic.Bool
 	targets := func() []diag.Target {
@@ -136,15 +142,21 @@ func watch(t testing.TB, fd int, name string, own bool) {
 		}
 		return []diag.Target{{Name: name, NsFd: fd}}
 	}
-	closing := func() {}
-	if own {
-		if ino, err := nsops.Ino(fd); err == nil {
+	closing, forget := func() {}, func() {}
+	if ino, err := nsops.Ino(fd); err == nil {
+		if own {
 			closing = sc.Own(ino)
+		}
+		if label != "" {
+			forget = nsops.Name(ino, label)
 		}
 	}
 	sc.Cleanup(t, func() {
 		closing()
 		closed.Store(true)
+		// Once the fd is closed the namespace may be gone, and its inode
+		// number free for a new one.
+		forget()
 		unix.Close(fd)
 	})
 	diag.Watch(t, sc, "scratchnet "+name, diag.Caller(), targets)

@@ -3,6 +3,7 @@ package netns
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"runtime"
@@ -28,7 +29,8 @@ const DefaultGracePeriod = 2 * time.Second
 
 // Process is a command started inside a network namespace by [Start], [Run]
 // or [Output]. It is stopped and reaped by the cleanup of the node that
-// started it; the caller must not call Cmd.Wait.
+// started it; the caller must not call Cmd.Wait ([Process.Wait] waits for
+// its end without reaping it).
 type Process struct {
 	// Cmd is the command as it was started; Cmd.Process is set.
 	Cmd *exec.Cmd
@@ -41,15 +43,16 @@ type Process struct {
 	grace time.Duration
 
 	stdout, stderr *tail
+	pipes          []*pipe // carry the kept streams into stdout and stderr
 
-	exited chan struct{} // closed once the process has ended (not yet reaped)
+	exited chan struct{} // closed once the process has ended and its kept output is complete (not yet reaped)
 	reap   chan struct{} // closed to have the forking goroutine reap it
 	reaped chan struct{} // closed once reaped
 	once   sync.Once
 
 	mu     sync.Mutex
 	status string // how it ended, for messages; empty while it runs
-	failed bool   // ended with a non-zero status or a signal
+	code   int    // the exit status, -1 after a signal
 }
 
 // ProcessOpt configures how [Start], [Run] and [Output] run a command.
@@ -84,7 +87,8 @@ func WithSysfs() ProcessOpt {
 }
 
 // WithNamespaceName names the namespace in messages and reports, such as
-// `host "alice"`; the default names it by its inode number.
+// `host "alice"`; by default they name it as every message does, by the
+// name [WithName] or a lab gave it, if any, and its inode number.
 func WithNamespaceName(name string) ProcessOpt {
 	return func(o *processOptions) error {
 		if strings.TrimSpace(name) == "" {
@@ -100,9 +104,10 @@ func WithNamespaceName(name string) ProcessOpt {
 // in a process group of its own, with no descriptors of the test binary
 // besides the standard streams and cmd.ExtraFiles (descriptors the test
 // binary inherited without close-on-exec are marked close-on-exec first);
-// Stdin defaults to /dev/null. When cmd.Stdout or cmd.Stderr is nil, the last 64 KiB of that
-// stream are kept and readable through [Process.Stdout] and
-// [Process.Stderr], and shown in failure reports.
+// Stdin defaults to /dev/null. When cmd.Stdout or cmd.Stderr is nil, the
+// stream goes into a pipe of the library's own and its last 64 KiB are kept,
+// readable through [Process.Stdout] and [Process.Stderr], and shown in
+// failure reports.
 //
 // At the end of the current node the process group gets SIGTERM, then,
 // after the grace period ([WithGracePeriod]) if the process still runs,
@@ -180,8 +185,58 @@ func (p *Process) Stdout() string { return p.stdout.String() }
 // or "" when the caller set cmd.Stderr.
 func (p *Process) Stderr() string { return p.stderr.String() }
 
-// Exited returns a channel that is closed once the process has ended.
+// Exited returns a channel that is closed once the process has ended and
+// everything it wrote to its kept output streams before it ended is kept:
+// after the channel is closed, [Process.Stdout] and [Process.Stderr] hold
+// its whole output (up to their 64 KiB). What is left running in its
+// process group may still add to them until the cleanup.
 func (p *Process) Exited() <-chan struct{} { return p.exited }
+
+// Wait waits until the process has ended and its kept output is complete, as
+// [Process.Exited] tells, and returns its exit status: the status it passed
+// to exit, or -1 when a signal ended it ([Process.Status] says which signal)
+// or its status could not be read. It neither stops the process nor kills
+// what the process left running in its process group; the cleanup does
+// that. Called again, or after the cleanup stopped the process, it returns
+// the same status at once.
+//
+// When the timeout ([WithTimeout]; the default is [DefaultWaitTimeout])
+// passes first, Wait fails the spec, or the test the process was started for
+// by [StartT], with a message naming the process, its namespace and the tail
+// of its output, and the process goes on to be stopped at the cleanup. It
+// never panics on its own; in Ginkgo the failure ends the spec as every
+// failed assertion does.
+func (p *Process) Wait(opts ...WaitOpt) int {
+	p.t.Helper()
+	code, err := p.wait(opts)
+	if err != nil {
+		p.t.Fatalf("%v", err)
+	}
+	return code
+}
+
+func (p *Process) wait(opts []WaitOpt) (int, error) {
+	o, err := waitOpts(opts)
+	if err != nil {
+		return -1, fmt.Errorf("cannot wait for %s in %s to end, reason: %v", p, p.where, err)
+	}
+	select {
+	case <-p.exited:
+	default:
+		// Only a process still running waits, and only then can the
+		// timeout win: select picks at random between ready cases.
+		timer := time.NewTimer(o.timeout)
+		defer timer.Stop()
+		select {
+		case <-p.exited:
+		case <-timer.C:
+			return -1, fmt.Errorf("cannot wait for %s in %s to end, reason: it still ran after %s%s", p, p.where, o.timeout, p.tails())
+		}
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.code, nil
+}
 
 // Status says how the process ended ("exited with status 0", "was killed
 // by signal 9 (killed)"), or "is running".
@@ -199,7 +254,7 @@ func (p *Process) Status() string {
 func (p *Process) Failed() bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.failed
+	return p.status != "" && p.code != 0
 }
 
 // String names the process in messages: its pid and command line.
@@ -258,26 +313,37 @@ func start(t testing.TB, netnsfd int, cmd *exec.Cmd, opts []ProcessOpt) (*Proces
 		Cmd: cmd, t: t, where: o.where, nsfd: nsfd, ino: ino, line: line, grace: o.grace,
 		exited: make(chan struct{}), reap: make(chan struct{}), reaped: make(chan struct{}),
 	}
-	if cmd.Stdout == nil {
-		p.stdout = newTail()
-		cmd.Stdout = p.stdout
-	}
-	if cmd.Stderr == nil {
-		p.stderr = newTail()
-		cmd.Stderr = p.stderr
+	for _, s := range []struct {
+		into *io.Writer
+		keep **tail
+	}{{&cmd.Stdout, &p.stdout}, {&cmd.Stderr, &p.stderr}} {
+		if *s.into != nil {
+			continue
+		}
+		pp, err := newPipe(newTail())
+		if err != nil {
+			p.closePipes()
+			unix.Close(nsfd)
+			return nil, fail("%v", err)
+		}
+		p.pipes = append(p.pipes, pp)
+		*s.into, *s.keep = pp.w, pp.keep
 	}
 	if cmd.WaitDelay == 0 {
-		// A grandchild that keeps the output pipes open must not keep
-		// the reaping waiting for ever.
+		// A grandchild that keeps open the pipes os/exec makes for
+		// writers of the caller's must not keep the reaping waiting for
+		// ever.
 		cmd.WaitDelay = time.Second
 	}
 	if err := closeOnExecInherited(); err != nil {
+		p.closePipes()
 		unix.Close(nsfd)
 		return nil, fail("%v", err)
 	}
 	started := make(chan error, 1)
 	go p.fork(o.sysfs, started)
 	if err := <-started; err != nil {
+		p.closePipes()
 		unix.Close(nsfd)
 		return nil, fail("%v", err)
 	}
@@ -319,7 +385,12 @@ func (p *Process) fork(sysfs bool, started chan<- error) {
 			err = p.Cmd.Start()
 		}
 	} else {
-		retire, err = startIn(p.nsfd, p.Cmd)
+		retire, err = startIn(p.nsfd, p.Cmd, nsops.Do)
+	}
+	// The child has its copies of the write ends, if it started; the
+	// reads see the end of file only once every copy is closed.
+	for _, pp := range p.pipes {
+		_ = pp.w.Close()
 	}
 	if err != nil {
 		started <- err
@@ -327,6 +398,9 @@ func (p *Process) fork(sysfs bool, started chan<- error) {
 			runtime.UnlockOSThread()
 		}
 		return
+	}
+	for _, pp := range p.pipes {
+		go pp.copy()
 	}
 	started <- nil
 	p.waitExit()
@@ -337,36 +411,35 @@ func (p *Process) fork(sysfs bool, started chan<- error) {
 	_ = unix.Kill(-p.Pid(), unix.SIGKILL)
 	_ = p.Cmd.Wait()
 	awaitGroupEnd(p.Pid())
+	for _, pp := range p.pipes {
+		pp.close()
+	}
 	close(p.reaped)
 	if !retire {
 		runtime.UnlockOSThread()
 	}
 }
 
-// startIn starts cmd with the locked calling thread in the namespace, and
-// says whether the thread must be given up because it could not switch
-// back.
-func startIn(nsfd int, cmd *exec.Cmd) (retire bool, err error) {
+// startIn starts cmd with the locked calling thread switched into the
+// namespace by do ([nsops.Do]; specs pass one whose switch back fails), and
+// says whether the thread must be given up. It must when do's error wraps
+// [nsops.ErrRestore]: the thread is stuck in the namespace and do left it
+// locked. It then stays with the process, if one started, and ends with the
+// calling goroutine once the process is reaped; the error is then only the
+// start's own.
+func startIn(nsfd int, cmd *exec.Cmd, do func(int, func()) error) (retire bool, err error) {
 	var startErr error
-	defer func() {
-		if v := recover(); v != nil {
-			e, ok := v.(error)
-			if !ok || !errors.Is(e, nsops.ErrRestore) {
-				panic(v)
-			}
-			// nsops left the thread locked; it stays with the process,
-			// if one started, and ends with this goroutine.
-			retire, err = true, startErr
+	if err := do(nsfd, func() { startErr = cmd.Start() }); err != nil {
+		if errors.Is(err, nsops.ErrRestore) {
+			return true, startErr
 		}
-	}()
-	if err := nsops.Do(nsfd, func() { startErr = cmd.Start() }); err != nil {
 		return false, err
 	}
 	return false, startErr
 }
 
-// waitExit waits until the process has ended, leaving it a zombie, and
-// records how it ended.
+// waitExit waits until the process has ended, leaving it a zombie, records
+// how it ended and keeps what it wrote before it ended.
 func (p *Process) waitExit() {
 	var info [128]byte
 	for {
@@ -377,11 +450,14 @@ func (p *Process) waitExit() {
 		}
 		p.mu.Lock()
 		if errno != 0 {
-			p.status, p.failed = fmt.Sprintf("ended, but its status is unknown (%v)", errno), true
+			p.status, p.code = fmt.Sprintf("ended, but its status is unknown (%v)", errno), -1
 		} else {
-			p.status, p.failed = describeExit(info)
+			p.status, p.code = describeExit(info)
 		}
 		p.mu.Unlock()
+		for _, pp := range p.pipes {
+			pp.drain()
+		}
 		close(p.exited)
 		return
 	}
@@ -439,18 +515,27 @@ func groupRuns(pgid int) bool {
 
 // describeExit reads si_code and si_status of a SIGCHLD siginfo: three ints,
 // then a union aligned to a pointer, which starts with si_pid, si_uid and
-// si_status.
-func describeExit(info [128]byte) (string, bool) {
+// si_status. It returns the status for messages and the exit status, -1
+// for a process a signal ended.
+func describeExit(info [128]byte) (string, int) {
 	code := *(*int32)(unsafe.Pointer(&info[8]))
 	union := (12 + unsafe.Sizeof(uintptr(0)) - 1) &^ (unsafe.Sizeof(uintptr(0)) - 1)
 	status := int(*(*int32)(unsafe.Pointer(&info[union+8])))
 	switch code {
 	case 1: // CLD_EXITED
-		return fmt.Sprintf("exited with status %d", status), status != 0
+		return fmt.Sprintf("exited with status %d", status), status
 	case 2, 3: // CLD_KILLED, CLD_DUMPED
-		return fmt.Sprintf("was killed by signal %d (%v)", status, unix.Signal(status)), true
+		return fmt.Sprintf("was killed by signal %d (%v)", status, unix.Signal(status)), -1
 	}
-	return fmt.Sprintf("ended (si_code %d, status %d)", code, status), true
+	return fmt.Sprintf("ended (si_code %d, status %d)", code, status), -1
+}
+
+// closePipes closes both ends of the pipes of a process that did not start.
+func (p *Process) closePipes() {
+	for _, pp := range p.pipes {
+		_ = pp.r.Close()
+		_ = pp.w.Close()
+	}
 }
 
 // finish reaps a process that ends on its own and waits for its output.

@@ -112,10 +112,10 @@ var _ = Describe("reachability matchers", func() {
 		Expect(err).NotTo(HaveOccurred())
 		Expect(ok).To(BeFalse())
 		msg := m.FailureMessage(p.src)
-		Expect(msg).To(HavePrefix("expected network namespace net:["))
+		Expect(msg).To(HavePrefix(`expected network namespace "src" (net:[`))
 		Expect(msg).To(ContainSubstring("to reach 10.13.2.2 by TCP port 8081 (each try within 1s), but:"))
 		Expect(msg).To(ContainSubstring("10.13.2.2: refused after"))
-		Expect(msg).To(MatchRegexp(`route from network namespace net:\[\d+\]: 10.13.2.2 via 10.13.1.2 dev veth-\w+ src 10.13.1.1`))
+		Expect(msg).To(MatchRegexp(`route from network namespace "src" \(net:\[\d+\]\): 10.13.2.2 via 10.13.1.2 dev veth-\w+ src 10.13.1.1`))
 	})
 
 	It("reaches a UDP responder and is refused by ICMP port unreachable where none listens", func() {
@@ -151,7 +151,7 @@ var _ = Describe("reachability matchers", func() {
 		m := reach.Reach("10.13.7.1")
 		Expect(m.Match(p.dst)).To(BeFalse())
 		Expect(m.FailureMessage(p.dst)).To(ContainSubstring("10.13.7.1: no route after"))
-		Expect(m.FailureMessage(p.dst)).To(ContainSubstring("route from network namespace net:["))
+		Expect(m.FailureMessage(p.dst)).To(ContainSubstring(`route from network namespace "dst" (net:[`))
 		Expect(m.FailureMessage(p.dst)).To(ContainSubstring(": none (network is unreachable)"))
 	})
 

@@ -572,14 +572,14 @@ func IDMapped(id uint32, group bool) bool {
 	return false
 }
 
-// Describe names the namespace fd refers to in messages by its inode number,
-// as "ip" and /proc show it, or by the fd when that is not a namespace.
+// Describe names the namespace fd refers to in messages, as [DescribeIno]
+// does, or by the fd when that is not a namespace.
 func Describe(fd int) string {
 	ino, err := Ino(fd)
 	if err != nil {
 		return fmt.Sprintf("network namespace fd %d", fd)
 	}
-	return fmt.Sprintf("network namespace net:[%d]", ino)
+	return DescribeIno(ino)
 }
 
 // CurrentIno returns the inode number of the calling thread's network
