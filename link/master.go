@@ -93,7 +93,7 @@ func (e *enslavement) enslave(h *netlink.Handle, pfd int) error {
 	if pino, err := nsops.Ino(pfd); err != nil {
 		return err
 	} else if pino != mino {
-		return fmt.Errorf("the link lives in network namespace net:[%d], the master in net:[%d]; a port must live in its master's namespace", pino, mino)
+		return fmt.Errorf("the link lives in %s, the master in %s; a port must live in its master's namespace", nsops.DescribeIno(pino), nsops.DescribeIno(mino))
 	}
 	if e.master.Type() == "bond" && e.port.Attrs().Flags&net.FlagUp != 0 {
 		if err := h.LinkSetDown(e.port); err != nil {

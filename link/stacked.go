@@ -98,8 +98,8 @@ func parentReachable(parent netlink.Link, linkNs any) error {
 		return err
 	}
 	if sockIno != parentIno {
-		return fmt.Errorf("parent %q lives in network namespace net:[%d], but would be looked up in net:[%d]; use WithLinkNamespace",
-			name, parentIno, sockIno)
+		return fmt.Errorf("parent %q lives in %s, but would be looked up in %s; use WithLinkNamespace",
+			name, nsops.DescribeIno(parentIno), nsops.DescribeIno(sockIno))
 	}
 	return nil
 }

@@ -93,7 +93,7 @@ func PathT(t testing.TB, netnsfd int) string {
 		delete(paths, key)
 		pathsMu.Unlock()
 		if err := unpin(p); err != nil {
-			t.Errorf("cannot remove the path %s of network namespace net:[%d], reason: %v", p, ino, err)
+			t.Errorf("cannot remove the path %s of %s, reason: %v", p, nsops.DescribeIno(ino), err)
 		}
 	})
 	return p
