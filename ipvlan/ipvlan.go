@@ -16,22 +16,6 @@ const IPVlanPrefix = "ipvl-"
 // Opt configures an ipvlan link before it is created; see the link package.
 type Opt = link.Opt
 
-// InNamespace creates the ipvlan in the network namespace netnsfd refers to;
-// the fd stays owned by the caller.
-var InNamespace = link.InNamespace
-
-// WithLinkNamespace looks the parent up in the network namespace netnsfd
-// refers to; without [InNamespace] the ipvlan is created there too.
-var WithLinkNamespace = link.WithLinkNamespace
-
-// WithAddress adds an address such as "10.0.0.1/24" or "fd00::1/64" to the
-// ipvlan once it exists; see [link.WithAddress].
-var WithAddress = link.WithAddress
-
-// WithUp brings the ipvlan up once it exists; see [link.WithUp]. It only gets
-// operationally up while its parent is up.
-var WithUp = link.WithUp
-
 // WithMode sets the mode of the ipvlan, and so of every ipvlan on its parent:
 // netlink.IPVLAN_MODE_L2, IPVLAN_MODE_L3 or IPVLAN_MODE_L3S.
 func WithMode(mode netlink.IPVlanMode) Opt {

@@ -16,22 +16,6 @@ const NetkitPrefix = "nk-"
 // Opt configures a netkit pair before it is created; see the link package.
 type Opt = link.Opt
 
-// InNamespace creates the primary end in the network namespace netnsfd
-// refers to. The peer is not affected: see [WithPeerNamespace].
-var InNamespace = link.InNamespace
-
-// WithAddress adds an address such as "10.0.0.1/24" or "fd00::1/64" to the
-// primary end; see [link.WithAddress].
-var WithAddress = link.WithAddress
-
-// WithUp brings the primary end up; see [link.WithUp]. It only becomes
-// operationally UP together with its peer, so use it with [WithPeerUp].
-var WithUp = link.WithUp
-
-// GoesWithNamespace leaves the pair to its namespaces' teardown; see
-// [link.GoesWithNamespace].
-var GoesWithNamespace = link.GoesWithNamespace
-
 // WithMode sets the pair's mode: netlink.NETKIT_MODE_L3 (the default, no
 // hardware addresses) or netlink.NETKIT_MODE_L2 (Ethernet, like a veth).
 func WithMode(mode netlink.NetkitMode) Opt {

@@ -77,6 +77,25 @@ var _ = Describe("transient netkit pairs", func() {
 		Expect(primary.Attrs().HardwareAddr).To(Equal(p.Attrs().HardwareAddr))
 	})
 
+	It("creates the primary end with the MTU, transmit queue length and (L2) hardware address given", func() {
+		host := netns.NewTransient()
+		primary, _ := netkit.NewTransient(netkit.InNamespace(host), netkit.WithMode(netlink.NETKIT_MODE_L2),
+			netkit.WithMTU(1400), netkit.WithTxQLen(77), netkit.WithHardwareAddr("02:00:00:00:00:2a"))
+
+		p := readNetkit(netns.NewNetlinkHandle(host), primary)
+		Expect(p.Attrs().MTU).To(Equal(1400))
+		Expect(p.Attrs().TxQLen).To(Equal(77))
+		Expect(p.Attrs().HardwareAddr.String()).To(Equal("02:00:00:00:00:2a"))
+	})
+
+	It("refuses a hardware address for an L3 pair, naming the mode", func() {
+		host := netns.NewTransient()
+		Expect(InterceptGomegaFailure(func() {
+			netkit.NewTransient(netkit.InNamespace(host), netkit.WithHardwareAddr("02:00:00:00:00:2a"))
+		})).To(MatchError(ContainSubstring("L2 mode")))
+		Expect(testsupport.LinkNames(host)).To(ConsistOf("lo"))
+	})
+
 	It("leaves the peer in the calling thread's namespace when only InNamespace is given (the kernel's rule)", func() {
 		defer netns.EnterTransient()()
 		here, other := netns.Current(), netns.NewTransient()

@@ -26,14 +26,6 @@ const allowedFlags = netlink.TUNTAP_NO_PI | netlink.TUNTAP_VNET_HDR | netlink.TU
 // package.
 type Opt = link.Opt
 
-// InNamespace creates the device in the network namespace netnsfd refers to;
-// the fd stays owned by the caller.
-var InNamespace = link.InNamespace
-
-// WithAddress adds an address such as "10.0.0.1/24" or "fd00::1/64" to the
-// device once it exists; see [link.WithAddress].
-var WithAddress = link.WithAddress
-
 // WithOwner lets the user uid attach to the device (besides root); without
 // it, the owner is root.
 func WithOwner(uid uint32) Opt {

@@ -17,22 +17,6 @@ const VethPrefix = "veth-"
 // Opt configures a veth pair before it is created; see the link package.
 type Opt = link.Opt
 
-// InNamespace creates the first end ("dupond") in the network namespace
-// netnsfd refers to. The peer is not affected: see [WithPeerNamespace].
-var InNamespace = link.InNamespace
-
-// WithAddress adds an address such as "10.0.0.1/24" or "fd00::1/64" to the
-// first end; see [link.WithAddress].
-var WithAddress = link.WithAddress
-
-// WithUp brings the first end up; see [link.WithUp]. The end only becomes
-// operationally UP together with its peer, so use it with [WithPeerUp].
-var WithUp = link.WithUp
-
-// GoesWithNamespace leaves the pair to its namespaces' teardown; see
-// [link.GoesWithNamespace].
-var GoesWithNamespace = link.GoesWithNamespace
-
 // WithPeerAddress adds an address such as "10.0.0.2/24" or "fd00::2/64" to
 // the peer end, without duplicate address detection for IPv6.
 func WithPeerAddress(cidr string) Opt {

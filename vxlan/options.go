@@ -8,6 +8,37 @@ import (
 	"github.com/scratchnet/scratchnet/link"
 )
 
+// InNamespace creates the VXLAN link in the network namespace netnsfd refers
+// to; the fd stays owned by the caller.
+var InNamespace = link.InNamespace
+
+// WithLinkNamespace looks the underlay up, and opens the tunnel's UDP socket,
+// in the network namespace netnsfd refers to; without [InNamespace] the VXLAN
+// link is created there too.
+var WithLinkNamespace = link.WithLinkNamespace
+
+// WithAddress adds an address such as "10.0.0.1/24" or "fd00::1/64" to the
+// VXLAN link once it exists; see [link.WithAddress].
+var WithAddress = link.WithAddress
+
+// WithUp brings the VXLAN link up once it exists; see [link.WithUp].
+var WithUp = link.WithUp
+
+// WithMTU creates the link with this MTU; see [link.WithMTU].
+var WithMTU = link.WithMTU
+
+// WithHardwareAddr creates the link with this hardware address, such as
+// "02:00:00:00:00:01"; see [link.WithHardwareAddr].
+var WithHardwareAddr = link.WithHardwareAddr
+
+// WithTxQLen creates the link with this transmit queue length; see
+// [link.WithTxQLen].
+var WithTxQLen = link.WithTxQLen
+
+// GoesWithNamespace leaves the VXLAN link to its namespace's teardown instead
+// of deleting it at cleanup; see [link.GoesWithNamespace].
+var GoesWithNamespace = link.GoesWithNamespace
+
 // WithTTL sets the TTL (IPv6: hop limit) of the tunnel's outer packets, 1 to
 // 255. Without it the kernel uses the namespace's default TTL (1 towards a
 // multicast group).

@@ -28,22 +28,6 @@ const maxVNI = 1<<24 - 1
 // Opt configures a VXLAN link before it is created; see the link package.
 type Opt = link.Opt
 
-// InNamespace creates the VXLAN link in the network namespace netnsfd refers
-// to; the fd stays owned by the caller.
-var InNamespace = link.InNamespace
-
-// WithLinkNamespace looks the underlay up, and opens the tunnel's UDP socket,
-// in the network namespace netnsfd refers to; without [InNamespace] the VXLAN
-// link is created there too.
-var WithLinkNamespace = link.WithLinkNamespace
-
-// WithAddress adds an address such as "10.0.0.1/24" or "fd00::1/64" to the
-// VXLAN link once it exists; see [link.WithAddress].
-var WithAddress = link.WithAddress
-
-// WithUp brings the VXLAN link up once it exists; see [link.WithUp].
-var WithUp = link.WithUp
-
 // WithVNI sets the VXLAN network identifier, 0 to 16777215.
 func WithVNI(vni uint32) Opt {
 	return link.OptFor("WithVNI", func(vx *netlink.Vxlan) error {
