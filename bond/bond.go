@@ -19,7 +19,7 @@ type Opt = link.Opt
 // WithMode sets the bonding mode, netlink.BOND_MODE_BALANCE_RR to
 // BOND_MODE_BALANCE_ALB.
 func WithMode(mode netlink.BondMode) Opt {
-	return link.OptFor("WithMode", func(b *netlink.Bond) error {
+	return link.OptFor(fmt.Sprintf("WithMode(%d)", mode), func(b *netlink.Bond) error {
 		if mode < netlink.BOND_MODE_BALANCE_RR || mode > netlink.BOND_MODE_BALANCE_ALB {
 			return fmt.Errorf("unknown bonding mode %d", mode)
 		}

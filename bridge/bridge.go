@@ -19,7 +19,7 @@ type Opt = link.Opt
 // frame only between ports that are members of the frame's VLAN. It needs
 // CONFIG_BRIDGE_VLAN_FILTERING; see [SkipUnlessVlanFiltering].
 func WithVlanFiltering() Opt {
-	return link.OptFor("WithVlanFiltering", func(b *netlink.Bridge) error {
+	return link.OptFor("WithVlanFiltering()", func(b *netlink.Bridge) error {
 		on := true
 		b.VlanFiltering = &on
 		return nil

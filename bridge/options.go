@@ -59,7 +59,7 @@ func toClockT(d time.Duration) (uint32, error) {
 // address it learned (the kernel's default is 300s); 0 forgets at once, so
 // the bridge floods every frame. The kernel counts in centiseconds.
 func WithAgeingTime(d time.Duration) Opt {
-	return link.OptFor("WithAgeingTime", func(b *netlink.Bridge) error {
+	return link.OptFor(fmt.Sprintf("WithAgeingTime(%v)", d), func(b *netlink.Bridge) error {
 		t, err := toClockT(d)
 		if err != nil {
 			return err
@@ -73,7 +73,7 @@ func WithAgeingTime(d time.Duration) Opt {
 // the bridge sends while it is the root bridge, 1s to 10s (the kernel's
 // default is 2s).
 func WithHelloTime(d time.Duration) Opt {
-	return link.OptFor("WithHelloTime", func(b *netlink.Bridge) error {
+	return link.OptFor(fmt.Sprintf("WithHelloTime(%v)", d), func(b *netlink.Bridge) error {
 		if d < minHelloTime || d > maxHelloTime {
 			return fmt.Errorf("hello time %v is outside the kernel's range of %v to %v", d, minHelloTime, maxHelloTime)
 		}
@@ -91,7 +91,7 @@ func WithHelloTime(d time.Duration) Opt {
 // listeners, without it floods multicast to every port. It needs
 // CONFIG_BRIDGE_IGMP_SNOOPING; a kernel without it ignores the setting.
 func WithMulticastSnooping(on bool) Opt {
-	return link.OptFor("WithMulticastSnooping", func(b *netlink.Bridge) error {
+	return link.OptFor(fmt.Sprintf("WithMulticastSnooping(%t)", on), func(b *netlink.Bridge) error {
 		b.MulticastSnooping = &on
 		return nil
 	})

@@ -19,7 +19,7 @@ type Opt = link.Opt
 // WithMode sets the mode of the ipvlan, and so of every ipvlan on its parent:
 // netlink.IPVLAN_MODE_L2, IPVLAN_MODE_L3 or IPVLAN_MODE_L3S.
 func WithMode(mode netlink.IPVlanMode) Opt {
-	return link.OptFor("WithMode", func(l *netlink.IPVlan) error {
+	return link.OptFor(fmt.Sprintf("WithMode(%v)", mode), func(l *netlink.IPVlan) error {
 		if mode >= netlink.IPVLAN_MODE_MAX {
 			return fmt.Errorf("unknown ipvlan mode %d", mode)
 		}
@@ -32,7 +32,7 @@ func WithMode(mode netlink.IPVlanMode) Opt {
 // netlink.IPVLAN_FLAG_BRIDGE (directly), IPVLAN_FLAG_PRIVATE (not at all) or
 // IPVLAN_FLAG_VEPA (only through the external switch).
 func WithFlag(flag netlink.IPVlanFlag) Opt {
-	return link.OptFor("WithFlag", func(l *netlink.IPVlan) error {
+	return link.OptFor(fmt.Sprintf("WithFlag(%v)", flag), func(l *netlink.IPVlan) error {
 		if flag > netlink.IPVLAN_FLAG_VEPA {
 			return fmt.Errorf("unknown ipvlan flag %d", flag)
 		}

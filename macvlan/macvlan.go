@@ -21,7 +21,7 @@ type Opt = link.Opt
 
 // WithMode sets the macvlan mode; the default is netlink.MACVLAN_MODE_BRIDGE.
 func WithMode(mode netlink.MacvlanMode) Opt {
-	return link.OptFor("WithMode", func(m *netlink.Macvlan) error {
+	return link.OptFor(fmt.Sprintf("WithMode(%v)", mode), func(m *netlink.Macvlan) error {
 		if mode > netlink.MACVLAN_MODE_SOURCE {
 			return fmt.Errorf("unknown macvlan mode %d", mode)
 		}

@@ -19,7 +19,7 @@ type Opt = link.Opt
 // WithMode sets the macvtap mode (private, VEPA, bridge, passthru or
 // source); the default is netlink.MACVLAN_MODE_BRIDGE.
 func WithMode(mode netlink.MacvlanMode) Opt {
-	return link.OptFor("WithMode", func(m *netlink.Macvtap) error {
+	return link.OptFor(fmt.Sprintf("WithMode(%v)", mode), func(m *netlink.Macvtap) error {
 		if mode > netlink.MACVLAN_MODE_SOURCE {
 			return fmt.Errorf("unknown macvtap mode %d", mode)
 		}

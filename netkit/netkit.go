@@ -19,7 +19,7 @@ type Opt = link.Opt
 // WithMode sets the pair's mode: netlink.NETKIT_MODE_L3 (the default, no
 // hardware addresses) or netlink.NETKIT_MODE_L2 (Ethernet, like a veth).
 func WithMode(mode netlink.NetkitMode) Opt {
-	return link.OptFor("WithMode", func(n *netlink.Netkit) error {
+	return link.OptFor(fmt.Sprintf("WithMode(%v)", mode), func(n *netlink.Netkit) error {
 		if mode != netlink.NETKIT_MODE_L2 && mode != netlink.NETKIT_MODE_L3 {
 			return fmt.Errorf("unknown netkit mode %d", mode)
 		}
@@ -32,7 +32,7 @@ func WithMode(mode netlink.NetkitMode) Opt {
 // program is attached: netlink.NETKIT_POLICY_FORWARD (the default) passes
 // it to the peer, netlink.NETKIT_POLICY_BLACKHOLE drops it.
 func WithPolicy(p netlink.NetkitPolicy) Opt {
-	return link.OptFor("WithPolicy", func(n *netlink.Netkit) error {
+	return link.OptFor(fmt.Sprintf("WithPolicy(%v)", p), func(n *netlink.Netkit) error {
 		if err := checkPolicy(p); err != nil {
 			return err
 		}
@@ -43,7 +43,7 @@ func WithPolicy(p netlink.NetkitPolicy) Opt {
 
 // WithPeerPolicy sets the same for the peer end.
 func WithPeerPolicy(p netlink.NetkitPolicy) Opt {
-	return link.OptFor("WithPeerPolicy", func(n *netlink.Netkit) error {
+	return link.OptFor(fmt.Sprintf("WithPeerPolicy(%v)", p), func(n *netlink.Netkit) error {
 		if err := checkPolicy(p); err != nil {
 			return err
 		}
@@ -62,18 +62,18 @@ func checkPolicy(p netlink.NetkitPolicy) error {
 // WithPeerNamespace creates the peer end in the network namespace netnsfd
 // refers to. The fd stays owned by the caller.
 func WithPeerNamespace(netnsfd int) Opt {
-	return withPeer("WithPeerNamespace", link.WithPeerNamespace(netnsfd))
+	return withPeer(fmt.Sprintf("WithPeerNamespace(%d)", netnsfd), link.WithPeerNamespace(netnsfd))
 }
 
 // WithPeerAddress adds an address such as "10.0.0.2/24" or "fd00::2/64" to
 // the peer end, without duplicate address detection for IPv6.
 func WithPeerAddress(cidr string) Opt {
-	return withPeer("WithPeerAddress", link.WithPeerAddress(cidr))
+	return withPeer(fmt.Sprintf("WithPeerAddress(%q)", cidr), link.WithPeerAddress(cidr))
 }
 
 // WithPeerUp brings the peer end up once the pair exists.
 func WithPeerUp() Opt {
-	return withPeer("WithPeerUp", link.WithPeerUp())
+	return withPeer("WithPeerUp()", link.WithPeerUp())
 }
 
 // withPeer limits one of link's peer options, which name themselves in
@@ -81,7 +81,7 @@ func WithPeerUp() Opt {
 func withPeer(name string, opt link.Opt) Opt {
 	return func(l *link.Link) error {
 		if _, ok := l.Link.(*netlink.Netkit); !ok {
-			return fmt.Errorf("%s applies to *netlink.Netkit links, not to %T", name, l.Link)
+			return fmt.Errorf("%s: applies to *netlink.Netkit links, not to %T", name, l.Link)
 		}
 		return opt(l)
 	}

@@ -162,9 +162,9 @@ var _ = Describe("refusing bad netkit options", func() {
 				netkit.NewTransientT(t, netkit.InNamespace(ns), opt())
 			}, ns, "cannot create transient link", reason)
 		},
-		Entry("unknown mode", func() netkit.Opt { return netkit.WithMode(7) }, "WithMode: unknown netkit mode 7"),
-		Entry("unknown policy", func() netkit.Opt { return netkit.WithPolicy(1) }, "WithPolicy: unknown netkit policy 1"),
-		Entry("unknown peer policy", func() netkit.Opt { return netkit.WithPeerPolicy(5) }, "WithPeerPolicy: unknown netkit policy 5"),
+		Entry("unknown mode", func() netkit.Opt { return netkit.WithMode(7) }, "WithMode(7): unknown netkit mode 7"),
+		Entry("unknown policy", func() netkit.Opt { return netkit.WithPolicy(1) }, "WithPolicy(1): unknown netkit policy 1"),
+		Entry("unknown peer policy", func() netkit.Opt { return netkit.WithPeerPolicy(5) }, "WithPeerPolicy(5): unknown netkit policy 5"),
 		Entry("closed peer namespace", func() netkit.Opt { return netkit.WithPeerNamespace(-1) }, "WithPeerNamespace(-1): invalid file descriptor -1"),
 	)
 
@@ -172,6 +172,6 @@ var _ = Describe("refusing bad netkit options", func() {
 		ns := netns.NewTransient()
 		testsupport.ExpectRefused(func(t testing.TB) {
 			link.NewTransientT(t, &netlink.Bridge{}, "br-", link.InNamespace(ns), netkit.WithPeerUp())
-		}, ns, "cannot create transient link", "WithPeerUp applies to *netlink.Netkit links, not to *netlink.Bridge")
+		}, ns, "cannot create transient link", "WithPeerUp(): applies to *netlink.Netkit links, not to *netlink.Bridge")
 	})
 })

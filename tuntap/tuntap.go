@@ -29,7 +29,7 @@ type Opt = link.Opt
 // WithOwner lets the user uid attach to the device (besides root); without
 // it, the owner is root.
 func WithOwner(uid uint32) Opt {
-	return link.OptFor("WithOwner", func(tt *netlink.Tuntap) error {
+	return link.OptFor(fmt.Sprintf("WithOwner(%v)", uid), func(tt *netlink.Tuntap) error {
 		if uid == math.MaxUint32 {
 			return fmt.Errorf("uid %d is not a valid user id", uid)
 		}
@@ -46,7 +46,7 @@ func WithOwner(uid uint32) Opt {
 // WithGroup lets members of group gid attach to the device (besides root);
 // without it, the group is root's.
 func WithGroup(gid uint32) Opt {
-	return link.OptFor("WithGroup", func(tt *netlink.Tuntap) error {
+	return link.OptFor(fmt.Sprintf("WithGroup(%v)", gid), func(tt *netlink.Tuntap) error {
 		if gid == math.MaxUint32 {
 			return fmt.Errorf("gid %d is not a valid group id", gid)
 		}
@@ -62,7 +62,7 @@ func WithGroup(gid uint32) Opt {
 // information header), TUNTAP_VNET_HDR (virtio-net header) and
 // TUNTAP_MULTI_QUEUE, or'ed together.
 func WithFlags(flags netlink.TuntapFlag) Opt {
-	return link.OptFor("WithFlags", func(tt *netlink.Tuntap) error {
+	return link.OptFor(fmt.Sprintf("WithFlags(%#x)", flags), func(tt *netlink.Tuntap) error {
 		if extra := flags &^ allowedFlags; extra != 0 {
 			return fmt.Errorf("flags %#x are not among NO_PI, VNET_HDR and MULTI_QUEUE", uint16(extra))
 		}

@@ -20,19 +20,19 @@ type Opt = link.Opt
 // WithPeerAddress adds an address such as "10.0.0.2/24" or "fd00::2/64" to
 // the peer end, without duplicate address detection for IPv6.
 func WithPeerAddress(cidr string) Opt {
-	return withPeer("WithPeerAddress", link.WithPeerAddress(cidr))
+	return withPeer(fmt.Sprintf("WithPeerAddress(%q)", cidr), link.WithPeerAddress(cidr))
 }
 
 // WithPeerUp brings the peer end up once the pair exists.
 func WithPeerUp() Opt {
-	return withPeer("WithPeerUp", link.WithPeerUp())
+	return withPeer("WithPeerUp()", link.WithPeerUp())
 }
 
 // withPeer limits an option that configures the peer to veth templates.
 func withPeer(name string, opt Opt) Opt {
 	return func(l *link.Link) error {
 		if _, ok := l.Link.(*netlink.Veth); !ok {
-			return fmt.Errorf("%s applies to *netlink.Veth links, not to %T", name, l.Link)
+			return fmt.Errorf("%s: applies to *netlink.Veth links, not to %T", name, l.Link)
 		}
 		return opt(l)
 	}
@@ -41,7 +41,7 @@ func withPeer(name string, opt Opt) Opt {
 // WithPeerNamespace creates the peer end ("dupont") in the network namespace
 // netnsfd refers to. The fd stays owned by the caller.
 func WithPeerNamespace(netnsfd int) Opt {
-	return link.OptFor("WithPeerNamespace", func(v *netlink.Veth) error {
+	return link.OptFor(fmt.Sprintf("WithPeerNamespace(%v)", netnsfd), func(v *netlink.Veth) error {
 		if err := nsops.Check(netnsfd); err != nil {
 			return err
 		}

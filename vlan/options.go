@@ -1,6 +1,7 @@
 package vlan
 
 import (
+	"fmt"
 	"github.com/vishvananda/netlink"
 
 	"github.com/scratchnet/scratchnet/link"
@@ -42,7 +43,7 @@ var GoesWithNamespace = link.GoesWithNamespace
 // frames up without their VLAN tag, as if from an untagged device; without
 // it, packet sockets on the link see the tag in the frame.
 func WithReorderHeader(on bool) Opt {
-	return link.OptFor("WithReorderHeader", func(v *netlink.Vlan) error {
+	return link.OptFor(fmt.Sprintf("WithReorderHeader(%t)", on), func(v *netlink.Vlan) error {
 		v.ReorderHdr = &on
 		return nil
 	})
@@ -52,7 +53,7 @@ func WithReorderHeader(on bool) Opt {
 // GARP VLAN Registration Protocol (VLAN_FLAG_GVRP, off by default; the kernel
 // needs CONFIG_VLAN_8021Q_GVRP to send anything).
 func WithGVRP(on bool) Opt {
-	return link.OptFor("WithGVRP", func(v *netlink.Vlan) error {
+	return link.OptFor(fmt.Sprintf("WithGVRP(%t)", on), func(v *netlink.Vlan) error {
 		v.Gvrp = &on
 		return nil
 	})
@@ -62,7 +63,7 @@ func WithGVRP(on bool) Opt {
 // Registration Protocol, GVRP's successor (VLAN_FLAG_MVRP, off by default;
 // the kernel needs CONFIG_VLAN_8021Q_MVRP to send anything).
 func WithMVRP(on bool) Opt {
-	return link.OptFor("WithMVRP", func(v *netlink.Vlan) error {
+	return link.OptFor(fmt.Sprintf("WithMVRP(%t)", on), func(v *netlink.Vlan) error {
 		v.Mvrp = &on
 		return nil
 	})
@@ -72,7 +73,7 @@ func WithMVRP(on bool) Opt {
 // off by default): with it, the link's operational state no longer follows
 // its parent's, so it stays up while the parent is down.
 func WithLooseBinding(on bool) Opt {
-	return link.OptFor("WithLooseBinding", func(v *netlink.Vlan) error {
+	return link.OptFor(fmt.Sprintf("WithLooseBinding(%t)", on), func(v *netlink.Vlan) error {
 		v.LooseBinding = &on
 		return nil
 	})

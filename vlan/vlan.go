@@ -21,7 +21,7 @@ type Opt = link.Opt
 // With8021AD makes the link an 802.1ad ("QinQ", service VLAN) link, tagging
 // with ethertype 0x88a8 instead of 802.1Q's 0x8100.
 func With8021AD() Opt {
-	return link.OptFor("With8021AD", func(v *netlink.Vlan) error {
+	return link.OptFor("With8021AD()", func(v *netlink.Vlan) error {
 		v.VlanProtocol = netlink.VLAN_PROTOCOL_8021AD
 		return nil
 	})

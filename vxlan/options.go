@@ -43,7 +43,7 @@ var GoesWithNamespace = link.GoesWithNamespace
 // 255. Without it the kernel uses the namespace's default TTL (1 towards a
 // multicast group).
 func WithTTL(ttl uint8) Opt {
-	return link.OptFor("WithTTL", func(vx *netlink.Vxlan) error {
+	return link.OptFor(fmt.Sprintf("WithTTL(%v)", ttl), func(vx *netlink.Vxlan) error {
 		if ttl == 0 {
 			return fmt.Errorf("TTL 0 would leave the kernel's default; give 1 to 255")
 		}
@@ -57,7 +57,7 @@ func WithTTL(ttl uint8) Opt {
 // hash of the inner flow, so that the underlay can spread flows; without the
 // option it uses the namespace's ephemeral port range.
 func WithSourcePortRange(low, high uint16) Opt {
-	return link.OptFor("WithSourcePortRange", func(vx *netlink.Vxlan) error {
+	return link.OptFor(fmt.Sprintf("WithSourcePortRange(%v, %v)", low, high), func(vx *netlink.Vxlan) error {
 		if low == 0 || low > high {
 			return fmt.Errorf("source ports %d to %d are no range of ports; give 1 <= low <= high", low, high)
 		}
