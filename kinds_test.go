@@ -1,20 +1,42 @@
-package link_test
+// The specs of this package are about the module's packages together, such
+// as the kind packages, which follow one template: so they sit at the
+// module's root, whose source (but for the compat module's) they embed, so
+// that they also run where only test binaries go, as in make test-vm.
+package scratchnet_test
 
 import (
+	"embed"
 	"go/ast"
 	"go/parser"
 	"go/token"
-	"os"
-	"path/filepath"
+	"io/fs"
+	"path"
 	"slices"
 	"strings"
+	"testing"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+
+	"github.com/scratchnet/scratchnet/guard"
 )
 
-// commonOptions are the options every kind package passes through from this
-// package, in the order its options.go declares them: where the link goes,
+func TestScratchnet(t *testing.T) {
+	RegisterFailHandler(Fail)
+	RunSpecs(t, "the module's packages together")
+}
+
+var _ = guard.Suite()
+
+// source holds the Go files of every package directly under the module's
+// root; the compat module (a module of its own, which embed cannot reach) is
+// left out by the second pattern, and it declares no kind.
+//
+//go:embed [^c]*/*.go c[^o]*/*.go
+var source embed.FS
+
+// commonOptions are the options every kind package passes through from the
+// link package, in the order its options.go declares them: where the link goes,
 // what it gets once it exists, what it is created with, and how it ends.
 // WithLinkNamespace belongs only to kinds stacked on a parent.
 var commonOptions = []string{
@@ -38,7 +60,7 @@ func kindSource(dir string) (map[string]kindDecl, []string, bool) {
 	decls := map[string]kindDecl{}
 	var files []string
 	linkOpt := false
-	entries, err := os.ReadDir(dir)
+	entries, err := fs.ReadDir(source, dir)
 	Expect(err).NotTo(HaveOccurred())
 	for _, e := range entries {
 		name := e.Name()
@@ -46,7 +68,9 @@ func kindSource(dir string) (map[string]kindDecl, []string, bool) {
 			continue
 		}
 		files = append(files, name)
-		f, err := parser.ParseFile(fset, filepath.Join(dir, name), nil, parser.ParseComments)
+		src, err := fs.ReadFile(source, path.Join(dir, name))
+		Expect(err).NotTo(HaveOccurred())
+		f, err := parser.ParseFile(fset, path.Join(dir, name), src, parser.ParseComments)
 		Expect(err).NotTo(HaveOccurred())
 		for _, d := range f.Decls {
 			g, ok := d.(*ast.GenDecl)
@@ -104,7 +128,7 @@ var _ = Describe("the kind packages: a template, the common options and a prefix
 
 	DescribeTable("each exports the common options, as thin documented aliases of link's, in one order, in options.go",
 		func(kind string) {
-			decls, files, linkOpt := kindSource(filepath.Join("..", kind))
+			decls, files, linkOpt := kindSource(kind)
 			Expect(linkOpt).To(BeTrue(), "package %s does not declare type Opt = link.Opt", kind)
 			Expect(files).To(ContainElement("options.go"), "package %s has no options.go", kind)
 			Expect(files).NotTo(ContainElements("opts.go", "attrs.go"), "package %s keeps options outside options.go", kind)
@@ -143,20 +167,20 @@ var _ = Describe("the kind packages: a template, the common options and a prefix
 
 	It("are all in the table above, and the exemptions are said in the packages' documentation", func() {
 		table := []string{"veth", "netkit", "dummy", "bridge", "bond", "vrf", "tuntap", "macvlan", "macvtap", "ipvlan", "vlan", "vxlan"}
-		entries, err := os.ReadDir("..")
+		entries, err := fs.ReadDir(source, ".")
 		Expect(err).NotTo(HaveOccurred())
 		var found []string
 		for _, e := range entries {
 			if !e.IsDir() || strings.HasPrefix(e.Name(), ".") {
 				continue
 			}
-			if _, _, linkOpt := kindSource(filepath.Join("..", e.Name())); linkOpt {
+			if _, _, linkOpt := kindSource(e.Name()); linkOpt {
 				found = append(found, e.Name())
 			}
 		}
 		Expect(found).To(ConsistOf(table), "a package declaring type Opt = link.Opt is a kind package and belongs in the table")
 		for kind, names := range exemptions {
-			src, err := os.ReadFile(filepath.Join("..", kind, "doc.go"))
+			src, err := fs.ReadFile(source, path.Join(kind, "doc.go"))
 			Expect(err).NotTo(HaveOccurred())
 			doc := strings.Join(strings.Fields(strings.ReplaceAll(string(src), "//", " ")), " ")
 			for name := range names {
@@ -169,12 +193,12 @@ var _ = Describe("the kind packages: a template, the common options and a prefix
 		// Its ports get the kernel's names and attributes when the device is
 		// made (echo to /sys/bus/netdevsim/new_device): link's creation
 		// options cannot reach them, so only InNamespace is common.
-		decls, files, linkOpt := kindSource(filepath.Join("..", "netdevsim"))
+		decls, files, linkOpt := kindSource("netdevsim")
 		Expect(linkOpt).To(BeFalse())
 		Expect(decls).To(BeEmpty())
 		Expect(files).To(ContainElement("options.go"))
 		Expect(files).NotTo(ContainElement("opts.go"))
-		src, err := os.ReadFile(filepath.Join("..", "netdevsim", "options.go"))
+		src, err := fs.ReadFile(source, "netdevsim/options.go")
 		Expect(err).NotTo(HaveOccurred())
 		Expect(string(src)).To(ContainSubstring("\nfunc InNamespace("))
 	})
