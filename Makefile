@@ -27,11 +27,16 @@
 #               decoded last packets of its captures, whose files (and the
 #               lab's Mermaid diagram) are kept in .cache/demo-captures/
 #               (exits non-zero by design)
-# make vet      go vet, a gofmt check and the project's own analyzer
-#               (cmd/scratchnetvet)
+# make vet      go vet, a gofmt check, the project's own analyzer
+#               (cmd/scratchnetvet) and staticcheck (staticcheck.conf says
+#               which checks; its version is pinned below and fetched
+#               through the Go module proxy, outside this module's go.mod)
 
 GO ?= go
 PKGS := ./...
+# staticcheck 2026.1: its go.mod asks for go 1.25.0, as ours does, and it
+# knows Go 1.26.
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.7.0
 
 # No sudo needed: every suite runs itself in a sandbox (package sandbox), in a
 # user namespace of its own when started by an unprivileged user, and in a
@@ -54,6 +59,7 @@ test: vet
 vet:
 	$(GO) vet $(PKGS)
 	$(GO) run ./cmd/scratchnetvet $(PKGS)
+	$(GO) run $(STATICCHECK) $(PKGS)
 	@out="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"; \
 	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
 

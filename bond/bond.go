@@ -16,22 +16,10 @@ const BondPrefix = "bond-"
 // Opt configures a bond before it is created; see the link package.
 type Opt = link.Opt
 
-// InNamespace creates the bond in the network namespace netnsfd refers to;
-// the fd stays owned by the caller.
-var InNamespace = link.InNamespace
-
-// WithAddress adds an address such as "10.0.0.1/24" or "fd00::1/64" to the
-// bond once it exists; see [link.WithAddress].
-var WithAddress = link.WithAddress
-
-// WithUp brings the bond up once it exists; see [link.WithUp]. A bond without
-// members has no carrier and cannot become operationally up.
-var WithUp = link.WithUp
-
 // WithMode sets the bonding mode, netlink.BOND_MODE_BALANCE_RR to
 // BOND_MODE_BALANCE_ALB.
 func WithMode(mode netlink.BondMode) Opt {
-	return link.OptFor("WithMode", func(b *netlink.Bond) error {
+	return link.OptFor(fmt.Sprintf("WithMode(%d)", mode), func(b *netlink.Bond) error {
 		if mode < netlink.BOND_MODE_BALANCE_RR || mode > netlink.BOND_MODE_BALANCE_ALB {
 			return fmt.Errorf("unknown bonding mode %d", mode)
 		}

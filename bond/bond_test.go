@@ -127,10 +127,10 @@ var _ = Describe("refusing bonds it cannot create, before anything is created", 
 				HavePrefix(`cannot create transient link with prefix "bond-", reason: `), ContainSubstring(reason))))
 			Expect(testsupport.LinkNames(ns)).To(ConsistOf("lo"))
 		},
-		Entry("an unknown mode", bond.WithMode(netlink.BOND_MODE_UNKNOWN), "WithMode: unknown bonding mode 7"),
-		Entry("a negative mode", bond.WithMode(-1), "WithMode: unknown bonding mode -1"),
+		Entry("an unknown mode", bond.WithMode(netlink.BOND_MODE_UNKNOWN), "WithMode(7): unknown bonding mode 7"),
+		Entry("a negative mode", bond.WithMode(-1), "WithMode(-1): unknown bonding mode -1"),
 		Entry("an option for another kind", link.OptFor("WithPeerThing", func(*netlink.Veth) error { return nil }),
-			"WithPeerThing applies to *netlink.Veth links, not to *netlink.Bond"),
+			"WithPeerThing: applies to *netlink.Veth links, not to *netlink.Bond"),
 	)
 
 	It("refuses a nil member", func() {

@@ -15,22 +15,11 @@ const BridgePrefix = "br-"
 // Opt configures a bridge before it is created; see the link package.
 type Opt = link.Opt
 
-// InNamespace creates the bridge in the network namespace netnsfd refers to;
-// the fd stays owned by the caller.
-var InNamespace = link.InNamespace
-
-// WithAddress adds an address such as "10.0.0.1/24" or "fd00::1/64" to the
-// bridge once it exists; see [link.WithAddress].
-var WithAddress = link.WithAddress
-
-// WithUp brings the bridge up once it exists; see [link.WithUp].
-var WithUp = link.WithUp
-
 // WithVlanFiltering switches VLAN filtering on: the bridge then forwards a
 // frame only between ports that are members of the frame's VLAN. It needs
 // CONFIG_BRIDGE_VLAN_FILTERING; see [SkipUnlessVlanFiltering].
 func WithVlanFiltering() Opt {
-	return link.OptFor("WithVlanFiltering", func(b *netlink.Bridge) error {
+	return link.OptFor("WithVlanFiltering()", func(b *netlink.Bridge) error {
 		on := true
 		b.VlanFiltering = &on
 		return nil

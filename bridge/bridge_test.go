@@ -215,7 +215,7 @@ var _ = Describe("bridge VLAN filtering", func() {
 			link.NewTransientT(t, &netlink.Veth{}, "veth-", bridge.WithVlanFiltering())
 		})
 		Expect(rec.Failures()).To(ConsistOf(ContainSubstring(
-			"WithVlanFiltering applies to *netlink.Bridge links, not to *netlink.Veth")))
+			"WithVlanFiltering(): applies to *netlink.Bridge links, not to *netlink.Veth")))
 	})
 })
 

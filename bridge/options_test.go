@@ -50,10 +50,10 @@ var _ = Describe("bridge options", func() {
 			testsupport.ExpectRefused(func(t testing.TB) { bridge.NewTransientT(t, bridge.InNamespace(ns), opt) },
 				ns, `cannot create transient link with prefix "br-", reason: `, reason)
 		},
-		Entry("a hello time below 1s", bridge.WithHelloTime(500*time.Millisecond), "WithHelloTime: hello time 500ms is outside the kernel's range of 1s to 10s"),
+		Entry("a hello time below 1s", bridge.WithHelloTime(500*time.Millisecond), "WithHelloTime(500ms): hello time 500ms is outside the kernel's range of 1s to 10s"),
 		Entry("a hello time above 10s", bridge.WithHelloTime(11*time.Second), "outside the kernel's range"),
-		Entry("a hello time between centiseconds", bridge.WithHelloTime(time.Second+time.Millisecond), "WithHelloTime: 1.001s is not a whole number of centiseconds"),
-		Entry("a negative ageing time", bridge.WithAgeingTime(-time.Second), "WithAgeingTime: -1s is not a whole number of centiseconds"),
+		Entry("a hello time between centiseconds", bridge.WithHelloTime(time.Second+time.Millisecond), "WithHelloTime(1.001s): 1.001s is not a whole number of centiseconds"),
+		Entry("a negative ageing time", bridge.WithAgeingTime(-time.Second), "WithAgeingTime(-1s): -1s is not a whole number of centiseconds"),
 	)
 
 	It("refuses its options for other kinds", func() {
@@ -61,6 +61,6 @@ var _ = Describe("bridge options", func() {
 		rec.Run(func(t testing.TB) {
 			link.NewTransientT(t, &netlink.Veth{}, "veth-", bridge.WithMulticastSnooping(false))
 		})
-		Expect(rec.Failures()).To(ConsistOf(ContainSubstring("WithMulticastSnooping applies to *netlink.Bridge links, not to *netlink.Veth")))
+		Expect(rec.Failures()).To(ConsistOf(ContainSubstring("WithMulticastSnooping(false): applies to *netlink.Bridge links, not to *netlink.Veth")))
 	})
 })

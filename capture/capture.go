@@ -103,7 +103,7 @@ type options struct {
 func WithName(name string) Opt {
 	return func(o *options) error {
 		if name == "" {
-			return errors.New("WithName: the name is empty")
+			return errors.New(`WithName(""): the name is empty`)
 		}
 		o.name = name
 		return nil
@@ -117,7 +117,7 @@ func WithName(name string) Opt {
 func WithMaxFileSize(bytes int64) Opt {
 	return func(o *options) error {
 		if bytes < 1024 {
-			return fmt.Errorf("WithMaxFileSize: %d bytes is less than the minimum of 1024", bytes)
+			return fmt.Errorf("WithMaxFileSize(%d): %d bytes is less than the minimum of 1024", bytes, bytes)
 		}
 		o.maxFileSize = bytes
 		return nil
@@ -129,7 +129,7 @@ func WithMaxFileSize(bytes int64) Opt {
 func WithLastPackets(n int) Opt {
 	return func(o *options) error {
 		if n < 1 || n > 1000 {
-			return fmt.Errorf("WithLastPackets: %d is not between 1 and 1000", n)
+			return fmt.Errorf("WithLastPackets(%d): %d is not between 1 and 1000", n, n)
 		}
 		o.lastPackets = n
 		return nil

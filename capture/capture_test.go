@@ -30,8 +30,8 @@ import (
 )
 
 var (
-	leftV4, rightV4 = netip.MustParseAddr("10.9.0.1"), netip.MustParseAddr("10.9.0.2")
-	leftV6, rightV6 = netip.MustParseAddr("fd09::1"), netip.MustParseAddr("fd09::2")
+	rightV4 = netip.MustParseAddr("10.9.0.2")
+	rightV6 = netip.MustParseAddr("fd09::2")
 )
 
 // pair returns two named transient namespaces joined by an addressed veth

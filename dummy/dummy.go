@@ -15,17 +15,6 @@ const DummyPrefix = "dumy-"
 // Opt configures a dummy link before it is created; see the link package.
 type Opt = link.Opt
 
-// InNamespace creates the dummy link in the network namespace netnsfd refers
-// to; the fd stays owned by the caller.
-var InNamespace = link.InNamespace
-
-// WithAddress adds an address such as "10.0.0.1/24" or "fd00::1/64" to the
-// dummy link once it exists; see [link.WithAddress].
-var WithAddress = link.WithAddress
-
-// WithUp brings the dummy link up once it exists; see [link.WithUp].
-var WithUp = link.WithUp
-
 // NewTransient creates a transient dummy link, down, and returns it with its
 // Index. It is deleted when the current node's cleanup runs.
 func NewTransient(opts ...Opt) netlink.Link {

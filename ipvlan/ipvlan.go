@@ -16,26 +16,10 @@ const IPVlanPrefix = "ipvl-"
 // Opt configures an ipvlan link before it is created; see the link package.
 type Opt = link.Opt
 
-// InNamespace creates the ipvlan in the network namespace netnsfd refers to;
-// the fd stays owned by the caller.
-var InNamespace = link.InNamespace
-
-// WithLinkNamespace looks the parent up in the network namespace netnsfd
-// refers to; without [InNamespace] the ipvlan is created there too.
-var WithLinkNamespace = link.WithLinkNamespace
-
-// WithAddress adds an address such as "10.0.0.1/24" or "fd00::1/64" to the
-// ipvlan once it exists; see [link.WithAddress].
-var WithAddress = link.WithAddress
-
-// WithUp brings the ipvlan up once it exists; see [link.WithUp]. It only gets
-// operationally up while its parent is up.
-var WithUp = link.WithUp
-
 // WithMode sets the mode of the ipvlan, and so of every ipvlan on its parent:
 // netlink.IPVLAN_MODE_L2, IPVLAN_MODE_L3 or IPVLAN_MODE_L3S.
 func WithMode(mode netlink.IPVlanMode) Opt {
-	return link.OptFor("WithMode", func(l *netlink.IPVlan) error {
+	return link.OptFor(fmt.Sprintf("WithMode(%v)", mode), func(l *netlink.IPVlan) error {
 		if mode >= netlink.IPVLAN_MODE_MAX {
 			return fmt.Errorf("unknown ipvlan mode %d", mode)
 		}
@@ -48,7 +32,7 @@ func WithMode(mode netlink.IPVlanMode) Opt {
 // netlink.IPVLAN_FLAG_BRIDGE (directly), IPVLAN_FLAG_PRIVATE (not at all) or
 // IPVLAN_FLAG_VEPA (only through the external switch).
 func WithFlag(flag netlink.IPVlanFlag) Opt {
-	return link.OptFor("WithFlag", func(l *netlink.IPVlan) error {
+	return link.OptFor(fmt.Sprintf("WithFlag(%v)", flag), func(l *netlink.IPVlan) error {
 		if flag > netlink.IPVLAN_FLAG_VEPA {
 			return fmt.Errorf("unknown ipvlan flag %d", flag)
 		}

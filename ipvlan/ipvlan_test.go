@@ -84,14 +84,14 @@ var _ = Describe("refusing ipvlan links it cannot create, before anything is cre
 				ipvlan.NewTransientT(t, parent, ipvlan.WithLinkNamespace(parentNs), ipvlan.InNamespace(ns),
 					ipvlan.WithMode(netlink.IPVLAN_MODE_MAX))
 			}
-		}, "WithMode: unknown ipvlan mode 3"),
+		}, "WithMode(3): unknown ipvlan mode 3"),
 		Entry("an unknown flag", func(parentNs, ns int) func(t testing.TB) {
 			parent := newParent(parentNs)
 			return func(t testing.TB) {
 				ipvlan.NewTransientT(t, parent, ipvlan.WithLinkNamespace(parentNs), ipvlan.InNamespace(ns),
 					ipvlan.WithFlag(netlink.IPVLAN_FLAG_VEPA+1))
 			}
-		}, "WithFlag: unknown ipvlan flag 3"),
+		}, "WithFlag(3): unknown ipvlan flag 3"),
 		Entry("nil parent", func(parentNs, ns int) func(t testing.TB) {
 			return func(t testing.TB) { ipvlan.NewTransientT(t, nil, ipvlan.InNamespace(ns)) }
 		}, "parent link is nil"),
@@ -105,6 +105,6 @@ var _ = Describe("refusing ipvlan links it cannot create, before anything is cre
 				link.NewStackedT(t, &netlink.Macvlan{}, "ipvl-", parent, link.WithLinkNamespace(parentNs),
 					link.InNamespace(ns), ipvlan.WithMode(netlink.IPVLAN_MODE_L3))
 			}
-		}, "WithMode applies to *netlink.IPVlan links, not to *netlink.Macvlan"),
+		}, "WithMode(1): applies to *netlink.IPVlan links, not to *netlink.Macvlan"),
 	)
 })

@@ -54,7 +54,7 @@ func WithHardwareAddrs(macs ...string) Opt {
 	return func(a *addressing) error {
 		for _, m := range macs {
 			if _, err := net.ParseMAC(m); err != nil {
-				return fmt.Errorf("WithHardwareAddrs: %w", err)
+				return fmt.Errorf("WithHardwareAddrs(%q): %w", m, err)
 			}
 		}
 		a.links.macs = macs
@@ -78,7 +78,7 @@ func NoAddrs() Opt {
 func Impair(opts ...impair.Opt) Opt {
 	return func(a *addressing) error {
 		if len(opts) == 0 {
-			return errors.New("Impair: no impairment given")
+			return errors.New("Impair(): no impairment given")
 		}
 		a.links.impairBoth = opts
 		return nil
@@ -91,7 +91,7 @@ func Impair(opts ...impair.Opt) Opt {
 func ImpairFrom(h *Host, opts ...impair.Opt) Opt {
 	return func(a *addressing) error {
 		if h == nil || len(opts) == 0 {
-			return errors.New("ImpairFrom: need a host and an impairment")
+			return errors.New("ImpairFrom(host, impairments...): need a host and at least one impairment")
 		}
 		if a.links.impairFrom == nil {
 			a.links.impairFrom = map[*Host][]impair.Opt{}

@@ -42,9 +42,9 @@ func WithAddress(cidr string) Opt {
 	return func(l *Link) error {
 		a, err := ParseAddr(cidr)
 		if err != nil {
-			return fmt.Errorf("WithAddress: %w", err)
+			return fmt.Errorf("WithAddress(%q): %w", cidr, err)
 		}
-		s, err := settingsOf("WithAddress", l)
+		s, err := settingsOf(fmt.Sprintf("WithAddress(%q)", cidr), l)
 		if err != nil {
 			return err
 		}
@@ -59,7 +59,7 @@ func WithAddress(cidr string) Opt {
 // becomes UP once its peer is up too.
 func WithUp() Opt {
 	return func(l *Link) error {
-		s, err := settingsOf("WithUp", l)
+		s, err := settingsOf("WithUp()", l)
 		if err != nil {
 			return err
 		}
@@ -76,9 +76,9 @@ func WithPeerAddress(cidr string) Opt {
 	return func(l *Link) error {
 		a, err := ParseAddr(cidr)
 		if err != nil {
-			return fmt.Errorf("WithPeerAddress: %w", err)
+			return fmt.Errorf("WithPeerAddress(%q): %w", cidr, err)
 		}
-		s, err := settingsOf("WithPeerAddress", l)
+		s, err := settingsOf(fmt.Sprintf("WithPeerAddress(%q)", cidr), l)
 		if err != nil {
 			return err
 		}
@@ -92,7 +92,7 @@ func WithPeerAddress(cidr string) Opt {
 // peer with it fails.
 func WithPeerUp() Opt {
 	return func(l *Link) error {
-		s, err := settingsOf("WithPeerUp", l)
+		s, err := settingsOf("WithPeerUp()", l)
 		if err != nil {
 			return err
 		}

@@ -123,10 +123,10 @@ var _ = Describe("addresses", func() {
 		}, `"10.0.0.1" is not an address with prefix length`),
 		Entry("not an address", func(t testing.TB, ns int) {
 			veth.NewTransientT(t, veth.InNamespace(ns), veth.WithPeerAddress("fd00::zz/64"))
-		}, `WithPeerAddress: "fd00::zz/64" is not an address`),
+		}, `WithPeerAddress("fd00::zz/64"): "fd00::zz/64" is not an address`),
 		Entry("a peer option for a kind without peer", func(t testing.TB, ns int) {
 			link.NewTransientT(t, &netlink.Bridge{}, "br-", link.InNamespace(ns), veth.WithPeerUp())
-		}, "WithPeerUp applies to *netlink.Veth links, not to *netlink.Bridge"),
+		}, "WithPeerUp(): applies to *netlink.Veth links, not to *netlink.Bridge"),
 	)
 })
 

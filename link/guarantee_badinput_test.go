@@ -188,10 +188,10 @@ func badInputEntries() []TableEntry {
 			return func(t testing.TB) {
 				veth.NewTransientT(t, veth.InNamespace(ns), veth.WithPeerAddress("not-an-address"))
 			}
-		}), `WithPeerAddress: "not-an-address" is not an address`),
+		}), `WithPeerAddress("not-an-address"): "not-an-address" is not an address`),
 		Entry("a route option that returns an error", badCall(func(ns int) func(t testing.TB) {
 			return func(t testing.TB) { route.AddT(t, ns, "10.1.0.0/16", route.Via("not-an-address")) }
-		}), `reason: Via: "not-an-address" is not an IP address`),
+		}), `reason: Via("not-an-address"): not an IP address`),
 		Entry("an unsupported link kind", badCall(func(ns int) func(t testing.TB) {
 			return func(t testing.TB) {
 				link.NewTransientT(t, &netlink.GenericLink{LinkType: "nosuchkind"}, "nsk-", link.InNamespace(ns))

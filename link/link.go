@@ -71,7 +71,7 @@ func settingsOf(name string, l *Link) (*settings, error) {
 	if s, ok := configuring.Load(l); ok {
 		return s.(*settings), nil
 	}
-	return nil, fmt.Errorf("%s works only as an option passed to a link creation such as NewTransient", name)
+	return nil, fmt.Errorf("%s: works only as an option passed to a link creation such as NewTransient", name)
 }
 
 // WrapWithLinkNamespace returns l wrapped in a [Link] whose references are
@@ -147,7 +147,7 @@ func WithPeerNamespace(netnsfd int) Opt {
 		case *netlink.Veth:
 			tmpl.PeerNamespace = netlink.NsFd(netnsfd)
 		case *netlink.Netkit:
-			s, err := settingsOf("WithPeerNamespace", l)
+			s, err := settingsOf(fmt.Sprintf("WithPeerNamespace(%d)", netnsfd), l)
 			if err != nil {
 				return err
 			}
@@ -174,7 +174,7 @@ func WithPeerNamespace(netnsfd int) Opt {
 // then the link stays behind unless that namespace dies too.
 func GoesWithNamespace() Opt {
 	return func(l *Link) error {
-		s, err := settingsOf("GoesWithNamespace", l)
+		s, err := settingsOf("GoesWithNamespace()", l)
 		if err != nil {
 			return err
 		}
@@ -190,7 +190,7 @@ func GoesWithNamespace() Opt {
 // an RCU grace period per link.
 func DeleteExplicitly() Opt {
 	return func(l *Link) error {
-		s, err := settingsOf("DeleteExplicitly", l)
+		s, err := settingsOf("DeleteExplicitly()", l)
 		if err != nil {
 			return err
 		}
@@ -207,7 +207,7 @@ func OptFor[T netlink.Link](name string, fn func(T) error) Opt {
 		typed, ok := l.Link.(T)
 		if !ok {
 			var want T
-			return fmt.Errorf("%s applies to %T links, not to %T", name, want, l.Link)
+			return fmt.Errorf("%s: applies to %T links, not to %T", name, want, l.Link)
 		}
 		if err := fn(typed); err != nil {
 			return fmt.Errorf("%s: %w", name, err)

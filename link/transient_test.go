@@ -213,7 +213,7 @@ var _ = Describe("transient links", func() {
 				link.NewTransientT(t, &netlink.Bridge{}, "br-", link.InNamespace(ns),
 					link.OptFor("WithPeerThing", func(*netlink.Veth) error { return nil }))
 			}
-		}, "WithPeerThing applies to *netlink.Veth links, not to *netlink.Bridge"),
+		}, "WithPeerThing: applies to *netlink.Veth links, not to *netlink.Bridge"),
 		Entry("a link kind the kernel does not know", func(ns int) func(t testing.TB) {
 			return func(t testing.TB) {
 				link.NewTransientT(t, &netlink.GenericLink{LinkType: "nosuchkind"}, "nsk-", link.InNamespace(ns))

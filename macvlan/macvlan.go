@@ -19,17 +19,9 @@ const MacvlanPrefix = "mcvl-"
 // Opt configures a macvlan link before it is created; see the link package.
 type Opt = link.Opt
 
-// InNamespace creates the macvlan in the network namespace netnsfd refers to;
-// the fd stays owned by the caller.
-var InNamespace = link.InNamespace
-
-// WithLinkNamespace looks the parent up in the network namespace netnsfd
-// refers to; without [InNamespace] the macvlan is created there too.
-var WithLinkNamespace = link.WithLinkNamespace
-
 // WithMode sets the macvlan mode; the default is netlink.MACVLAN_MODE_BRIDGE.
 func WithMode(mode netlink.MacvlanMode) Opt {
-	return link.OptFor("WithMode", func(m *netlink.Macvlan) error {
+	return link.OptFor(fmt.Sprintf("WithMode(%v)", mode), func(m *netlink.Macvlan) error {
 		if mode > netlink.MACVLAN_MODE_SOURCE {
 			return fmt.Errorf("unknown macvlan mode %d", mode)
 		}
@@ -37,13 +29,6 @@ func WithMode(mode netlink.MacvlanMode) Opt {
 		return nil
 	})
 }
-
-// WithAddress adds an address such as "10.0.0.1/24" or "fd00::1/64" to the
-// macvlan once it exists; see [link.WithAddress].
-var WithAddress = link.WithAddress
-
-// WithUp brings the macvlan up once it exists; see [link.WithUp].
-var WithUp = link.WithUp
 
 // NewTransient creates a transient macvlan on parent, in bridge mode unless
 // [WithMode] says otherwise, and returns it with its Index in the namespace

@@ -134,7 +134,7 @@ var _ = Describe("refusing bad macvlan modes", func() {
 		Expect(rec.Failures()).To(ConsistOf(SatisfyAll(
 			HavePrefix(`cannot create transient link with prefix "veth-"`),
 			Not(ContainSubstring("option")),
-			ContainSubstring("WithMode applies to *netlink.Macvlan links, not to *netlink.Veth"))))
+			ContainSubstring("WithMode(1): applies to *netlink.Macvlan links, not to *netlink.Veth"))))
 		Expect(testsupport.LinkNames(ns)).To(ConsistOf("lo"))
 	})
 

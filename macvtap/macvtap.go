@@ -16,26 +16,10 @@ const MacvtapPrefix = "mcvt-"
 // Opt configures a macvtap link before it is created; see the link package.
 type Opt = link.Opt
 
-// InNamespace creates the macvtap in the network namespace netnsfd refers to;
-// the fd stays owned by the caller.
-var InNamespace = link.InNamespace
-
-// WithLinkNamespace looks the parent up in the network namespace netnsfd
-// refers to; without [InNamespace] the macvtap is created there too.
-var WithLinkNamespace = link.WithLinkNamespace
-
-// WithAddress adds an address such as "10.0.0.1/24" or "fd00::1/64" to the
-// macvtap once it exists; see [link.WithAddress].
-var WithAddress = link.WithAddress
-
-// WithUp brings the macvtap up once it exists; see [link.WithUp]. It only
-// gets operationally up while its parent is up.
-var WithUp = link.WithUp
-
 // WithMode sets the macvtap mode (private, VEPA, bridge, passthru or
 // source); the default is netlink.MACVLAN_MODE_BRIDGE.
 func WithMode(mode netlink.MacvlanMode) Opt {
-	return link.OptFor("WithMode", func(m *netlink.Macvtap) error {
+	return link.OptFor(fmt.Sprintf("WithMode(%v)", mode), func(m *netlink.Macvtap) error {
 		if mode > netlink.MACVLAN_MODE_SOURCE {
 			return fmt.Errorf("unknown macvtap mode %d", mode)
 		}

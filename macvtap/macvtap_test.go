@@ -92,7 +92,7 @@ var _ = Describe("refusing macvtap links it cannot create, before anything is cr
 				macvtap.NewTransientT(t, parent, macvtap.WithLinkNamespace(parentNs), macvtap.InNamespace(ns),
 					macvtap.WithMode(netlink.MACVLAN_MODE_SOURCE+1))
 			}
-		}, "WithMode: unknown macvtap mode"),
+		}, "WithMode(6): unknown macvtap mode"),
 		Entry("nil parent", func(parentNs, ns int) func(t testing.TB) {
 			return func(t testing.TB) { macvtap.NewTransientT(t, nil, macvtap.InNamespace(ns)) }
 		}, "parent link is nil"),
@@ -106,6 +106,6 @@ var _ = Describe("refusing macvtap links it cannot create, before anything is cr
 				link.NewStackedT(t, &netlink.Macvlan{}, "mcvt-", parent, link.WithLinkNamespace(parentNs),
 					link.InNamespace(ns), macvtap.WithMode(netlink.MACVLAN_MODE_VEPA))
 			}
-		}, "WithMode applies to *netlink.Macvtap links, not to *netlink.Macvlan"),
+		}, "WithMode(2): applies to *netlink.Macvtap links, not to *netlink.Macvlan"),
 	)
 })

@@ -262,7 +262,7 @@ var _ = Describe("refusing bad netdevsim options", func() {
 				netdevsim.NewTransientT(t, netdevsim.InNamespace(ns), opt)
 			}, ns, "cannot create transient netdevsim, reason: option 2 failed", reason)
 		},
-		Entry("zero queues", netdevsim.WithRxTxQueueCountEach(0), "WithRxTxQueueCountEach: RX/TX queue count cannot be zero"),
+		Entry("zero queues", netdevsim.WithRxTxQueueCountEach(0), "WithRxTxQueueCountEach(0): RX/TX queue count cannot be zero"),
 		Entry("bad namespace", netdevsim.InNamespace(-1), "InNamespace(-1): invalid file descriptor -1"),
 	)
 

@@ -16,26 +16,10 @@ const NetkitPrefix = "nk-"
 // Opt configures a netkit pair before it is created; see the link package.
 type Opt = link.Opt
 
-// InNamespace creates the primary end in the network namespace netnsfd
-// refers to. The peer is not affected: see [WithPeerNamespace].
-var InNamespace = link.InNamespace
-
-// WithAddress adds an address such as "10.0.0.1/24" or "fd00::1/64" to the
-// primary end; see [link.WithAddress].
-var WithAddress = link.WithAddress
-
-// WithUp brings the primary end up; see [link.WithUp]. It only becomes
-// operationally UP together with its peer, so use it with [WithPeerUp].
-var WithUp = link.WithUp
-
-// GoesWithNamespace leaves the pair to its namespaces' teardown; see
-// [link.GoesWithNamespace].
-var GoesWithNamespace = link.GoesWithNamespace
-
 // WithMode sets the pair's mode: netlink.NETKIT_MODE_L3 (the default, no
 // hardware addresses) or netlink.NETKIT_MODE_L2 (Ethernet, like a veth).
 func WithMode(mode netlink.NetkitMode) Opt {
-	return link.OptFor("WithMode", func(n *netlink.Netkit) error {
+	return link.OptFor(fmt.Sprintf("WithMode(%v)", mode), func(n *netlink.Netkit) error {
 		if mode != netlink.NETKIT_MODE_L2 && mode != netlink.NETKIT_MODE_L3 {
 			return fmt.Errorf("unknown netkit mode %d", mode)
 		}
@@ -48,7 +32,7 @@ func WithMode(mode netlink.NetkitMode) Opt {
 // program is attached: netlink.NETKIT_POLICY_FORWARD (the default) passes
 // it to the peer, netlink.NETKIT_POLICY_BLACKHOLE drops it.
 func WithPolicy(p netlink.NetkitPolicy) Opt {
-	return link.OptFor("WithPolicy", func(n *netlink.Netkit) error {
+	return link.OptFor(fmt.Sprintf("WithPolicy(%v)", p), func(n *netlink.Netkit) error {
 		if err := checkPolicy(p); err != nil {
 			return err
 		}
@@ -59,7 +43,7 @@ func WithPolicy(p netlink.NetkitPolicy) Opt {
 
 // WithPeerPolicy sets the same for the peer end.
 func WithPeerPolicy(p netlink.NetkitPolicy) Opt {
-	return link.OptFor("WithPeerPolicy", func(n *netlink.Netkit) error {
+	return link.OptFor(fmt.Sprintf("WithPeerPolicy(%v)", p), func(n *netlink.Netkit) error {
 		if err := checkPolicy(p); err != nil {
 			return err
 		}
@@ -78,18 +62,18 @@ func checkPolicy(p netlink.NetkitPolicy) error {
 // WithPeerNamespace creates the peer end in the network namespace netnsfd
 // refers to. The fd stays owned by the caller.
 func WithPeerNamespace(netnsfd int) Opt {
-	return withPeer("WithPeerNamespace", link.WithPeerNamespace(netnsfd))
+	return withPeer(fmt.Sprintf("WithPeerNamespace(%d)", netnsfd), link.WithPeerNamespace(netnsfd))
 }
 
 // WithPeerAddress adds an address such as "10.0.0.2/24" or "fd00::2/64" to
 // the peer end, without duplicate address detection for IPv6.
 func WithPeerAddress(cidr string) Opt {
-	return withPeer("WithPeerAddress", link.WithPeerAddress(cidr))
+	return withPeer(fmt.Sprintf("WithPeerAddress(%q)", cidr), link.WithPeerAddress(cidr))
 }
 
 // WithPeerUp brings the peer end up once the pair exists.
 func WithPeerUp() Opt {
-	return withPeer("WithPeerUp", link.WithPeerUp())
+	return withPeer("WithPeerUp()", link.WithPeerUp())
 }
 
 // withPeer limits one of link's peer options, which name themselves in
@@ -97,7 +81,7 @@ func WithPeerUp() Opt {
 func withPeer(name string, opt link.Opt) Opt {
 	return func(l *link.Link) error {
 		if _, ok := l.Link.(*netlink.Netkit); !ok {
-			return fmt.Errorf("%s applies to *netlink.Netkit links, not to %T", name, l.Link)
+			return fmt.Errorf("%s: applies to *netlink.Netkit links, not to %T", name, l.Link)
 		}
 		return opt(l)
 	}

@@ -77,6 +77,27 @@ var _ = Describe("transient netkit pairs", func() {
 		Expect(primary.Attrs().HardwareAddr).To(Equal(p.Attrs().HardwareAddr))
 	})
 
+	It("creates the primary end with the MTU, transmit queue length and (L2) hardware address given", func() {
+		host := netns.NewTransient()
+		primary, _ := netkit.NewTransient(netkit.InNamespace(host), netkit.WithMode(netlink.NETKIT_MODE_L2),
+			netkit.WithMTU(1400), netkit.WithTxQLen(77), netkit.WithHardwareAddr("02:00:00:00:00:2a"))
+
+		p := readNetkit(netns.NewNetlinkHandle(host), primary)
+		Expect(p.Attrs().MTU).To(Equal(1400))
+		Expect(p.Attrs().TxQLen).To(Equal(77))
+		Expect(p.Attrs().HardwareAddr.String()).To(Equal("02:00:00:00:00:2a"))
+	})
+
+	It("refuses a hardware address for an L3 pair, naming the mode", func() {
+		host := netns.NewTransient()
+		rec := &testsupport.Recorder{}
+		rec.Run(func(t testing.TB) {
+			netkit.NewTransientT(t, netkit.InNamespace(host), netkit.WithHardwareAddr("02:00:00:00:00:2a"))
+		})
+		Expect(rec.Failures()).To(ConsistOf(ContainSubstring("only allows setting Ethernet in L2 mode")))
+		Expect(testsupport.LinkNames(host)).To(ConsistOf("lo"))
+	})
+
 	It("leaves the peer in the calling thread's namespace when only InNamespace is given (the kernel's rule)", func() {
 		defer netns.EnterTransient()()
 		here, other := netns.Current(), netns.NewTransient()
@@ -143,9 +164,9 @@ var _ = Describe("refusing bad netkit options", func() {
 				netkit.NewTransientT(t, netkit.InNamespace(ns), opt())
 			}, ns, "cannot create transient link", reason)
 		},
-		Entry("unknown mode", func() netkit.Opt { return netkit.WithMode(7) }, "WithMode: unknown netkit mode 7"),
-		Entry("unknown policy", func() netkit.Opt { return netkit.WithPolicy(1) }, "WithPolicy: unknown netkit policy 1"),
-		Entry("unknown peer policy", func() netkit.Opt { return netkit.WithPeerPolicy(5) }, "WithPeerPolicy: unknown netkit policy 5"),
+		Entry("unknown mode", func() netkit.Opt { return netkit.WithMode(7) }, "WithMode(7): unknown netkit mode 7"),
+		Entry("unknown policy", func() netkit.Opt { return netkit.WithPolicy(1) }, "WithPolicy(1): unknown netkit policy 1"),
+		Entry("unknown peer policy", func() netkit.Opt { return netkit.WithPeerPolicy(5) }, "WithPeerPolicy(5): unknown netkit policy 5"),
 		Entry("closed peer namespace", func() netkit.Opt { return netkit.WithPeerNamespace(-1) }, "WithPeerNamespace(-1): invalid file descriptor -1"),
 	)
 
@@ -153,6 +174,6 @@ var _ = Describe("refusing bad netkit options", func() {
 		ns := netns.NewTransient()
 		testsupport.ExpectRefused(func(t testing.TB) {
 			link.NewTransientT(t, &netlink.Bridge{}, "br-", link.InNamespace(ns), netkit.WithPeerUp())
-		}, ns, "cannot create transient link", "WithPeerUp applies to *netlink.Netkit links, not to *netlink.Bridge")
+		}, ns, "cannot create transient link", "WithPeerUp(): applies to *netlink.Netkit links, not to *netlink.Bridge")
 	})
 })

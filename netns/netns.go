@@ -119,7 +119,7 @@ type options struct {
 func WithName(name string) Opt {
 	return func(o *options) error {
 		if strings.TrimSpace(name) == "" {
-			return errors.New("WithName: the name is empty")
+			return errors.New(`WithName(""): the name is empty`)
 		}
 		o.name = "transient network namespace " + strconv.Quote(name)
 		o.label = name

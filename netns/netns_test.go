@@ -257,6 +257,6 @@ var _ = Describe("transient namespaces appeared in reports as \"transient networ
 	It("names the namespace in the message of a failure to make it", func() {
 		rec := &testsupport.Recorder{}
 		rec.Run(func(t testing.TB) { netns.NewTransientT(t, netns.WithName(" ")) })
-		Expect(rec.Failures()).To(ConsistOf("cannot create transient network namespace, reason: WithName: the name is empty"))
+		Expect(rec.Failures()).To(ConsistOf("cannot create transient network namespace, reason: WithName(\"\"): the name is empty"))
 	})
 })

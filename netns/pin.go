@@ -86,7 +86,7 @@ func init() {
 
 func pin(netnsfd int, name string) (string, error) {
 	if name == "" || strings.ContainsAny(name, "/ \t\n") || name == "." || name == ".." {
-		return "", errors.New("a name must be non-empty, without '/' or white space, and not . or ..")
+		return "", errors.New(`a name must be non-empty, without '/' or white space, and neither "." nor ".."`)
 	}
 	if err := nsops.Check(netnsfd); err != nil {
 		return "", err

@@ -69,7 +69,7 @@ type processOptions struct {
 func WithGracePeriod(d time.Duration) ProcessOpt {
 	return func(o *processOptions) error {
 		if d < 0 {
-			return fmt.Errorf("WithGracePeriod: negative grace period %s", d)
+			return fmt.Errorf("WithGracePeriod(%s): a grace period cannot be negative", d)
 		}
 		o.grace = d
 		return nil
@@ -92,7 +92,7 @@ func WithSysfs() ProcessOpt {
 func WithNamespaceName(name string) ProcessOpt {
 	return func(o *processOptions) error {
 		if strings.TrimSpace(name) == "" {
-			return errors.New("WithNamespaceName: the name is empty")
+			return errors.New(`WithNamespaceName(""): the name is empty`)
 		}
 		o.where = name
 		return nil

@@ -199,7 +199,7 @@ var _ = Describe("processes in a namespace", func() {
 			"reason: the command was started already":              func(t testing.TB) { netns.StartT(t, fd, started) },
 			"reason: SysProcAttr asks for another process group":   func(t testing.TB) { netns.StartT(t, fd, group) },
 			"executable file not found in $PATH":                   func(t testing.TB) { netns.StartT(t, fd, exec.Command("no-such-tool-here")) },
-			"reason: WithGracePeriod: negative grace period -1s":   func(t testing.TB) { netns.StartT(t, fd, helper("sleep"), netns.WithGracePeriod(-time.Second)) },
+			"WithGracePeriod(-1s): a grace period cannot be neg":   func(t testing.TB) { netns.StartT(t, fd, helper("sleep"), netns.WithGracePeriod(-time.Second)) },
 			"reason: Stdout is already set":                        func(t testing.TB) { c := helper("netns"); c.Stdout = os.Stdout; netns.OutputT(t, fd, c) },
 			"in network namespace fd 12345, reason: file descript": func(t testing.TB) { netns.StartT(t, 12345, helper("sleep")) },
 		} {

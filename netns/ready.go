@@ -34,7 +34,7 @@ type waitOptions struct {
 func WithTimeout(d time.Duration) WaitOpt {
 	return func(o *waitOptions) error {
 		if d <= 0 {
-			return fmt.Errorf("WithTimeout: the timeout %s is not positive", d)
+			return fmt.Errorf("WithTimeout(%s): a timeout must be positive", d)
 		}
 		o.timeout = d
 		return nil

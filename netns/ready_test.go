@@ -130,7 +130,7 @@ var _ = Describe("waiting for a process to be ready", func() {
 		for reason, call := range map[string]func(t testing.TB){
 			`reason: network "sctp" is none of tcp`:               func(t testing.TB) { netns.WaitListeningT(t, fd, "sctp", 1) },
 			"reason: port 70000 is out of range":                  func(t testing.TB) { netns.WaitListeningT(t, fd, "tcp", 70000) },
-			"reason: WithTimeout: the timeout 0s is not positive": func(t testing.TB) { netns.WaitListeningT(t, fd, "tcp", 1, netns.WithTimeout(0)) },
+			"reason: WithTimeout(0s): a timeout must be positive": func(t testing.TB) { netns.WaitListeningT(t, fd, "tcp", 1, netns.WithTimeout(0)) },
 			"reason: error parsing regexp":                        func(t testing.TB) { netns.StartT(t, fd, helper("sleep")).WaitOutput("(") },
 		} {
 			rec := &testsupport.Recorder{}

@@ -63,7 +63,7 @@ func UDP(port uint16) Opt {
 func Payload(b []byte) Opt {
 	return func(p *probe) error {
 		if len(b) > 1400 {
-			return fmt.Errorf("Payload: %d bytes do not fit an unfragmented packet of a 1500-byte MTU", len(b))
+			return fmt.Errorf("Payload(%d bytes): they do not fit an unfragmented packet of a 1500-byte MTU", len(b))
 		}
 		p.payload = b
 		return nil

@@ -32,7 +32,7 @@ func Via(gw string) Opt {
 	return func(r *Route) error {
 		a, err := netip.ParseAddr(gw)
 		if err != nil {
-			return fmt.Errorf("Via: %q is not an IP address", gw)
+			return fmt.Errorf("Via(%q): not an IP address", gw)
 		}
 		r.Gw = net.IP(a.Unmap().AsSlice())
 		return nil

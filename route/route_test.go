@@ -82,7 +82,7 @@ var _ = Describe("transient routes", func() {
 		Entry("bad destination", func(t testing.TB) { route.AddT(t, ns, "10.9.0.0", route.Via("10.0.0.2")) },
 			`"10.9.0.0" is neither "default" nor a prefix`),
 		Entry("bad gateway", func(t testing.TB) { route.AddT(t, ns, "10.9.0.0/16", route.Via("10.0.0.x")) },
-			`reason: Via: "10.0.0.x" is not an IP address`),
+			`reason: Via("10.0.0.x"): not an IP address`),
 		Entry("neither gateway nor link", func(t testing.TB) { route.AddT(t, ns, "10.9.0.0/16") },
 			"a route needs a gateway (Via) or a link (Dev)"),
 		Entry("unreachable gateway", func(t testing.TB) { route.AddDefaultT(t, ns, "192.0.2.1") },

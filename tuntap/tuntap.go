@@ -26,18 +26,10 @@ const allowedFlags = netlink.TUNTAP_NO_PI | netlink.TUNTAP_VNET_HDR | netlink.TU
 // package.
 type Opt = link.Opt
 
-// InNamespace creates the device in the network namespace netnsfd refers to;
-// the fd stays owned by the caller.
-var InNamespace = link.InNamespace
-
-// WithAddress adds an address such as "10.0.0.1/24" or "fd00::1/64" to the
-// device once it exists; see [link.WithAddress].
-var WithAddress = link.WithAddress
-
 // WithOwner lets the user uid attach to the device (besides root); without
 // it, the owner is root.
 func WithOwner(uid uint32) Opt {
-	return link.OptFor("WithOwner", func(tt *netlink.Tuntap) error {
+	return link.OptFor(fmt.Sprintf("WithOwner(%v)", uid), func(tt *netlink.Tuntap) error {
 		if uid == math.MaxUint32 {
 			return fmt.Errorf("uid %d is not a valid user id", uid)
 		}
@@ -54,7 +46,7 @@ func WithOwner(uid uint32) Opt {
 // WithGroup lets members of group gid attach to the device (besides root);
 // without it, the group is root's.
 func WithGroup(gid uint32) Opt {
-	return link.OptFor("WithGroup", func(tt *netlink.Tuntap) error {
+	return link.OptFor(fmt.Sprintf("WithGroup(%v)", gid), func(tt *netlink.Tuntap) error {
 		if gid == math.MaxUint32 {
 			return fmt.Errorf("gid %d is not a valid group id", gid)
 		}
@@ -70,7 +62,7 @@ func WithGroup(gid uint32) Opt {
 // information header), TUNTAP_VNET_HDR (virtio-net header) and
 // TUNTAP_MULTI_QUEUE, or'ed together.
 func WithFlags(flags netlink.TuntapFlag) Opt {
-	return link.OptFor("WithFlags", func(tt *netlink.Tuntap) error {
+	return link.OptFor(fmt.Sprintf("WithFlags(%#x)", flags), func(tt *netlink.Tuntap) error {
 		if extra := flags &^ allowedFlags; extra != 0 {
 			return fmt.Errorf("flags %#x are not among NO_PI, VNET_HDR and MULTI_QUEUE", uint16(extra))
 		}

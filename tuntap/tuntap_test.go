@@ -103,7 +103,7 @@ var _ = Describe("transient tun and tap devices", func() {
 			rec.Run(func(t testing.TB) {
 				tuntap.NewTransientTapT(t, tuntap.InNamespace(ns), tuntap.WithOwner(1000), tuntap.WithGroup(1001))
 			})
-			Expect(rec.Failures()).To(ConsistOf(ContainSubstring("WithOwner: uid 1000 is not mapped in this user namespace")))
+			Expect(rec.Failures()).To(ConsistOf(ContainSubstring("WithOwner(1000): uid 1000 is not mapped in this user namespace")))
 			Expect(testsupport.LinkNames(ns)).To(ConsistOf("lo"))
 			return
 		}
@@ -182,17 +182,17 @@ var _ = Describe("refusing tun and tap devices it cannot create, before anything
 				HavePrefix(`cannot create transient link with prefix "tap-", reason: `), ContainSubstring(reason))))
 			Expect(testsupport.LinkNames(ns)).To(ConsistOf("lo"))
 		},
-		Entry("uid -1", tuntap.WithOwner(math.MaxUint32), "WithOwner: uid 4294967295 is not a valid user id"),
-		Entry("gid -1", tuntap.WithGroup(math.MaxUint32), "WithGroup: gid 4294967295 is not a valid group id"),
+		Entry("uid -1", tuntap.WithOwner(math.MaxUint32), "WithOwner(4294967295): uid 4294967295 is not a valid user id"),
+		Entry("gid -1", tuntap.WithGroup(math.MaxUint32), "WithGroup(4294967295): gid 4294967295 is not a valid group id"),
 		Entry("flags it does not offer", tuntap.WithFlags(netlink.TUNTAP_NO_PI|netlink.TUNTAP_ONE_QUEUE),
-			"WithFlags: flags 0x2000 are not among NO_PI, VNET_HDR and MULTI_QUEUE"),
+			"WithFlags(0x3000): flags 0x2000 are not among NO_PI, VNET_HDR and MULTI_QUEUE"),
 		Entry("an option for another kind", link.OptFor("WithPeerThing", func(*netlink.Veth) error { return nil }),
-			"WithPeerThing applies to *netlink.Veth links, not to *netlink.Tuntap"),
+			"WithPeerThing: applies to *netlink.Veth links, not to *netlink.Tuntap"),
 	)
 
 	It("refuses its options for other kinds", func() {
 		rec := &testsupport.Recorder{}
 		rec.Run(func(t testing.TB) { link.NewTransientT(t, &netlink.Bridge{}, "br-", tuntap.WithOwner(1000)) })
-		Expect(rec.Failures()).To(ConsistOf(ContainSubstring("WithOwner applies to *netlink.Tuntap links, not to *netlink.Bridge")))
+		Expect(rec.Failures()).To(ConsistOf(ContainSubstring("WithOwner(1000): applies to *netlink.Tuntap links, not to *netlink.Bridge")))
 	})
 })

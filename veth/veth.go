@@ -17,38 +17,22 @@ const VethPrefix = "veth-"
 // Opt configures a veth pair before it is created; see the link package.
 type Opt = link.Opt
 
-// InNamespace creates the first end ("dupond") in the network namespace
-// netnsfd refers to. The peer is not affected: see [WithPeerNamespace].
-var InNamespace = link.InNamespace
-
-// WithAddress adds an address such as "10.0.0.1/24" or "fd00::1/64" to the
-// first end; see [link.WithAddress].
-var WithAddress = link.WithAddress
-
-// WithUp brings the first end up; see [link.WithUp]. The end only becomes
-// operationally UP together with its peer, so use it with [WithPeerUp].
-var WithUp = link.WithUp
-
-// GoesWithNamespace leaves the pair to its namespaces' teardown; see
-// [link.GoesWithNamespace].
-var GoesWithNamespace = link.GoesWithNamespace
-
 // WithPeerAddress adds an address such as "10.0.0.2/24" or "fd00::2/64" to
 // the peer end, without duplicate address detection for IPv6.
 func WithPeerAddress(cidr string) Opt {
-	return withPeer("WithPeerAddress", link.WithPeerAddress(cidr))
+	return withPeer(fmt.Sprintf("WithPeerAddress(%q)", cidr), link.WithPeerAddress(cidr))
 }
 
 // WithPeerUp brings the peer end up once the pair exists.
 func WithPeerUp() Opt {
-	return withPeer("WithPeerUp", link.WithPeerUp())
+	return withPeer("WithPeerUp()", link.WithPeerUp())
 }
 
 // withPeer limits an option that configures the peer to veth templates.
 func withPeer(name string, opt Opt) Opt {
 	return func(l *link.Link) error {
 		if _, ok := l.Link.(*netlink.Veth); !ok {
-			return fmt.Errorf("%s applies to *netlink.Veth links, not to %T", name, l.Link)
+			return fmt.Errorf("%s: applies to *netlink.Veth links, not to %T", name, l.Link)
 		}
 		return opt(l)
 	}
@@ -57,7 +41,7 @@ func withPeer(name string, opt Opt) Opt {
 // WithPeerNamespace creates the peer end ("dupont") in the network namespace
 // netnsfd refers to. The fd stays owned by the caller.
 func WithPeerNamespace(netnsfd int) Opt {
-	return link.OptFor("WithPeerNamespace", func(v *netlink.Veth) error {
+	return link.OptFor(fmt.Sprintf("WithPeerNamespace(%v)", netnsfd), func(v *netlink.Veth) error {
 		if err := nsops.Check(netnsfd); err != nil {
 			return err
 		}

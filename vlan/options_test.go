@@ -63,7 +63,7 @@ var _ = Describe("refusing VLAN flag options for other kinds", func() {
 		func(opt vlan.Opt, name string) {
 			rec := &testsupport.Recorder{}
 			rec.Run(func(t testing.TB) { link.NewTransientT(t, &netlink.Bridge{}, "br-", opt) })
-			Expect(rec.Failures()).To(ConsistOf(ContainSubstring(name + " applies to *netlink.Vlan links, not to *netlink.Bridge")))
+			Expect(rec.Failures()).To(ConsistOf(ContainSubstring(name + "(true): applies to *netlink.Vlan links, not to *netlink.Bridge")))
 		},
 		Entry(nil, vlan.WithReorderHeader(true), "WithReorderHeader"),
 		Entry(nil, vlan.WithGVRP(true), "WithGVRP"),

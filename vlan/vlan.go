@@ -18,26 +18,10 @@ const maxVID = 4094
 // Opt configures a VLAN link before it is created; see the link package.
 type Opt = link.Opt
 
-// InNamespace creates the VLAN link in the network namespace netnsfd refers
-// to; the fd stays owned by the caller.
-var InNamespace = link.InNamespace
-
-// WithLinkNamespace looks the parent up in the network namespace netnsfd
-// refers to; without [InNamespace] the VLAN link is created there too.
-var WithLinkNamespace = link.WithLinkNamespace
-
-// WithAddress adds an address such as "10.0.0.1/24" or "fd00::1/64" to the
-// VLAN link once it exists; see [link.WithAddress].
-var WithAddress = link.WithAddress
-
-// WithUp brings the VLAN link up once it exists; see [link.WithUp]. It only
-// gets operationally up while its parent is up.
-var WithUp = link.WithUp
-
 // With8021AD makes the link an 802.1ad ("QinQ", service VLAN) link, tagging
 // with ethertype 0x88a8 instead of 802.1Q's 0x8100.
 func With8021AD() Opt {
-	return link.OptFor("With8021AD", func(v *netlink.Vlan) error {
+	return link.OptFor("With8021AD()", func(v *netlink.Vlan) error {
 		v.VlanProtocol = netlink.VLAN_PROTOCOL_8021AD
 		return nil
 	})

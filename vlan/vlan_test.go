@@ -113,6 +113,6 @@ var _ = Describe("refusing VLAN links it cannot create, before anything is creat
 			return func(t testing.TB) {
 				link.NewTransientT(t, &netlink.Bridge{}, "br-", link.InNamespace(ns), vlan.With8021AD())
 			}
-		}, "With8021AD applies to *netlink.Vlan links, not to *netlink.Bridge"),
+		}, "With8021AD(): applies to *netlink.Vlan links, not to *netlink.Bridge"),
 	)
 })

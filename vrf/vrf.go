@@ -16,17 +16,6 @@ const VrfPrefix = "vrf-"
 // Opt configures a VRF device before it is created; see the link package.
 type Opt = link.Opt
 
-// InNamespace creates the VRF device in the network namespace netnsfd refers
-// to; the fd stays owned by the caller.
-var InNamespace = link.InNamespace
-
-// WithAddress adds an address such as "10.0.0.1/24" or "fd00::1/64" to the
-// VRF device once it exists; see [link.WithAddress].
-var WithAddress = link.WithAddress
-
-// WithUp brings the VRF device up once it exists; see [link.WithUp].
-var WithUp = link.WithUp
-
 // NewTransient creates a transient VRF device, down, that routes through the
 // routing table with id table, and returns it with its Index. It is deleted
 // when the current node's cleanup runs.

@@ -52,14 +52,14 @@ var _ = Describe("refusing VXLAN TTLs and port ranges, before anything is create
 			underlayNs, ns := netns.NewTransient(), netns.NewTransient()
 			testsupport.ExpectRefused(withOpts(underlayNs, ns, opt), ns, `cannot create transient link with prefix "vxlan-", reason: `, reason)
 		},
-		Entry("TTL 0", vxlan.WithTTL(0), "WithTTL: TTL 0 would leave the kernel's default"),
-		Entry("a reversed port range", vxlan.WithSourcePortRange(5001, 5000), "WithSourcePortRange: source ports 5001 to 5000 are no range of ports"),
+		Entry("TTL 0", vxlan.WithTTL(0), "WithTTL(0): TTL 0 would leave the kernel's default"),
+		Entry("a reversed port range", vxlan.WithSourcePortRange(5001, 5000), "WithSourcePortRange(5001, 5000): source ports 5001 to 5000 are no range of ports"),
 		Entry("a range from port 0", vxlan.WithSourcePortRange(0, 10), "source ports 0 to 10 are no range of ports"),
 	)
 
 	It("refuses its options for other kinds", func() {
 		rec := &testsupport.Recorder{}
 		rec.Run(func(t testing.TB) { link.NewTransientT(t, &netlink.Bridge{}, "br-", vxlan.WithTTL(3)) })
-		Expect(rec.Failures()).To(ConsistOf(ContainSubstring("WithTTL applies to *netlink.Vxlan links, not to *netlink.Bridge")))
+		Expect(rec.Failures()).To(ConsistOf(ContainSubstring("WithTTL(3): applies to *netlink.Vxlan links, not to *netlink.Bridge")))
 	})
 })

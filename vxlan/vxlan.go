@@ -28,25 +28,9 @@ const maxVNI = 1<<24 - 1
 // Opt configures a VXLAN link before it is created; see the link package.
 type Opt = link.Opt
 
-// InNamespace creates the VXLAN link in the network namespace netnsfd refers
-// to; the fd stays owned by the caller.
-var InNamespace = link.InNamespace
-
-// WithLinkNamespace looks the underlay up, and opens the tunnel's UDP socket,
-// in the network namespace netnsfd refers to; without [InNamespace] the VXLAN
-// link is created there too.
-var WithLinkNamespace = link.WithLinkNamespace
-
-// WithAddress adds an address such as "10.0.0.1/24" or "fd00::1/64" to the
-// VXLAN link once it exists; see [link.WithAddress].
-var WithAddress = link.WithAddress
-
-// WithUp brings the VXLAN link up once it exists; see [link.WithUp].
-var WithUp = link.WithUp
-
 // WithVNI sets the VXLAN network identifier, 0 to 16777215.
 func WithVNI(vni uint32) Opt {
-	return link.OptFor("WithVNI", func(vx *netlink.Vxlan) error {
+	return link.OptFor(fmt.Sprintf("WithVNI(%v)", vni), func(vx *netlink.Vxlan) error {
 		if vni > maxVNI {
 			return fmt.Errorf("VNI %d is not a 24-bit number (at most %d)", vni, maxVNI)
 		}
@@ -57,7 +41,7 @@ func WithVNI(vni uint32) Opt {
 
 // WithDestinationPort sets the UDP port VXLAN packets are sent to.
 func WithDestinationPort(port uint16) Opt {
-	return link.OptFor("WithDestinationPort", func(vx *netlink.Vxlan) error {
+	return link.OptFor(fmt.Sprintf("WithDestinationPort(%v)", port), func(vx *netlink.Vxlan) error {
 		if port == 0 {
 			return fmt.Errorf("destination port 0 is not a port")
 		}
@@ -69,7 +53,7 @@ func WithDestinationPort(port uint16) Opt {
 // WithLocal sets the source address of the tunnel's packets, an IPv4 or IPv6
 // unicast address such as "192.0.2.1".
 func WithLocal(addr string) Opt {
-	return link.OptFor("WithLocal", func(vx *netlink.Vxlan) error {
+	return link.OptFor(fmt.Sprintf("WithLocal(%q)", addr), func(vx *netlink.Vxlan) error {
 		ip, err := parseIP(addr)
 		if err != nil {
 			return err
@@ -85,7 +69,7 @@ func WithLocal(addr string) Opt {
 // WithRemote sends the tunnel's packets to a single remote unicast address,
 // such as "192.0.2.2". It excludes [WithGroup].
 func WithRemote(addr string) Opt {
-	return link.OptFor("WithRemote", func(vx *netlink.Vxlan) error {
+	return link.OptFor(fmt.Sprintf("WithRemote(%q)", addr), func(vx *netlink.Vxlan) error {
 		ip, err := parseIP(addr)
 		if err != nil {
 			return err
@@ -101,7 +85,7 @@ func WithRemote(addr string) Opt {
 // packets to a multicast group, such as "239.1.1.1", joined on the underlay.
 // It excludes [WithRemote].
 func WithGroup(addr string) Opt {
-	return link.OptFor("WithGroup", func(vx *netlink.Vxlan) error {
+	return link.OptFor(fmt.Sprintf("WithGroup(%q)", addr), func(vx *netlink.Vxlan) error {
 		ip, err := parseIP(addr)
 		if err != nil {
 			return err
@@ -116,7 +100,7 @@ func WithGroup(addr string) Opt {
 // WithLearning switches learning of remote addresses from received packets
 // on or off; it is on unless switched off.
 func WithLearning(on bool) Opt {
-	return link.OptFor("WithLearning", func(vx *netlink.Vxlan) error {
+	return link.OptFor(fmt.Sprintf("WithLearning(%t)", on), func(vx *netlink.Vxlan) error {
 		vx.Learning = on
 		return nil
 	})

@@ -118,16 +118,16 @@ var _ = Describe("refusing VXLAN links it cannot create, before anything is crea
 		},
 		Entry("a VNI wider than 24 bits", func(underlayNs, ns int) func(t testing.TB) {
 			return withOpts(underlayNs, ns, vxlan.WithVNI(1<<24))
-		}, "WithVNI: VNI 16777216 is not a 24-bit number"),
+		}, "WithVNI(16777216): VNI 16777216 is not a 24-bit number"),
 		Entry("destination port 0", func(underlayNs, ns int) func(t testing.TB) {
 			return withOpts(underlayNs, ns, vxlan.WithDestinationPort(0))
-		}, "WithDestinationPort: destination port 0 is not a port"),
+		}, "WithDestinationPort(0): destination port 0 is not a port"),
 		Entry("a local address that is no address", func(underlayNs, ns int) func(t testing.TB) {
 			return withOpts(underlayNs, ns, vxlan.WithLocal("192.0.2.300"))
-		}, `WithLocal: "192.0.2.300" is not an IPv4 or IPv6 address`),
+		}, `WithLocal("192.0.2.300"): "192.0.2.300" is not an IPv4 or IPv6 address`),
 		Entry("a multicast local address", func(underlayNs, ns int) func(t testing.TB) {
 			return withOpts(underlayNs, ns, vxlan.WithLocal("239.1.1.1"))
-		}, `WithLocal: "239.1.1.1" is not a unicast address`),
+		}, `WithLocal("239.1.1.1"): "239.1.1.1" is not a unicast address`),
 		Entry("a multicast remote", func(underlayNs, ns int) func(t testing.TB) {
 			return withOpts(underlayNs, ns, vxlan.WithRemote("239.1.1.1"))
 		}, "use WithGroup for a multicast group"),
@@ -149,7 +149,7 @@ var _ = Describe("refusing VXLAN links it cannot create, before anything is crea
 	It("refuses its options for other kinds", func() {
 		rec := &testsupport.Recorder{}
 		rec.Run(func(t testing.TB) { link.NewTransientT(t, &netlink.Bridge{}, "br-", vxlan.WithVNI(1)) })
-		Expect(rec.Failures()).To(ConsistOf(ContainSubstring("WithVNI applies to *netlink.Vxlan links, not to *netlink.Bridge")))
+		Expect(rec.Failures()).To(ConsistOf(ContainSubstring("WithVNI(1): applies to *netlink.Vxlan links, not to *netlink.Bridge")))
 	})
 })
 

@@ -37,7 +37,8 @@ var _ = Describe("cleanup scopes", func() {
 		var same, other bool
 		outer := &testsupport.Recorder{}
 		outer.Run(func(t testing.TB) {
-			same = scope.Of(t) == scope.Of(t)
+			first, second := scope.Of(t), scope.Of(t)
+			same = first == second
 			inner := &testsupport.Recorder{}
 			inner.Run(func(u testing.TB) { other = scope.Of(u) == scope.Of(t) })
 		})

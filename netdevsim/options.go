@@ -46,7 +46,7 @@ func WithPorts(n uint) Opt {
 func WithRxTxQueueCountEach(n uint) Opt {
 	return func(o *Options) error {
 		if n == 0 {
-			return errors.New("WithRxTxQueueCountEach: RX/TX queue count cannot be zero")
+			return errors.New("WithRxTxQueueCountEach(0): RX/TX queue count cannot be zero")
 		}
 		o.QueueCount = n
 		return nil

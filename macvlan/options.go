@@ -1,0 +1,33 @@
+package macvlan
+
+import "github.com/scratchnet/scratchnet/link"
+
+// InNamespace creates the macvlan in the network namespace netnsfd refers to;
+// the fd stays owned by the caller.
+var InNamespace = link.InNamespace
+
+// WithLinkNamespace looks the parent up in the network namespace netnsfd
+// refers to; without [InNamespace] the macvlan is created there too.
+var WithLinkNamespace = link.WithLinkNamespace
+
+// WithAddress adds an address such as "10.0.0.1/24" or "fd00::1/64" to the
+// macvlan once it exists; see [link.WithAddress].
+var WithAddress = link.WithAddress
+
+// WithUp brings the macvlan up once it exists; see [link.WithUp].
+var WithUp = link.WithUp
+
+// WithMTU creates the link with this MTU; see [link.WithMTU].
+var WithMTU = link.WithMTU
+
+// WithHardwareAddr creates the link with this hardware address, such as
+// "02:00:00:00:00:01"; see [link.WithHardwareAddr].
+var WithHardwareAddr = link.WithHardwareAddr
+
+// WithTxQLen creates the link with this transmit queue length; see
+// [link.WithTxQLen].
+var WithTxQLen = link.WithTxQLen
+
+// GoesWithNamespace leaves the macvlan to its namespace's teardown instead of
+// deleting it at cleanup; see [link.GoesWithNamespace].
+var GoesWithNamespace = link.GoesWithNamespace
