@@ -190,7 +190,7 @@ var _ = Describe("helpers acting on an existing link act where it lives, never i
 			rec := &testsupport.Recorder{}
 			rec.Run(func(t testing.TB) { macvlan.NewTransientT(t, wrapped(server, a), macvlan.InNamespace(server)) })
 			Expect(rec.Failures()).To(ConsistOf(fmt.Sprintf(
-				`cannot create transient link with prefix "mcvl-", reason: parent %q lives in network namespace net:[%d], but would be looked up in net:[%d]; use WithLinkNamespace`,
+				`cannot create transient link with prefix "mcvl-", reason: parent %q lives in network namespace net:[%d], but would be looked up in network namespace net:[%d]; use WithLinkNamespace`,
 				a, netns.Ino(server), netns.Ino(caller))))
 			leftCallerAlone()
 		})

@@ -201,7 +201,7 @@ func badInputEntries() []TableEntry {
 			parentNs := netns.NewTransient()
 			parent, _ := veth.NewTransient(veth.InNamespace(parentNs), veth.WithPeerNamespace(parentNs))
 			return func(t testing.TB) { macvlan.NewTransientT(t, parent, macvlan.InNamespace(ns)) }
-		}), "but would be looked up in net:[", "use WithLinkNamespace"),
+		}), "but would be looked up in network namespace net:[", "use WithLinkNamespace"),
 		Entry("EnsureUp on a link that cannot come up", badCall(func(ns int) func(t testing.TB) {
 			// The peer, in another namespace, stays down: this end can
 			// only reach "down" or "lower-layer-down" (kernels differ).

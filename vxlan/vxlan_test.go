@@ -184,7 +184,7 @@ var _ = Describe("a VXLAN underlay looked up through a bound handle (issue 19)",
 		testsupport.ExpectRefused(func(t testing.TB) {
 			vxlan.NewTransientT(t, link.WrapWithLinkNamespace(underlay, ns), vxlan.InNamespace(dest))
 		}, dest, `cannot create transient link with prefix "vxlan-", reason: `,
-			fmt.Sprintf(`parent %q lives in network namespace net:[%d], but would be looked up in net:[%d]; use WithLinkNamespace`,
+			fmt.Sprintf(`parent %q lives in network namespace net:[%d], but would be looked up in network namespace net:[%d]; use WithLinkNamespace`,
 				underlay.Attrs().Name, netns.Ino(ns), netns.Ino(caller)))
 	})
 
