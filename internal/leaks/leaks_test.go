@@ -1,6 +1,8 @@
 package leaks_test
 
 import (
+	"os"
+	"os/exec"
 	"slices"
 	"testing"
 
@@ -34,5 +36,37 @@ func TestHostDiff(t *testing.T) {
 	}
 	if got := leaks.HostDiff(before, before); len(got) != 0 {
 		t.Errorf("HostDiff of a snapshot with itself: got %q, want nothing", got)
+	}
+}
+
+// TestFirstPollableFd checks, in a fresh test binary without the sandbox,
+// that a snapshot of open fds already counts the runtime poller's own fds,
+// which the first pipe or socket of the process opens: the spec that
+// happens to be the first to use one is not blamed for them.
+func TestFirstPollableFd(t *testing.T) {
+	if os.Getenv("SCRATCHNET_LEAKS_FIRST_POLLABLE") == "" {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestFirstPollableFd$", "-test.count=1")
+		cmd.Env = append(os.Environ(), "SCRATCHNET_LEAKS_FIRST_POLLABLE=1", "SCRATCHNET_SANDBOX=off")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("cannot check the first pollable fd of a fresh test binary, reason: %v\n%s", err, out)
+		}
+		return
+	}
+	before, err := leaks.OpenFDs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Close()
+	w.Close()
+	now, err := leaks.OpenFDs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if leaked := leaks.NewFDs(before, now); len(leaked) != 0 {
+		t.Errorf("the first pipe of the process left fds that a snapshot before it did not count: %q", leaked)
 	}
 }
