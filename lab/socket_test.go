@@ -224,3 +224,47 @@ var _ = Describe("Go code in lab hosts", func() {
 		Expect(err).To(MatchError(fmt.Sprintf(`cannot dial tcp 127.0.0.1:1 from network namespace "alice" (net:[%d]), reason: connect: connection refused`, netns.Ino(alice.Netns()))))
 	})
 })
+
+var _ = Describe("IPv6 zones of host sockets", func() {
+
+	BeforeEach(guard.SkipUnlessPrivileged)
+
+	It("looks up a zone's interface in the host's namespace, not in a cache of the process's", func() {
+		l := lab.New()
+		alice, bob, carol := l.Host("alice"), l.Host("bob"), l.Host("carol")
+		// carol's wire to dave comes first, so carol's "lan" gets another
+		// index than alice's.
+		l.Connect(carol, l.Host("dave"))
+		ifaces := l.Segment("lan").Attach(alice, bob, carol)
+		Expect(ifaces[0].Link.Attrs().Index).NotTo(Equal(ifaces[2].Link.Attrs().Index))
+		addrs, err := bob.Handle().AddrList(ifaces[1].Link, unix.AF_INET6)
+		Expect(err).NotTo(HaveOccurred())
+		var linkLocal netip.Addr
+		for _, a := range addrs {
+			if ip, _ := netip.AddrFromSlice(a.IP); ip.IsLinkLocalUnicast() {
+				linkLocal = ip
+			}
+		}
+		Expect(linkLocal.IsValid()).To(BeTrue())
+		ln := bob.Listen("tcp6", "[::]:0")
+		go func() {
+			for {
+				conn, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				conn.Close()
+			}
+		}()
+		target := netip.AddrPortFrom(linkLocal.WithZone("lan"), uint16(ln.Addr().(*net.TCPAddr).Port)).String()
+		// alice's dial has the zone looked up in alice; carol's must not
+		// reuse what alice found.
+		for _, h := range []*lab.Host{alice, carol} {
+			d := h.Dialer()
+			d.Timeout = 5 * time.Second // the wrong interface would time out
+			conn, err := d.Dial("tcp6", target)
+			Expect(err).NotTo(HaveOccurred(), "from %s", h.Name)
+			Expect(conn.Close()).To(Succeed())
+		}
+	})
+})
