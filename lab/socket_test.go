@@ -15,7 +15,6 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
-	"golang.org/x/net/dns/dnsmessage"
 	"golang.org/x/sys/unix"
 
 	"github.com/scratchnet/scratchnet/guard"
@@ -58,44 +57,6 @@ func routedLab() (alice, bob *lab.Host, aliceAddr, bobAddr netip.Addr) {
 	return alice, bob, a.IPv4.Addr(), b.IPv4.Addr()
 }
 
-// serveDNS answers the A queries that arrive on pc with addr, and every
-// other query with no answer, until pc is closed; it sends the address
-// each query came from on from.
-func serveDNS(pc net.PacketConn, addr netip.Addr, from chan<- string) {
-	buf := make([]byte, 512)
-	for {
-		n, peer, err := pc.ReadFrom(buf)
-		if err != nil {
-			return
-		}
-		var p dnsmessage.Parser
-		hdr, err := p.Start(buf[:n])
-		if err != nil {
-			continue
-		}
-		q, err := p.Question()
-		if err != nil {
-			continue
-		}
-		select {
-		case from <- peer.String():
-		default:
-		}
-		b := dnsmessage.NewBuilder(nil, dnsmessage.Header{ID: hdr.ID, Response: true, Authoritative: true, RecursionDesired: hdr.RecursionDesired})
-		b.EnableCompression()
-		_ = b.StartQuestions()
-		_ = b.Question(q)
-		_ = b.StartAnswers()
-		if q.Type == dnsmessage.TypeA {
-			_ = b.AResource(dnsmessage.ResourceHeader{Name: q.Name, Class: dnsmessage.ClassINET, TTL: 60}, dnsmessage.AResource{A: addr.As4()})
-		}
-		answer, err := b.Finish()
-		if err == nil {
-			_, _ = pc.WriteTo(answer, peer)
-		}
-	}
-}
-
 var _ = Describe("Go code in lab hosts", func() {
 
 	BeforeEach(guard.SkipUnlessPrivileged)
@@ -128,7 +89,7 @@ var _ = Describe("Go code in lab hosts", func() {
 		alice, bob, aliceAddr, bobAddr := routedLab()
 		pc := alice.ListenPacket("udp", netip.AddrPortFrom(aliceAddr, 53).String())
 		from := make(chan string, 1)
-		go serveDNS(pc, netip.MustParseAddr("192.0.2.7"), from)
+		go testsupport.ServeDNS(pc, map[string]netip.Addr{"service.scratchnet.test": netip.MustParseAddr("192.0.2.7")}, from)
 
 		dialer := bob.Dialer()
 		resolver := &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {

@@ -7,13 +7,16 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
 	"github.com/scratchnet/scratchnet/guard"
@@ -42,6 +45,27 @@ func socketNsIno(c any) uint64 {
 	})).To(Succeed())
 	Expect(ierr).NotTo(HaveOccurred())
 	return ino
+}
+
+// nameservers returns the name servers that Go's resolver asks, as
+// /etc/resolv.conf lists them, or its defaults when it lists none.
+func nameservers() []netip.Addr {
+	GinkgoHelper()
+	var out []netip.Addr
+	if b, err := os.ReadFile("/etc/resolv.conf"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			f := strings.Fields(line)
+			if len(f) >= 2 && f[0] == "nameserver" {
+				if a, err := netip.ParseAddr(f[1]); err == nil {
+					out = append(out, a)
+				}
+			}
+		}
+	}
+	if len(out) == 0 {
+		out = []netip.Addr{netip.MustParseAddr("127.0.0.1"), netip.MustParseAddr("::1")}
+	}
+	return out
 }
 
 // threadNsIno returns the network namespace of the calling thread, for
@@ -199,6 +223,36 @@ var _ = Describe("sockets bound to a namespace", func() {
 
 		_, err = http.Get("http://" + ln.Addr().String() + "/")
 		Expect(err).To(MatchError(unix.ECONNREFUSED))
+	})
+
+	It("resolves host names from the namespace, asking the name servers of /etc/resolv.conf there", func() {
+		fd := netns.NewTransient(netns.WithName("client"))
+		h := netns.NewNetlinkHandle(fd)
+		lo, err := h.LinkByName("lo")
+		Expect(err).NotTo(HaveOccurred())
+		answers := map[string]netip.Addr{"echo.scratchnet.test": netip.MustParseAddr("127.0.0.1")}
+		for _, server := range nameservers() {
+			// In the namespace, the name server is a local address with
+			// a DNS server of the spec's: only a query sent from there
+			// reaches it.
+			if !server.IsLoopback() {
+				Expect(h.AddrAdd(lo, &netlink.Addr{IPNet: netlink.NewIPNet(server.AsSlice())})).To(Succeed())
+			}
+			pc := netns.ListenPacket(fd, "udp", netip.AddrPortFrom(server, 53).String())
+			go testsupport.ServeDNS(pc, answers, nil)
+		}
+
+		ln := netns.Listen(fd, "tcp", "echo.scratchnet.test.:0")
+		Expect(ln.Addr().(*net.TCPAddr).IP.String()).To(Equal("127.0.0.1"))
+		echoLines(ln)
+		conn := netns.Dial(fd, "tcp", fmt.Sprintf("echo.scratchnet.test.:%d", ln.Addr().(*net.TCPAddr).Port))
+		Expect(roundTrip(conn, "by name")).To(Equal("echo by name\n"))
+
+		_, err = netns.NewDialer(fd).Dial("tcp", "unknown.scratchnet.test.:80")
+		Expect(err).To(MatchError(HavePrefix(`cannot dial tcp unknown.scratchnet.test.:80 from network namespace "client"`)))
+		var dnsErr *net.DNSError
+		Expect(errors.As(err, &dnsErr)).To(BeTrue())
+		Expect(dnsErr.IsNotFound).To(BeTrue())
 	})
 
 	It("closes its sockets and the dialer's connections at cleanup, also those the caller closed", func() {
