@@ -124,7 +124,8 @@ func DialT(t testing.TB, netnsfd int, network, address string) net.Conn {
 // Every connection the dialer made is closed when the cleanup of the node
 // that made the dialer runs, unless the caller closed it before, whichever
 // goroutine dialed it; later dials fail. Set the fields before the first
-// dial, and do not change them while it may dial.
+// dial, and do not change them while it may dial. Only [NewDialer] makes a
+// usable Dialer: the zero Dialer refuses to dial.
 type Dialer struct {
 	// Timeout bounds each dial, name resolution included; zero leaves the
 	// bound to the context and the kernel.
@@ -192,6 +193,9 @@ func (d *Dialer) DialContext(ctx context.Context, network, address string) (net.
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, d.Timeout)
 		defer cancel()
+	}
+	if d.where == "" {
+		return nil, fmt.Errorf("cannot dial %s %s, reason: the dialer was not made by netns.NewDialer", network, address)
 	}
 	d.mu.Lock()
 	closed := d.closed

@@ -310,6 +310,8 @@ var _ = Describe("sockets bound to a namespace", func() {
 		_, err := netns.NewDialer(fd).Dial("tcp", "127.0.0.1:1")
 		Expect(err).To(MatchError("cannot dial tcp 127.0.0.1:1 from " + where + ", reason: connect: connection refused"))
 		Expect(errors.Is(err, unix.ECONNREFUSED)).To(BeTrue())
+		_, err = (&netns.Dialer{}).Dial("tcp", "127.0.0.1:1")
+		Expect(err).To(MatchError("cannot dial tcp 127.0.0.1:1, reason: the dialer was not made by netns.NewDialer"))
 	})
 })
 
