@@ -291,6 +291,36 @@ var _ = Describe("sockets bound to a namespace", func() {
 		Expect(err).To(MatchError(ContainSubstring("the dialer was closed by the cleanup of the node that made it")))
 	})
 
+	It("keeps the connections the caller left open among many it closed, and closes them at cleanup", func() {
+		fd := netns.NewTransient()
+		pc := netns.ListenPacket(fd, "udp", "127.0.0.1:0")
+		var kept []net.Conn
+		r := &testsupport.Recorder{}
+		r.Run(func(t testing.TB) {
+			d := netns.NewDialerT(t, fd)
+			// Past the first sweeps for closed connections.
+			for i := range 300 {
+				conn, err := d.Dial("udp", pc.LocalAddr().String())
+				Expect(err).NotTo(HaveOccurred())
+				if i%10 == 0 {
+					kept = append(kept, conn)
+				} else {
+					Expect(conn.Close()).To(Succeed())
+				}
+			}
+			for _, conn := range kept {
+				_, err := conn.Write([]byte("x"))
+				Expect(err).NotTo(HaveOccurred())
+			}
+		})
+		Expect(r.Failures()).To(BeEmpty())
+		Expect(kept).To(HaveLen(30))
+		for _, conn := range kept {
+			_, err := conn.Write([]byte("x"))
+			Expect(err).To(MatchError(net.ErrClosed))
+		}
+	})
+
 	It("fails with messages naming the namespace, the network and the address", func() {
 		fd := netns.NewTransient(netns.WithName("server"))
 		where := fmt.Sprintf(`network namespace "server" (net:[%d])`, netns.Ino(fd))
