@@ -1,10 +1,7 @@
 package lab_test
 
 import (
-	"fmt"
-	"io"
 	"net"
-	"net/http"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -42,28 +39,5 @@ func ExampleSubnet() {
 		alice, bob := l.Host("alice"), l.Host("bob")
 		ifaces := l.Segment("lan", lab.Subnet("192.168.7.0/24")).Attach(alice, bob)
 		Expect(ifaces[1].IPv4.String()).To(Equal("192.168.7.2/24"))
-	})
-}
-
-// A host's sockets live in its namespace, whichever goroutine uses them: a
-// net/http server on alice's listener answers bob's HTTP client, with no
-// process and no Execute. Both are closed when the spec ends.
-func ExampleHost_HTTPClient() {
-	It("serves HTTP from alice to bob across a router", func() {
-		l := lab.New()
-		alice, router, bob := l.Host("alice"), l.Router("router"), l.Host("bob")
-		aliceEnd, routerToAlice := l.Connect(alice, router)
-		_, routerToBob := l.Connect(bob, router)
-		alice.DefaultRoute(routerToAlice)
-		bob.DefaultRoute(routerToBob)
-
-		ln := alice.Listen("tcp", aliceEnd.IPv4.Addr().String()+":8080")
-		go http.Serve(ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			fmt.Fprintf(w, "hello %s", r.RemoteAddr) // bob's address, 10.0.2.1
-		}))
-		resp, err := bob.HTTPClient().Get("http://" + ln.Addr().String() + "/")
-		Expect(err).NotTo(HaveOccurred())
-		defer resp.Body.Close()
-		Expect(io.ReadAll(resp.Body)).To(HavePrefix("hello 10.0.2.1:"))
 	})
 }
