@@ -121,6 +121,10 @@ func DialT(t testing.TB, netnsfd int, network, address string) net.Conn {
 // namespace ("fe80::1%eth0"): it is looked up there, not in the process's
 // namespace.
 //
+// Connections are of the types net makes (a *net.TCPConn for TCP), and
+// errors wrap their cause, so that errors.Is(err, syscall.ECONNREFUSED)
+// holds for a refused dial.
+//
 // Every connection the dialer made is closed when the cleanup of the node
 // that made the dialer runs, unless the caller closed it before, whichever
 // goroutine dialed it; later dials fail. Set the fields before the first
