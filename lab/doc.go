@@ -44,6 +44,16 @@
 // solicited-node group): traffic flows at once, and no first neighbour
 // solicitation goes unanswered.
 //
+// # Go code in hosts
+//
+// [Host.Listen], [Host.ListenPacket] and [Host.Dial] give sockets that live
+// in the host's namespace and work from any goroutine, so that Go code
+// under test runs in the test process without Execute: a net/http server
+// on alice's listener, queried by bob's [Host.HTTPClient]; a net.Resolver
+// whose Dial is bob's [Host.Dialer]. [Host.Do] runs a library's callback in
+// the host's namespace from the library's goroutine (see [netns.Do]).
+// Everything is closed at the end of the node that made it.
+//
 // # Captures and the diagram
 //
 // [Lab.Capture] records every interface of the lab's hosts into pcapng

@@ -52,7 +52,9 @@ func (h *Host) Netns() int { return h.netns }
 
 // Execute runs fn on the calling goroutine with its thread switched into the
 // host's network namespace, and switches back afterwards (also when fn
-// panics). Goroutines that fn starts do not run in the host's namespace.
+// panics). Goroutines that fn starts do not run in the host's namespace:
+// give them sockets from [Host.Listen], [Host.ListenPacket] or
+// [Host.Dialer], or wrap their work in [Host.Do].
 func (h *Host) Execute(fn func()) {
 	h.lab.t.Helper()
 	if err := nsops.Do(h.netns, fn); err != nil {

@@ -32,7 +32,8 @@
 // its thread. [EnterTransient] and [Execute] lock the thread for as long as the
 // goroutine is inside the other namespace; code running there must not start
 // goroutines and expect them to share the namespace: a new goroutine runs on
-// whatever thread the scheduler picks.
+// whatever thread the scheduler picks. Hand such code sockets bound to the
+// namespace instead (see Go code under test below).
 //
 // Ginkgo runs each node and each DeferCleanup callback on a goroutine of its
 // own, so a cleanup never runs in the namespace its spec had entered. This is
@@ -53,6 +54,28 @@
 //
 // A new transient namespace has its loopback "lo" up, so binding 127.0.0.1 or
 // ::1 works at once.
+//
+// # Go code under test
+//
+// The kernel keeps a socket in the namespace it was created in, whichever
+// thread later uses it. [Listen], [ListenPacket] and [Dial] create sockets
+// on a thread in a namespace and hand them back, usable from any
+// goroutine: a server's accept loop and handlers, a library's reader. A
+// [Dialer] (from [NewDialer]) dials from the namespace whichever goroutine
+// calls its DialContext, which plugs into http.Transport, net.Resolver and
+// grpc.WithContextDialer; [NewHTTPClient] is a ready *http.Client on one.
+// All of them are closed at the end of the node that made them. [Do] runs a
+// callback in a namespace from any goroutine and returns its error instead
+// of failing the test, for the callbacks of a library that opens its own
+// sockets on goroutines of its own.
+//
+//	It("serves HTTP in a namespace without entering it", func() {
+//	    fd := netns.NewTransient()
+//	    ln := netns.Listen(fd, "tcp", "127.0.0.1:8080")
+//	    go http.Serve(ln, handler)
+//	    resp, err := netns.NewHTTPClient(fd).Get("http://127.0.0.1:8080/")
+//	    ...
+//	})
 //
 // # Processes
 //

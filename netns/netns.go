@@ -165,7 +165,9 @@ func watch(t testing.TB, fd int, name, label string, own bool) {
 // Execute runs fn on the calling goroutine, with its thread locked and
 // switched into the network namespace netnsfd refers to, and switches back
 // afterwards. If fn panics, the original namespace is restored first and the
-// panic then continues. netnsfd stays owned by the caller.
+// panic then continues. netnsfd stays owned by the caller. Goroutines that
+// fn starts run outside the namespace: give them sockets from [Listen],
+// [ListenPacket] or a [Dialer], or wrap their work in [Do].
 func Execute(netnsfd int, fn func()) {
 	GinkgoHelper()
 	ExecuteT(GinkgoTB(), netnsfd, fn)

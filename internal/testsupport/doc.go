@@ -5,7 +5,7 @@
 // fail the spec instead of returning errors, ping and UDP checks of what
 // gets through between namespaces, and TCP servers and clients in
 // namespaces that tell what the network did to real traffic (peers seen,
-// throughput, round trips). It imports no kind package, so
+// throughput, round trips), and a small DNS responder. It imports no kind package, so
 // that every kind's suite can use it.
 //
 // Suites treat the host namespace as read-only: "go test ./..." runs several

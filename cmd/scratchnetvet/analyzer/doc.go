@@ -21,12 +21,16 @@
 //     variable's (the variable would be left unused); an os.NewFile needs a
 //     duplicate of the fd (unix.Dup), which is left to the user.
 //   - goroutine: a go statement inside a function that runs in a namespace
-//     (the function passed to netns.Execute, mntns.Execute,
-//     mntns.ExecuteWithSysfs or a lab host's Execute, or the rest of a
+//     (the function passed to netns.Execute, netns.Do, mntns.Execute,
+//     mntns.ExecuteWithSysfs or a lab host's Execute or Do, or the rest of a
 //     function after "defer netns.EnterTransient()()") whose goroutine uses
 //     the network: opens sockets or netlink handles, dials, listens, looks up
 //     interfaces. A namespace belongs to the OS thread, and the goroutine
-//     runs on another one, in the process's namespace.
+//     runs on another one, in the process's namespace. The fix text points
+//     at sockets bound to the namespace (netns.Listen, netns.NewDialer ...),
+//     which work from any goroutine, at the callback runner netns.Do for
+//     the goroutine's own work, and at Go function processes for code that
+//     starts goroutines of its own.
 //   - process: the same for a goroutine that starts a process (os/exec,
 //     os.StartProcess, syscall.ForkExec): the child gets the namespace of the
 //     thread that forks it.
@@ -37,5 +41,5 @@
 // Network use is found in the goroutine's function and, transitively, in the
 // functions of the same package it calls; a call through a function value or
 // into another package's own helpers is not followed. Work done in a nested
-// Execute inside the goroutine is in a namespace and is not reported.
+// Execute or Do inside the goroutine is in a namespace and is not reported.
 package analyzer

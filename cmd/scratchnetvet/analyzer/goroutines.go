@@ -20,7 +20,7 @@ func (p *pass) checkExecutor(call *ast.CallExpr) {
 			continue
 		}
 		if body := p.bodyOf(arg); body != nil {
-			p.scanNamespaced(body, "inside the function passed to "+name, name)
+			p.scanNamespaced(body, "inside the function passed to "+name, runnerFor(name))
 		}
 		return
 	}
@@ -40,7 +40,7 @@ func (p *pass) checkAfterEnter(b *ast.BlockStmt) {
 		}
 		where := "after defer " + types.ExprString(enter.Fun) + "()()"
 		for _, rest := range b.List[i+1:] {
-			p.scanNamespaced(rest, where, "netns.Execute")
+			p.scanNamespaced(rest, where, "netns.Do")
 		}
 		return
 	}
@@ -70,8 +70,8 @@ func (p *pass) bodyOf(e ast.Expr) *ast.BlockStmt {
 
 // scanNamespaced checks each go statement in n, which runs in a namespace
 // (described by where), leaving out nested executor calls, which are checked
-// on their own. remedy names the call that puts a goroutine's work in a
-// namespace.
+// on their own. remedy names the callback runner that puts a goroutine's
+// work in the namespace from any goroutine.
 func (p *pass) scanNamespaced(n ast.Node, where, remedy string) {
 	ast.Inspect(n, func(n ast.Node) bool {
 		switch n := n.(type) {
@@ -119,7 +119,9 @@ func (p *pass) checkGo(g *ast.GoStmt, where, remedy string) {
 			Pos:      g.Pos(),
 			End:      g.End(),
 			Category: "goroutine",
-			Message: fmt.Sprintf("goroutine started %s uses the network (%s at %s), but runs on another OS thread, in the process's network namespace: do that work in the function itself, or wrap it in %s inside the goroutine",
+			Message: fmt.Sprintf("goroutine started %s uses the network (%s at %s), but runs on another OS thread, in the process's network namespace: "+
+				"open its sockets in the namespace beforehand (netns.Listen, netns.ListenPacket, netns.NewDialer, netns.NewHTTPClient, or a lab host's Listen, Dialer, HTTPClient: bound sockets work from any goroutine), "+
+				"wrap the work in %s inside the goroutine, or run code that starts goroutines of its own as a Go function process (see docs/testing-go-code.md)",
 				where, network.name, network.at, remedy),
 		})
 	}

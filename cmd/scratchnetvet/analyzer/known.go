@@ -17,7 +17,8 @@ var (
 		"github.com/thediveo/spacetest/netns":    true,
 		"github.com/thediveo/spacetest/mntns":    true,
 	}
-	labPkg = "github.com/scratchnet/scratchnet/lab"
+	labPkg          = "github.com/scratchnet/scratchnet/lab"
+	scratchnetNetns = "github.com/scratchnet/scratchnet/netns"
 )
 
 // funcOf returns the package path and name of a package-level function, or
@@ -93,11 +94,15 @@ func isNsHandleClose(obj types.Object) bool {
 }
 
 // executor tells whether obj runs a function argument in a namespace, and
-// names it for messages.
+// names it for messages: the Execute helpers, and scratchnet's callback
+// runners (netns.Do, a lab host's Do).
 func executor(obj types.Object) (string, bool) {
 	pkg, name := funcOf(obj)
-	if pkg == labPkg && name == "Host.Execute" {
-		return "a lab host's Execute", true
+	if pkg == labPkg && (name == "Host.Execute" || name == "Host.Do") {
+		return "a lab host's " + strings.TrimPrefix(name, "Host."), true
+	}
+	if pkg == scratchnetNetns && name == "Do" {
+		return "netns.Do", true
 	}
 	if !namespacePkgs[pkg] {
 		return "", false
@@ -107,6 +112,20 @@ func executor(obj types.Object) (string, bool) {
 		return pkg[strings.LastIndex(pkg, "/")+1:] + "." + name, true
 	}
 	return "", false
+}
+
+// runnerFor names the callback runner that puts a goroutine's work into the
+// namespace that the executor named executor puts its function into: a lab
+// host's Do for a lab host, netns.Do for a network namespace, and the
+// executor itself for a mount namespace, which netns.Do does not enter.
+func runnerFor(executor string) string {
+	switch {
+	case strings.HasPrefix(executor, "a lab host's"):
+		return "a lab host's Do"
+	case strings.HasPrefix(executor, "mntns."):
+		return executor
+	}
+	return "netns.Do"
 }
 
 // usesNetwork tells whether a call of obj depends on the network namespace

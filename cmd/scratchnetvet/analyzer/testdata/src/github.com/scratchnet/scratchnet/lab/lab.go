@@ -13,3 +13,5 @@ type Segment struct{}
 func (h *Host) Netns() int    { return 0 }
 func (i *Iface) Netns() int   { return 0 }
 func (s *Segment) Netns() int { return 0 }
+
+func (h *Host) Do(fn func() error) error { return fn() }

@@ -13,3 +13,4 @@ func CurrentT(t testing.TB) int                     { return 0 }
 func CurrentIno() uint64                            { return 0 }
 func Execute(netnsfd int, fn func())                { fn() }
 func ExecuteT(t testing.TB, netnsfd int, fn func()) { fn() }
+func Do(netnsfd int, fn func() error) error         { return fn() }
