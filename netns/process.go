@@ -18,6 +18,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	"golang.org/x/sys/unix"
 
+	"github.com/scratchnet/scratchnet/internal/gofunc"
 	"github.com/scratchnet/scratchnet/internal/nsops"
 	"github.com/scratchnet/scratchnet/internal/scope"
 	"github.com/scratchnet/scratchnet/mntns"
@@ -284,6 +285,11 @@ func start(t testing.TB, netnsfd int, cmd *exec.Cmd, opts []ProcessOpt) (*Proces
 	}
 	if cmd.Process != nil {
 		return nil, fail("the command was started already")
+	}
+	if name, ok := funcName(cmd); ok {
+		if err := gofunc.Check(name); err != nil {
+			return nil, fail("%v", err)
+		}
 	}
 	ino, err := nsops.Ino(netnsfd)
 	if err != nil {
@@ -573,7 +579,7 @@ func (p *Process) tails() string {
 		if s.t == nil {
 			continue
 		}
-		out := lastLines(s.t.String(), 20)
+		out := streamOutput(s.name, s.t, 20)
 		if out == "" {
 			fmt.Fprintf(&b, "\n%s: (empty)", s.name)
 			continue

@@ -104,7 +104,7 @@ func processLines(nsFd int) []string {
 			if s.t == nil {
 				continue
 			}
-			out := lastLines(s.t.String(), reportLines)
+			out := streamOutput(s.name, s.t, reportLines)
 			if out == "" {
 				continue
 			}
