@@ -101,6 +101,21 @@ var _ = Describe("Go functions as processes", func() {
 		}
 	})
 
+	It("says what to add when the test binary exits before it runs the function", func() {
+		rec := &testsupport.Recorder{}
+		rec.Run(func(t testing.TB) {
+			cmd := netns.FuncCommand("args")
+			cmd.Env = append(os.Environ(), mainEnv+"=exit")
+			netns.RunT(t, netns.NewTransientT(t), cmd)
+		})
+		Expect(rec.Failures()).To(ConsistOf(SatisfyAll(
+			ContainSubstring(`reason: it exited with status 4 before it ran function "args": the test binary exited before it reached sandbox.Main, netns.FuncMain or the flag parsing of m.Run; call netns.FuncMain() first in TestMain`),
+			ContainSubstring("stderr (last lines):\nTestMain cannot set up"))))
+		// The report shows what the spec set in the environment, not the
+		// library's own variable.
+		Expect(rec.Logs()).To(ContainElement(MatchRegexp(`pid \d+ exited with status 4 before it ran function "args": .*: env SCRATCHNET_NETNS_TEST_MAIN=exit \S+ -scratchnet.func=args --\n`)))
+	})
+
 	It("shows the panic of the function with its whole stack in the failure", func() {
 		rec := &testsupport.Recorder{}
 		rec.Run(func(t testing.TB) {

@@ -12,7 +12,8 @@ import (
 // mainEnv makes TestMain of a re-executed test binary run as the specs of
 // function processes need it to: "plain" runs m.Run without sandbox.Main,
 // "setup" prints a line before m.Run, as a TestMain that sets up something
-// would, and "funcmain" does so after it called netns.FuncMain.
+// would, "funcmain" does so after it called netns.FuncMain, and "exit"
+// exits before m.Run, as a TestMain whose setup failed would.
 const mainEnv = "SCRATCHNET_NETNS_TEST_MAIN"
 
 // TestMain runs the suite in a sandbox of its own: rootless where user
@@ -21,6 +22,9 @@ func TestMain(m *testing.M) {
 	switch os.Getenv(mainEnv) {
 	case "plain":
 		os.Exit(m.Run())
+	case "exit":
+		fmt.Fprintln(os.Stderr, "TestMain cannot set up")
+		os.Exit(4)
 	case "funcmain":
 		netns.FuncMain()
 		fallthrough

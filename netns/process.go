@@ -44,7 +44,9 @@ type Process struct {
 	grace time.Duration
 
 	stdout, stderr *tail
-	pipes          []*pipe // carry the kept streams into stdout and stderr
+	pipes          []*pipe // carry the kept streams into stdout and stderr, and ran's
+	ran            *tail   // for a function process: written to once the function is about to run
+	fn             string  // the function a function process runs
 
 	exited chan struct{} // closed once the process has ended and its kept output is complete (not yet reaped)
 	reap   chan struct{} // closed to have the forking goroutine reap it
@@ -335,6 +337,21 @@ func start(t testing.TB, netnsfd int, cmd *exec.Cmd, opts []ProcessOpt) (*Proces
 		p.pipes = append(p.pipes, pp)
 		*s.into, *s.keep = pp.w, pp.keep
 	}
+	if name, ok := funcName(cmd); ok {
+		// The re-executed binary writes into this pipe once it is about
+		// to run the function: one that ends without doing so is told
+		// apart from a function that failed.
+		pp, err := newPipe(newTail())
+		if err != nil {
+			p.closePipes()
+			unix.Close(nsfd)
+			return nil, fail("%v", err)
+		}
+		p.pipes = append(p.pipes, pp)
+		p.ran, p.fn = pp.keep, name
+		cmd.ExtraFiles = append(cmd.ExtraFiles, pp.w)
+		cmd.Env = append(cmd.Environ(), fmt.Sprintf("%s=%d", gofunc.RanEnv, 2+len(cmd.ExtraFiles)))
+	}
 	if cmd.WaitDelay == 0 {
 		// A grandchild that keeps open the pipes os/exec makes for
 		// writers of the caller's must not keep the reaping waiting for
@@ -463,6 +480,14 @@ func (p *Process) waitExit() {
 		p.mu.Unlock()
 		for _, pp := range p.pipes {
 			pp.drain()
+		}
+		if p.ran != nil && p.ran.String() == "" {
+			p.mu.Lock()
+			p.status += fmt.Sprintf(" before it ran function %q", p.fn)
+			if p.code >= 0 {
+				p.status += ": the test binary exited before it reached sandbox.Main, netns.FuncMain or the flag parsing of m.Run; call netns.FuncMain() first in TestMain"
+			}
+			p.mu.Unlock()
 		}
 		close(p.exited)
 		return

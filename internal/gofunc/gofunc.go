@@ -12,14 +12,22 @@ import (
 	"runtime"
 	"runtime/debug"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 )
 
 // Flag is the flag that names the function a re-executed test binary runs:
 // its command line is the binary, "-scratchnet.func=NAME", "--" and the
 // function's arguments.
 const Flag = "scratchnet.func"
+
+// RanEnv names, in a function process's environment, the descriptor into
+// which it writes once it is about to run the function, so that the
+// process that started it can tell a test binary that exited before from a
+// function that failed.
+const RanEnv = "SCRATCHNET_FUNC_RAN_FD"
 
 // Exit statuses of a function process that the function did not choose.
 const (
@@ -123,7 +131,20 @@ func Main() {
 	if !ok {
 		return
 	}
+	tellRan()
 	os.Exit(run(name, args))
+}
+
+// tellRan writes into the descriptor RanEnv names and closes it, so that
+// what the function starts does not inherit it.
+func tellRan() {
+	fd, err := strconv.Atoi(os.Getenv(RanEnv))
+	os.Unsetenv(RanEnv)
+	if err != nil || fd < 3 {
+		return
+	}
+	_, _ = syscall.Write(fd, []byte{1})
+	_ = syscall.Close(fd)
 }
 
 func run(name string, args []string) (status int) {
