@@ -55,7 +55,11 @@ func RegisterFunc(name string, fn func(args []string) int) bool {
 // name ([RegisterFunc]) with args: the test binary, re-executed with the
 // command line "-scratchnet.func=NAME -- ARGS...". Start it with [Start],
 // [Run], [Output] or a lab host's methods, which check that name is
-// registered; set Env, Stdin, Stdout or ExtraFiles as for any command.
+// registered; set Env, Stdin, Stdout or ExtraFiles as for any command. They
+// append a pipe to ExtraFiles, and its descriptor number to Env, through
+// which the re-executed binary says it is about to run the function: a
+// process that ends before then has its status say so, and what to add to
+// TestMain.
 //
 // The re-executed binary runs the function before any test. In a test
 // binary whose TestMain calls sandbox.Main, that does it first thing; in
