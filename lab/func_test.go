@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -44,8 +45,9 @@ var (
 		return 1
 	})
 	// sockets listens on 100 TCP ports from its argument on, each
-	// opened by a goroutine of its own, and keeps them open until
-	// SIGTERM.
+	// opened by a goroutine of its own locked to a thread of its own
+	// (they all hold their threads until every one has listened), and
+	// keeps them open until SIGTERM.
 	_ = netns.RegisterFunc("sockets", func(args []string) int {
 		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 		defer stop()
@@ -56,16 +58,32 @@ var (
 		}
 		listeners := make([]net.Listener, 100)
 		errs := make([]error, 100)
-		var wg sync.WaitGroup
+		tids := make([]int, 100)
+		var listened, ended sync.WaitGroup
+		release := make(chan struct{})
 		for i := range listeners {
-			wg.Go(func() { listeners[i], errs[i] = net.Listen("tcp4", fmt.Sprintf("0.0.0.0:%d", base+i)) })
+			listened.Add(1)
+			ended.Go(func() {
+				runtime.LockOSThread()
+				defer runtime.UnlockOSThread()
+				tids[i] = unix.Gettid()
+				listeners[i], errs[i] = net.Listen("tcp4", fmt.Sprintf("0.0.0.0:%d", base+i))
+				listened.Done()
+				<-release
+			})
 		}
-		wg.Wait()
+		listened.Wait()
+		close(release)
+		ended.Wait()
 		if err := errors.Join(errs...); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}
-		fmt.Println("listening on 100 ports")
+		threads := map[int]bool{}
+		for _, tid := range tids {
+			threads[tid] = true
+		}
+		fmt.Printf("listening on 100 ports, opened on %d threads\n", len(threads))
 		<-ctx.Done()
 		for _, ln := range listeners {
 			ln.Close()
@@ -186,7 +204,7 @@ var _ = Describe("Go functions as processes on lab hosts", func() {
 		bob.DefaultRoute(rb)
 		const from = 20000
 		p := bob.StartFunc("sockets", []string{strconv.Itoa(from)})
-		p.WaitOutput("^listening on 100 ports\n")
+		p.WaitOutput("^listening on 100 ports, opened on 100 threads\n")
 
 		inBob := listeningInodes(bob, from)
 		Expect(inBob).To(HaveLen(100))
