@@ -45,6 +45,7 @@ var (
 		fmt.Println("ready")
 		select {}
 	})
+	_ = netns.RegisterFunc("nil", nil)
 	_ = netns.RegisterFunc("twice", func(args []string) int { return 0 })
 	_ = netns.RegisterFunc("twice", func(args []string) int { return 1 })
 )
@@ -136,23 +137,19 @@ var _ = Describe("Go functions as processes", func() {
 			HavePrefix("cannot start "),
 			ContainSubstring(`-scratchnet.func=nope -- in network namespace`),
 			ContainSubstring(`reason: no function "nope" is registered in this test binary (registered: "args", "graceful", `),
-			ContainSubstring(`"panics", "stubborn", "twice"`),
+			ContainSubstring(`"nil", "panics", "stubborn", "twice"`),
 			ContainSubstring(`register it at package level: var _ = netns.RegisterFunc("nope", fn)`))))
 	})
 
-	It("refuses a name registered twice or while the tests ran", func() {
+	It("refuses a name registered twice, as nil or while the tests ran", func() {
 		netns.RegisterFunc("late", func([]string) int { return 0 })
 		rec := &testsupport.Recorder{}
-		rec.Run(func(t testing.TB) {
-			fd := netns.NewTransientT(t)
-			netns.StartFuncT(t, fd, "twice", nil)
-		})
-		rec.Run(func(t testing.TB) {
-			fd := netns.NewTransientT(t)
-			netns.StartFuncT(t, fd, "late", nil)
-		})
+		for _, name := range []string{"twice", "nil", "late"} {
+			rec.Run(func(t testing.TB) { netns.StartFuncT(t, netns.NewTransientT(t), name, nil) })
+		}
 		Expect(rec.Failures()).To(ConsistOf(
 			MatchRegexp(`reason: function "twice" is registered twice, at .*func_test\.go:\d+ and at .*func_test\.go:\d+`),
+			MatchRegexp(`reason: function "nil" is registered at .*func_test\.go:\d+ as nil`),
 			MatchRegexp(`reason: function "late" was registered at .*func_test\.go:\d+ while the tests ran`)))
 	})
 

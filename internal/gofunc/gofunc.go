@@ -78,6 +78,8 @@ func Check(name string) error {
 		return fmt.Errorf("the function name %q is empty or holds a NUL byte", name)
 	case !ok:
 		return fmt.Errorf("no function %q is registered in this test binary (%s); register it at package level: var _ = netns.RegisterFunc(%q, fn)", name, registered(), name)
+	case e.fn == nil:
+		return fmt.Errorf("function %q is registered at %s as nil", name, e.at)
 	case e.dup != "":
 		return fmt.Errorf("function %q is registered twice, at %s and at %s; the re-executed test binary could not tell which to run", name, e.at, e.dup)
 	case e.late:
