@@ -43,7 +43,10 @@ var (
 	_ = netns.RegisterFunc("stubborn", func(args []string) int {
 		signal.Ignore(syscall.SIGTERM)
 		fmt.Println("ready")
-		select {}
+		// A sleep, not select {}: the runtime ends a process whose
+		// goroutines all block for ever, as a deadlock.
+		time.Sleep(time.Hour)
+		return 0
 	})
 	_ = netns.RegisterFunc("nil", nil)
 	_ = netns.RegisterFunc("twice", func(args []string) int { return 0 })
