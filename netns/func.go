@@ -14,13 +14,14 @@ import (
 // Exit statuses of a function process ([FuncCommand]) that the function did
 // not return itself.
 const (
-	// FuncPanicStatus is the exit status of a function process whose
+	// FuncPanicStatus, 70, is the exit status of a function process whose
 	// function panicked on the goroutine that runs it. The panic's value
 	// and stack are on its stderr, which failure messages and reports then
 	// show in full. A panic on a goroutine the function started ends the
-	// process as in any Go program: status 2, with the stack on stderr.
+	// process as in any Go program, with status 2; they show that stack in
+	// full too.
 	FuncPanicStatus = gofunc.PanicStatus
-	// FuncUnknownStatus is the exit status of a function process whose
+	// FuncUnknownStatus, 127, is the exit status of a function process whose
 	// test binary has no function of that name; its stderr lists those it
 	// has.
 	FuncUnknownStatus = gofunc.UnknownStatus
@@ -121,12 +122,12 @@ func funcName(cmd *exec.Cmd) (string, bool) {
 	return strings.CutPrefix(cmd.Args[1], "-"+gofunc.Flag+"=")
 }
 
-// streamOutput renders a kept output stream for a message or report: its
-// last n lines, or, on the stderr of a function that panicked, the panic
-// and its whole stack, which n lines would cut off.
-func streamOutput(name string, t *tail, n int) string {
+// streamOutput renders a kept output stream of p for a message or report:
+// its last n lines, or, on the stderr of a function process that panicked,
+// the panic and its whole stack, which n lines would cut off.
+func (p *Process) streamOutput(name string, t *tail, n int) string {
 	s := t.String()
-	if name == "stderr" {
+	if name == "stderr" && p.fn != "" {
 		if out := panicOutput(s); out != "" {
 			return out
 		}
@@ -134,10 +135,22 @@ func streamOutput(name string, t *tail, n int) string {
 	return lastLines(s, n)
 }
 
-// panicOutput returns, from the stderr of a process, the panic of its
-// function and the whole stack; "" when its function did not panic.
+// panicOutput returns, from the stderr of a function process, the panic
+// that ended it with its whole stack: the one the function's goroutine
+// wrote, or the runtime's for a panic or fatal error on another goroutine;
+// "" when there is none.
 func panicOutput(stderr string) string {
 	i := strings.LastIndex(stderr, gofunc.PanicLine)
+	for _, start := range []string{"panic: ", "fatal error: "} {
+		if i >= 0 {
+			break
+		}
+		if strings.HasPrefix(stderr, start) {
+			i = 0
+		} else if j := strings.LastIndex(stderr, "\n"+start); j >= 0 {
+			i = j + 1
+		}
+	}
 	if i < 0 {
 		return ""
 	}

@@ -32,6 +32,11 @@ var (
 	_ = netns.RegisterFunc("panics", func(args []string) int {
 		return descend(20)
 	})
+	_ = netns.RegisterFunc("panics-elsewhere", func(args []string) int {
+		done := make(chan int)
+		go func() { done <- descend(20) }()
+		return <-done
+	})
 	_ = netns.RegisterFunc("graceful", func(args []string) int {
 		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 		defer stop()
@@ -133,6 +138,18 @@ var _ = Describe("Go functions as processes", func() {
 			MatchRegexp(`(?s)panic\(.*(netns_test\.descend.*){21}internal/gofunc\.run`))))
 	})
 
+	It("shows a panic on another goroutine of the function with its whole stack in the report", func() {
+		rec := &testsupport.Recorder{}
+		var p *netns.Process
+		rec.Run(func(t testing.TB) {
+			p = netns.StartFuncT(t, netns.NewTransientT(t), "panics-elsewhere", nil)
+			p.Wait()
+			t.Fatalf("failed") // for the report
+		})
+		Expect(p.Status()).To(Equal("exited with status 2"))
+		Expect(rec.Logs()).To(ContainElement(MatchRegexp(`(?s)stderr:\n +panic: boom at the bottom\n.*(netns_test\.descend.*){21}created by`)))
+	})
+
 	It("fails at once for a name that is not registered, listing those that are", func() {
 		rec := &testsupport.Recorder{}
 		rec.Run(func(t testing.TB) { netns.StartFuncT(t, netns.NewTransientT(t), "nope", nil) })
@@ -140,7 +157,7 @@ var _ = Describe("Go functions as processes", func() {
 			HavePrefix("cannot start "),
 			ContainSubstring(`-scratchnet.func=nope -- in network namespace`),
 			ContainSubstring(`reason: no function "nope" is registered in this test binary (registered: "args", "graceful", `),
-			ContainSubstring(`"nil", "panics", "stubborn", "twice"`),
+			ContainSubstring(`"nil", "panics", "panics-elsewhere", "stubborn", "twice"`),
 			ContainSubstring(`register it at package level: var _ = netns.RegisterFunc("nope", fn)`))))
 	})
 

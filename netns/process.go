@@ -604,7 +604,7 @@ func (p *Process) tails() string {
 		if s.t == nil {
 			continue
 		}
-		out := streamOutput(s.name, s.t, 20)
+		out := p.streamOutput(s.name, s.t, 20)
 		if out == "" {
 			fmt.Fprintf(&b, "\n%s: (empty)", s.name)
 			continue

@@ -108,7 +108,7 @@ func processLines(nsFd int) []string {
 			if s.t == nil {
 				continue
 			}
-			out := streamOutput(s.name, s.t, reportLines)
+			out := p.streamOutput(s.name, s.t, reportLines)
 			if out == "" {
 				continue
 			}
