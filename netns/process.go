@@ -288,8 +288,9 @@ func start(t testing.TB, netnsfd int, cmd *exec.Cmd, opts []ProcessOpt) (*Proces
 	if cmd.Process != nil {
 		return nil, fail("the command was started already")
 	}
-	if name, ok := funcName(cmd); ok {
-		if err := gofunc.Check(name); err != nil {
+	fn, isFunc := funcName(cmd)
+	if isFunc {
+		if err := gofunc.Check(fn); err != nil {
 			return nil, fail("%v", err)
 		}
 	}
@@ -337,7 +338,7 @@ func start(t testing.TB, netnsfd int, cmd *exec.Cmd, opts []ProcessOpt) (*Proces
 		p.pipes = append(p.pipes, pp)
 		*s.into, *s.keep = pp.w, pp.keep
 	}
-	if name, ok := funcName(cmd); ok {
+	if isFunc {
 		// The re-executed binary writes into this pipe once it is about
 		// to run the function: one that ends without doing so is told
 		// apart from a function that failed.
@@ -348,7 +349,7 @@ func start(t testing.TB, netnsfd int, cmd *exec.Cmd, opts []ProcessOpt) (*Proces
 			return nil, fail("%v", err)
 		}
 		p.pipes = append(p.pipes, pp)
-		p.ran, p.fn = pp.keep, name
+		p.ran, p.fn = pp.keep, fn
 		cmd.ExtraFiles = append(cmd.ExtraFiles, pp.w)
 		cmd.Env = append(cmd.Environ(), fmt.Sprintf("%s=%d", gofunc.RanEnv, 2+len(cmd.ExtraFiles)))
 	}
