@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"testing"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -21,6 +22,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/scratchnet/scratchnet/guard"
+	"github.com/scratchnet/scratchnet/internal/testsupport"
 	"github.com/scratchnet/scratchnet/lab"
 	"github.com/scratchnet/scratchnet/netns"
 )
@@ -193,6 +195,20 @@ var _ = Describe("Go functions as processes on lab hosts", func() {
 		})
 		Expect(string(body)).To(MatchRegexp(`^net:\[%d\] %s:\d+\n$`, netns.Ino(bob.Netns()), strings.ReplaceAll(a.IPv4.Addr().String(), ".", `\.`)))
 		Expect(server.Status()).To(Equal("is running"))
+	})
+
+	It("names the host and shows the output of a function that fails", func() {
+		rec := &testsupport.Recorder{}
+		rec.Run(func(t testing.TB) {
+			l := lab.NewT(t)
+			l.Host("alice").Run(netns.FuncCommand("http-serve", "no-port"))
+		})
+		Expect(rec.Failures()).To(ConsistOf(SatisfyAll(
+			MatchRegexp(`^cannot run \S+ -scratchnet.func=http-serve -- no-port in host "alice", reason: it exited with status 1\n`),
+			ContainSubstring("stderr (last lines):\nlisten tcp: address no-port: missing port in address"))))
+		Expect(rec.Logs()).To(ContainElement(SatisfyAll(
+			ContainSubstring("host alice (network namespace"),
+			MatchRegexp(`processes:\n +pid \d+ exited with status 1: \S+ -scratchnet.func=http-serve -- no-port\n +stderr:\n +listen tcp`))))
 	})
 
 	It("keeps the sockets of 100 goroutines of a function in its host's namespace", func() {
