@@ -124,15 +124,16 @@ func funcName(cmd *exec.Cmd) (string, bool) {
 
 // streamOutput renders a kept output stream of p for a message or report:
 // its last n lines, or, on the stderr of a function process that panicked,
-// the panic and its whole stack, which n lines would cut off.
-func (p *Process) streamOutput(name string, t *tail, n int) string {
+// the panic and its whole stack, which n lines would cut off; fromPanic
+// says which.
+func (p *Process) streamOutput(name string, t *tail, n int) (out string, fromPanic bool) {
 	s := t.String()
 	if name == "stderr" && p.fn != "" {
 		if out := panicOutput(s); out != "" {
-			return out
+			return out, true
 		}
 	}
-	return lastLines(s, n)
+	return lastLines(s, n), false
 }
 
 // panicOutput returns, from the stderr of a function process, the panic

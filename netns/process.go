@@ -605,12 +605,15 @@ func (p *Process) tails() string {
 		if s.t == nil {
 			continue
 		}
-		out := p.streamOutput(s.name, s.t, 20)
-		if out == "" {
+		out, whole := p.streamOutput(s.name, s.t, 20)
+		switch {
+		case out == "":
 			fmt.Fprintf(&b, "\n%s: (empty)", s.name)
-			continue
+		case whole:
+			fmt.Fprintf(&b, "\n%s (from the panic):\n%s", s.name, out)
+		default:
+			fmt.Fprintf(&b, "\n%s (last lines):\n%s", s.name, out)
 		}
-		fmt.Fprintf(&b, "\n%s (last lines):\n%s", s.name, out)
 	}
 	return b.String()
 }

@@ -108,7 +108,7 @@ func processLines(nsFd int) []string {
 			if s.t == nil {
 				continue
 			}
-			out := p.streamOutput(s.name, s.t, reportLines)
+			out, _ := p.streamOutput(s.name, s.t, reportLines)
 			if out == "" {
 				continue
 			}
