@@ -132,7 +132,7 @@ var _ = Describe("Go functions as processes", func() {
 		})
 		Expect(rec.Failures()).To(ConsistOf(SatisfyAll(
 			ContainSubstring(fmt.Sprintf("reason: it exited with status %d", netns.FuncPanicStatus)),
-			ContainSubstring("stderr (from the panic):\n" + `scratchnet: function panicked: "panics": boom at the bottom`),
+			ContainSubstring("stderr (from the panic):\n"+`scratchnet: function panicked: "panics": boom at the bottom`),
 			// The stack runs from the panic through 20 calls of descend
 			// to the function's registration, more than a tail's lines.
 			MatchRegexp(`(?s)panic\(.*(netns_test\.descend.*){21}internal/gofunc\.run`))))
