@@ -45,7 +45,7 @@ const (
 // not with Expect or t. A panic on its goroutine ends the process with
 // [FuncPanicStatus]. At cleanup the process gets SIGTERM, which ends it
 // unless fn handles it (signal.NotifyContext) to shut down in the grace
-// period. A name registered twice, or after the tests began, cannot be
+// period. A name registered twice, as nil, or after the tests began, cannot be
 // started; [Start] says so. RegisterFunc always returns true.
 func RegisterFunc(name string, fn func(args []string) int) bool {
 	gofunc.Register(name, fn, gofunc.Caller())
