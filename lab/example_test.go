@@ -41,3 +41,26 @@ func ExampleSubnet() {
 		Expect(ifaces[1].IPv4.String()).To(Equal("192.168.7.2/24"))
 	})
 }
+
+// A Go function registered at package level runs on a host as a process of
+// its own: the goroutines net/http starts for it, and their sockets, are in
+// the host's namespace. Here "http-serve" is registered as
+//
+//	var _ = netns.RegisterFunc("http-serve", func(args []string) int {
+//		fmt.Fprintln(os.Stderr, http.ListenAndServe(args[0], handler))
+//		return 1
+//	})
+func ExampleHost_StartFunc() {
+	It("serves HTTP from a Go function on bob to alice", func() {
+		l := lab.New()
+		alice, bob := l.Host("alice"), l.Host("bob")
+		_, bobEnd := l.Connect(alice, bob)
+		server := bob.StartFunc("http-serve", []string{":8080"}) // SIGTERM, then SIGKILL, at the end of the spec
+		server.WaitListening("tcp", 8080)
+		alice.Execute(func() {
+			conn, err := net.Dial("tcp", bobEnd.IPv4.Addr().String()+":8080")
+			Expect(err).NotTo(HaveOccurred())
+			conn.Close()
+		})
+	})
+}

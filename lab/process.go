@@ -55,3 +55,14 @@ func (h *Host) Pin() string {
 func (h *Host) processOpts(opts []netns.ProcessOpt) []netns.ProcessOpt {
 	return append([]netns.ProcessOpt{netns.WithNamespaceName(fmt.Sprintf("host %q", h.Name))}, opts...)
 }
+
+// StartFunc starts the Go function registered under name
+// ([netns.RegisterFunc]) with args inside the host's network namespace, as
+// [netns.StartFunc] does, and returns at once: the test binary re-executed,
+// with every goroutine of the function, and every socket it opens, in the
+// host's namespace. The process is stopped as [Host.Start]'s are. Run such a
+// function to completion with h.Run(netns.FuncCommand(name, args...)).
+func (h *Host) StartFunc(name string, args []string, opts ...netns.ProcessOpt) *netns.Process {
+	h.lab.t.Helper()
+	return netns.StartFuncT(h.lab.t, h.netns, name, args, h.processOpts(opts)...)
+}

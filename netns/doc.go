@@ -98,6 +98,35 @@
 //	    Expect(out).To(ContainSubstring("hello"))
 //	})
 //
+// # Go functions as processes
+//
+// Go code starts goroutines of its own, which run on threads outside the
+// namespace [Execute] switched one thread into. A process lives in its
+// namespace with all its threads: [RegisterFunc] registers a function at
+// package level, and [StartFunc] (a lab host's StartFunc) starts it as a
+// process forked inside a namespace, the test binary re-executed, so every
+// goroutine it starts, and every socket they open, is there.
+// [FuncCommand] returns the command, for [Run], [Output] or a command's own
+// Env and Stdin. The process API is the same: readiness, [Process.Wait],
+// the cleanup's SIGTERM (the function may handle it with
+// signal.NotifyContext) and SIGKILL, and failure reports, which show a
+// panic of the function with its whole stack.
+//
+//	var _ = netns.RegisterFunc("serve", func(args []string) int {
+//	    fmt.Fprintln(os.Stderr, http.ListenAndServe(args[0], handler))
+//	    return 1
+//	})
+//
+//	It("serves from a function process", func() {
+//	    srv := netns.StartFunc(fd, "serve", []string{"127.0.0.1:8080"})
+//	    srv.WaitListening("tcp", 8080)
+//	})
+//
+// No TestMain is needed: the re-executed binary runs the function when
+// package testing parses its flags, after every init and before any test;
+// sandbox.Main runs it first thing. A TestMain that does work before
+// sandbox.Main or m.Run calls [FuncMain] first.
+//
 // The kernel sends a child's parent-death signal when the *thread* that
 // forked it ends, not the process: the forking thread therefore stays,
 // locked, until the child is reaped, and no other thread's end can kill the

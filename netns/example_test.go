@@ -84,3 +84,51 @@ func ExamplePath() {
 		Expect(result).To(ContainSubstring(`"address": "10.22.0.2/24"`))
 	})
 }
+
+// A Go function registered at package level runs as a process of its own
+// in a namespace: every goroutine it starts, here those of net/http, and
+// every socket they open, live there.
+func ExampleStartFunc() {
+	// At package level of the test package:
+	//
+	//	var _ = netns.RegisterFunc("hello-server", func(args []string) int {
+	//		err := http.ListenAndServe(args[0], http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	//			fmt.Fprintln(w, "hello")
+	//		}))
+	//		fmt.Fprintln(os.Stderr, err)
+	//		return 1
+	//	})
+	It("serves HTTP from a Go function in a namespace", func() {
+		fd := netns.NewTransient()
+		server := netns.StartFunc(fd, "hello-server", []string{"127.0.0.1:8080"})
+		server.WaitListening("tcp", 8080) // stopped with SIGTERM at the end of the spec
+		netns.Execute(fd, func() {
+			conn, err := net.Dial("tcp", "127.0.0.1:8080")
+			Expect(err).NotTo(HaveOccurred())
+			defer conn.Close()
+		})
+	})
+}
+
+// FuncCommand returns the command that runs a registered function, for Run,
+// Output and the fields of exec.Cmd; the function's status is the process's.
+func ExampleFuncCommand() {
+	It("runs a Go function to completion in a namespace", func() {
+		fd := netns.NewTransient()
+		cmd := netns.FuncCommand("args", "one", "two")
+		p := netns.Start(fd, cmd)
+		Expect(p.Wait()).To(Equal(2)) // the function returns len(args)
+		Expect(p.Stdout()).To(ContainSubstring(`["one" "two"]`))
+	})
+}
+
+// A TestMain that does work before m.Run would do it in every function
+// process too: FuncMain runs the function first, and returns at once in the
+// test binary itself. sandbox.Main does the same first thing.
+func ExampleFuncMain() {
+	_ = func(m *testing.M) { // func TestMain(m *testing.M)
+		netns.FuncMain()
+		// set up what the tests need, then:
+		os.Exit(m.Run())
+	}
+}

@@ -18,6 +18,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	"golang.org/x/sys/unix"
 
+	"github.com/scratchnet/scratchnet/internal/gofunc"
 	"github.com/scratchnet/scratchnet/internal/nsops"
 	"github.com/scratchnet/scratchnet/internal/scope"
 	"github.com/scratchnet/scratchnet/mntns"
@@ -43,7 +44,9 @@ type Process struct {
 	grace time.Duration
 
 	stdout, stderr *tail
-	pipes          []*pipe // carry the kept streams into stdout and stderr
+	pipes          []*pipe // carry the kept streams into stdout and stderr, and ran's
+	ran            *tail   // for a function process: written to once the function is about to run
+	fn             string  // the function a function process runs
 
 	exited chan struct{} // closed once the process has ended and its kept output is complete (not yet reaped)
 	reap   chan struct{} // closed to have the forking goroutine reap it
@@ -285,6 +288,12 @@ func start(t testing.TB, netnsfd int, cmd *exec.Cmd, opts []ProcessOpt) (*Proces
 	if cmd.Process != nil {
 		return nil, fail("the command was started already")
 	}
+	fn, isFunc := funcName(cmd)
+	if isFunc {
+		if err := gofunc.Check(fn); err != nil {
+			return nil, fail("%v", err)
+		}
+	}
 	ino, err := nsops.Ino(netnsfd)
 	if err != nil {
 		return nil, fail("%v", err)
@@ -328,6 +337,21 @@ func start(t testing.TB, netnsfd int, cmd *exec.Cmd, opts []ProcessOpt) (*Proces
 		}
 		p.pipes = append(p.pipes, pp)
 		*s.into, *s.keep = pp.w, pp.keep
+	}
+	if isFunc {
+		// The re-executed binary writes into this pipe once it is about
+		// to run the function: one that ends without doing so is told
+		// apart from a function that failed.
+		pp, err := newPipe(newTail())
+		if err != nil {
+			p.closePipes()
+			unix.Close(nsfd)
+			return nil, fail("%v", err)
+		}
+		p.pipes = append(p.pipes, pp)
+		p.ran, p.fn = pp.keep, fn
+		cmd.ExtraFiles = append(cmd.ExtraFiles, pp.w)
+		cmd.Env = append(cmd.Environ(), fmt.Sprintf("%s=%d", gofunc.RanEnv, 2+len(cmd.ExtraFiles)))
 	}
 	if cmd.WaitDelay == 0 {
 		// A grandchild that keeps open the pipes os/exec makes for
@@ -458,6 +482,14 @@ func (p *Process) waitExit() {
 		for _, pp := range p.pipes {
 			pp.drain()
 		}
+		if p.ran != nil && p.ran.String() == "" {
+			p.mu.Lock()
+			p.status += fmt.Sprintf(" before it ran function %q", p.fn)
+			if p.code >= 0 {
+				p.status += ": the test binary exited before it reached sandbox.Main, netns.FuncMain or the flag parsing of m.Run; call netns.FuncMain() first in TestMain"
+			}
+			p.mu.Unlock()
+		}
 		close(p.exited)
 		return
 	}
@@ -573,12 +605,15 @@ func (p *Process) tails() string {
 		if s.t == nil {
 			continue
 		}
-		out := lastLines(s.t.String(), 20)
-		if out == "" {
+		out, whole := p.streamOutput(s.name, s.t, 20)
+		switch {
+		case out == "":
 			fmt.Fprintf(&b, "\n%s: (empty)", s.name)
-			continue
+		case whole:
+			fmt.Fprintf(&b, "\n%s (from the panic):\n%s", s.name, out)
+		default:
+			fmt.Fprintf(&b, "\n%s (last lines):\n%s", s.name, out)
 		}
-		fmt.Fprintf(&b, "\n%s (last lines):\n%s", s.name, out)
 	}
 	return b.String()
 }

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/scratchnet/scratchnet/internal/diag"
+	"github.com/scratchnet/scratchnet/internal/gofunc"
 	"github.com/scratchnet/scratchnet/internal/nsops"
 )
 
@@ -51,6 +52,9 @@ func setEnv(cmd *exec.Cmd, inherited []string) string {
 	words := []string{"env"}
 	for _, kv := range cmd.Environ() {
 		k, v, _ := strings.Cut(kv, "=")
+		if k == gofunc.RanEnv {
+			continue // the library's own, for a function process
+		}
 		if old, ok := had[k]; !ok || old != v {
 			words = append(words, kv)
 		}
@@ -104,7 +108,7 @@ func processLines(nsFd int) []string {
 			if s.t == nil {
 				continue
 			}
-			out := lastLines(s.t.String(), reportLines)
+			out, _ := p.streamOutput(s.name, s.t, reportLines)
 			if out == "" {
 				continue
 			}

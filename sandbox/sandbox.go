@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/scratchnet/scratchnet/internal/gofunc"
 	"github.com/scratchnet/scratchnet/internal/nsops"
 	isandbox "github.com/scratchnet/scratchnet/internal/sandbox"
 )
@@ -52,7 +53,13 @@ func HostNetns() int {
 
 // Main runs the tests of m in a sandbox, if it can, and exits with their
 // status. Call it from TestMain; it does not return.
+//
+// In a test binary re-executed to run a registered Go function
+// (netns.FuncCommand), Main runs that function instead and exits with its
+// status: the process already lives in the namespace it was started in,
+// inside the sandbox of the test binary that started it.
 func Main(m *testing.M) {
+	gofunc.Main()
 	status, delegated := run(m)
 	if delegated {
 		// This process ran no test itself: leave at once, without the pause
