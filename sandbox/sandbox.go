@@ -158,6 +158,12 @@ func runChild(mode Mode, pidns bool) (int, error) {
 	}
 	defer relay.close()
 
+	// Caught before the child starts: once it runs, a SIGINT or SIGTERM
+	// must reach it through this process, not kill this process first (the
+	// child would then die of its Pdeathsig without its interrupt report).
+	signals := make(chan os.Signal, 2)
+	signal.Notify(signals, unix.SIGINT, unix.SIGTERM)
+	defer signal.Stop(signals)
 	if err := cmd.Start(); err != nil {
 		if errors.Is(err, unix.EPERM) || errors.Is(err, unix.EINVAL) || errors.Is(err, unix.ENOSPC) || errors.Is(err, unix.EACCES) {
 			return 0, fmt.Errorf("%w: %w", errCannotSandbox, err)
@@ -167,9 +173,6 @@ func runChild(mode Mode, pidns bool) (int, error) {
 	if err := setup.started(cmd); err != nil {
 		return 0, err
 	}
-	signals := make(chan os.Signal, 2)
-	signal.Notify(signals, unix.SIGINT, unix.SIGTERM)
-	defer signal.Stop(signals)
 	waited := make(chan error, 1)
 	go func() { waited <- cmd.Wait() }()
 	for {
