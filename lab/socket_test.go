@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/netip"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -22,27 +21,6 @@ import (
 	"github.com/scratchnet/scratchnet/lab"
 	"github.com/scratchnet/scratchnet/netns"
 )
-
-// socketNsIno asks the kernel which network namespace the socket of c
-// lives in (SIOCGSKNS gives an fd for it).
-func socketNsIno(c any) uint64 {
-	GinkgoHelper()
-	rc, err := c.(syscall.Conn).SyscallConn()
-	Expect(err).NotTo(HaveOccurred())
-	var st unix.Stat_t
-	var ierr error
-	Expect(rc.Control(func(fd uintptr) {
-		nsfd, err := unix.IoctlRetInt(int(fd), unix.SIOCGSKNS)
-		if err != nil {
-			ierr = err
-			return
-		}
-		defer unix.Close(nsfd)
-		ierr = unix.Fstat(nsfd, &st)
-	})).To(Succeed())
-	Expect(ierr).NotTo(HaveOccurred())
-	return st.Ino
-}
 
 // routedLab builds alice - router - bob with default routes, and returns
 // the hosts and alice's and bob's addresses.
@@ -107,7 +85,7 @@ var _ = Describe("Go code in lab hosts", func() {
 	It("binds a host's sockets in its namespace, reached from another host and closed at cleanup", func() {
 		alice, bob, aliceAddr, bobAddr := routedLab()
 		ln := alice.Listen("tcp", netip.AddrPortFrom(aliceAddr, 0).String())
-		Expect(socketNsIno(ln)).To(Equal(netns.Ino(alice.Netns())))
+		Expect(testsupport.SocketNsIno(ln)).To(Equal(netns.Ino(alice.Netns())))
 		go func() {
 			for {
 				conn, err := ln.Accept()
@@ -119,14 +97,14 @@ var _ = Describe("Go code in lab hosts", func() {
 			}
 		}()
 		conn := bob.Dial("tcp", ln.Addr().String())
-		Expect(socketNsIno(conn)).To(Equal(netns.Ino(bob.Netns())))
+		Expect(testsupport.SocketNsIno(conn)).To(Equal(netns.Ino(bob.Netns())))
 		Expect(io.ReadAll(conn)).To(Equal([]byte("hi")))
 
 		pc := bob.ListenPacket("udp", "0.0.0.0:0")
-		Expect(socketNsIno(pc)).To(Equal(netns.Ino(bob.Netns())))
+		Expect(testsupport.SocketNsIno(pc)).To(Equal(netns.Ino(bob.Netns())))
 		dialed, err := alice.Dialer().Dial("udp", netip.AddrPortFrom(bobAddr, uint16(pc.LocalAddr().(*net.UDPAddr).Port)).String())
 		Expect(err).NotTo(HaveOccurred())
-		Expect(socketNsIno(dialed)).To(Equal(netns.Ino(alice.Netns())))
+		Expect(testsupport.SocketNsIno(dialed)).To(Equal(netns.Ino(alice.Netns())))
 		_, err = dialed.Write([]byte("ping"))
 		Expect(err).NotTo(HaveOccurred())
 		buf := make([]byte, 8)

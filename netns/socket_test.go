@@ -24,29 +24,6 @@ import (
 	"github.com/scratchnet/scratchnet/netns"
 )
 
-// socketNsIno asks the kernel which network namespace the socket of c
-// lives in (SIOCGSKNS gives an fd for it).
-func socketNsIno(c any) uint64 {
-	GinkgoHelper()
-	rc, err := c.(syscall.Conn).SyscallConn()
-	Expect(err).NotTo(HaveOccurred())
-	var ino uint64
-	var ierr error
-	Expect(rc.Control(func(fd uintptr) {
-		nsfd, err := unix.IoctlRetInt(int(fd), unix.SIOCGSKNS)
-		if err != nil {
-			ierr = err
-			return
-		}
-		defer unix.Close(nsfd)
-		var st unix.Stat_t
-		ierr = unix.Fstat(nsfd, &st)
-		ino = st.Ino
-	})).To(Succeed())
-	Expect(ierr).NotTo(HaveOccurred())
-	return ino
-}
-
 // nameservers returns the name servers that Go's resolver asks, as
 // /etc/resolv.conf lists them, or its defaults when it lists none.
 func nameservers() []netip.Addr {
@@ -117,14 +94,14 @@ var _ = Describe("sockets bound to a namespace", func() {
 	It("listens in the namespace, where a peer reaches the listener and the caller's namespace does not", func() {
 		fd := netns.NewTransient(netns.WithName("server"))
 		ln := netns.Listen(fd, "tcp", "127.0.0.1:0")
-		Expect(socketNsIno(ln)).To(Equal(netns.Ino(fd)))
+		Expect(testsupport.SocketNsIno(ln)).To(Equal(netns.Ino(fd)))
 		port := ln.Addr().(*net.TCPAddr).Port
 		// sock_diag in the namespace sees it listening.
 		netns.WaitListening(fd, "tcp", port)
 		echoLines(ln)
 
 		conn := netns.Dial(fd, "tcp", ln.Addr().String())
-		Expect(socketNsIno(conn)).To(Equal(netns.Ino(fd)))
+		Expect(testsupport.SocketNsIno(conn)).To(Equal(netns.Ino(fd)))
 		Expect(roundTrip(conn, "hello")).To(Equal("echo hello\n"))
 
 		_, err := net.Dial("tcp", ln.Addr().String())
@@ -134,7 +111,7 @@ var _ = Describe("sockets bound to a namespace", func() {
 	It("listens for packets in the namespace", func() {
 		fd := netns.NewTransient()
 		pc := netns.ListenPacket(fd, "udp", "127.0.0.1:0")
-		Expect(socketNsIno(pc)).To(Equal(netns.Ino(fd)))
+		Expect(testsupport.SocketNsIno(pc)).To(Equal(netns.Ino(fd)))
 		netns.WaitListening(fd, "udp", pc.LocalAddr().(*net.UDPAddr).Port)
 
 		conn := netns.Dial(fd, "udp", pc.LocalAddr().String())
@@ -151,7 +128,7 @@ var _ = Describe("sockets bound to a namespace", func() {
 		fd, other := netns.NewTransient(), netns.NewTransient()
 		name := fmt.Sprintf("@scratchnet-%d-abstract", os.Getpid())
 		ln := netns.Listen(fd, "unix", name)
-		Expect(socketNsIno(ln)).To(Equal(netns.Ino(fd)))
+		Expect(testsupport.SocketNsIno(ln)).To(Equal(netns.Ino(fd)))
 		echoLines(ln)
 
 		Expect(roundTrip(netns.Dial(fd, "unix", name), "hi")).To(Equal("echo hi\n"))
@@ -395,7 +372,7 @@ var _ = Describe("the callback runner", func() {
 			return err
 		})).To(Succeed())
 		defer ln.Close()
-		Expect(socketNsIno(ln)).To(Equal(netns.Ino(fd)))
+		Expect(testsupport.SocketNsIno(ln)).To(Equal(netns.Ino(fd)))
 	})
 
 	It("returns an error of its own when it cannot switch, and lets a panic continue in the caller", func() {
