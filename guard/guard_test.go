@@ -122,7 +122,7 @@ var _ = Describe("users could not do what our own suites do: the guard and the p
 
 	It("says how the host namespace changed: what was added, removed and changed, not two full lists", func() {
 		guard.SkipUnlessPrivileged()
-		h, err := vnetlink.NewHandle()
+		h, err := vnetlink.NewHandle(unix.NETLINK_ROUTE)
 		Expect(err).NotTo(HaveOccurred())
 		defer h.Close()
 		lo, err := h.LinkByName("lo")

@@ -3,53 +3,64 @@ package leaks_test
 import (
 	"os"
 	"os/exec"
-	"slices"
 	"testing"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
 
 	"github.com/scratchnet/scratchnet/guard"
 	"github.com/scratchnet/scratchnet/internal/leaks"
 )
 
-// TestHostDiff checks that a host snapshot's diff names only what changed,
-// a link by its index and name, other lines whole.
-func TestHostDiff(t *testing.T) {
-	guard.T(t)
-	before := []string{
-		"addr 1 127.0.0.1/8",
-		"link 1 lo type=device mtu=65536 flags=up|loopback master=0",
-		"link 2 gone type=veth mtu=1500 flags=up master=0",
-		"route table=254 dst=10.0.0.0/24 gw=<nil> dev=2 proto=2",
-	}
-	now := []string{
-		"addr 1 127.0.0.1/8",
-		"addr 1 192.0.2.1/32",
-		"link 1 lo type=device mtu=1500 flags=up|loopback master=0",
-	}
-	want := []string{
-		"changed: link 1 lo type=device mtu=65536 flags=up|loopback master=0 -> link 1 lo type=device mtu=1500 flags=up|loopback master=0",
-		"removed: link 2 gone type=veth mtu=1500 flags=up master=0",
-		"removed: route table=254 dst=10.0.0.0/24 gw=<nil> dev=2 proto=2",
-		"added: addr 1 192.0.2.1/32",
-	}
-	if got := leaks.HostDiff(before, now); !slices.Equal(got, want) {
-		t.Errorf("HostDiff:\n got %q\nwant %q", got, want)
-	}
-	if got := leaks.HostDiff(before, before); len(got) != 0 {
-		t.Errorf("HostDiff of a snapshot with itself: got %q, want nothing", got)
-	}
+func TestLeaks(t *testing.T) {
+	RegisterFailHandler(Fail)
+	RunSpecs(t, "leaks package")
 }
 
-// TestFirstPollableFd checks, in a fresh test binary without the sandbox,
-// that a snapshot of open fds already counts the runtime poller's own fds,
-// which the first pipe or socket of the process opens: the spec that
-// happens to be the first to use one is not blamed for them.
-func TestFirstPollableFd(t *testing.T) {
-	if os.Getenv("SCRATCHNET_LEAKS_FIRST_POLLABLE") == "" {
-		cmd := exec.Command(os.Args[0], "-test.run=^TestFirstPollableFd$", "-test.count=1")
-		cmd.Env = append(os.Environ(), "SCRATCHNET_LEAKS_FIRST_POLLABLE=1", "SCRATCHNET_SANDBOX=off")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("cannot check the first pollable fd of a fresh test binary, reason: %v\n%s", err, out)
+var _ = guard.Suite()
+
+// firstPollableEnv makes TestFirstPollableFd, in a binary re-run by the
+// spec below, do its check; in any other run it does nothing.
+const firstPollableEnv = "SCRATCHNET_LEAKS_FIRST_POLLABLE"
+
+var _ = Describe("snapshots for the guard", func() {
+
+	It("diffs host snapshots: a link by its index and name, other lines whole", func() {
+		before := []string{
+			"addr 1 127.0.0.1/8",
+			"link 1 lo type=device mtu=65536 flags=up|loopback master=0",
+			"link 2 gone type=veth mtu=1500 flags=up master=0",
+			"route table=254 dst=10.0.0.0/24 gw=<nil> dev=2 proto=2",
 		}
+		now := []string{
+			"addr 1 127.0.0.1/8",
+			"addr 1 192.0.2.1/32",
+			"link 1 lo type=device mtu=1500 flags=up|loopback master=0",
+		}
+		Expect(leaks.HostDiff(before, now)).To(Equal([]string{
+			"changed: link 1 lo type=device mtu=65536 flags=up|loopback master=0 -> link 1 lo type=device mtu=1500 flags=up|loopback master=0",
+			"removed: link 2 gone type=veth mtu=1500 flags=up master=0",
+			"removed: route table=254 dst=10.0.0.0/24 gw=<nil> dev=2 proto=2",
+			"added: addr 1 192.0.2.1/32",
+		}))
+		Expect(leaks.HostDiff(before, before)).To(BeEmpty())
+	})
+
+	It("counts the runtime poller's own fds before the process's first pipe or socket opens them", func() {
+		// A fresh test binary without the sandbox, in which nothing has
+		// used a pollable fd yet.
+		cmd := exec.Command(os.Args[0], "-test.run=^TestFirstPollableFd$", "-test.count=1")
+		cmd.Env = append(os.Environ(), firstPollableEnv+"=1", "SCRATCHNET_SANDBOX=off")
+		out, err := cmd.CombinedOutput()
+		Expect(err).NotTo(HaveOccurred(), "the first pipe of a fresh test binary:\n%s", out)
+	})
+})
+
+// TestFirstPollableFd is the fresh binary's half of the spec above: the
+// spec that happens to be the first to use a pipe or socket must not be
+// blamed for the poller's epoll and eventfd fds.
+func TestFirstPollableFd(t *testing.T) {
+	if os.Getenv(firstPollableEnv) == "" {
 		return
 	}
 	before, err := leaks.OpenFDs()
