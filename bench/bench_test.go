@@ -4,7 +4,6 @@ package bench_test
 
 import (
 	"fmt"
-	"os"
 	"runtime"
 	"slices"
 	"strings"
@@ -187,11 +186,7 @@ var _ = Describe("scratchnet", Serial, func() {
 		exp.RecordDuration(rowF1, first)
 		exp.RecordDuration(rowF2, last)
 
-		table := renderTable(exp, ratios)
-		fmt.Fprintln(GinkgoWriter, table)
-		if path := os.Getenv("SCRATCHNET_BENCH_OUT"); path != "" {
-			Expect(os.WriteFile(path, []byte(table), 0o644)).To(Succeed())
-		}
+		publish(renderTable(exp, ratios))
 	})
 })
 
