@@ -1,6 +1,9 @@
 // Package bond creates transient bonds (link aggregation) and adds members to
 // them for the duration of a test.
 //
+// See docs/namespaces-and-links.md in the repository for the guide to
+// namespaces and links.
+//
 //	It("bonds two links in active-backup mode", func() {
 //	    link.SkipUnlessSupported("bond")
 //	    ns := netns.NewTransient()

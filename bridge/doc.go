@@ -2,6 +2,9 @@
 // for the duration of a test: a software switch that joins the links
 // enslaved to it into one Ethernet segment.
 //
+// See docs/namespaces-and-links.md in the repository for the guide to
+// namespaces and links.
+//
 //	It("switches between two namespaces", func() {
 //	    sw, left, right := netns.NewTransient(), netns.NewTransient(), netns.NewTransient()
 //	    br := bridge.NewTransient(bridge.InNamespace(sw), bridge.WithUp())

@@ -2,6 +2,9 @@
 // namespace, into a pcapng file, and shows the last of them, decoded, in
 // the report of a failing test.
 //
+// See docs/captures-and-reports.md in the repository for the guide to captures
+// and failure reports.
+//
 //	It("talks to the server", func() {
 //	    left, right := netns.NewTransient(), netns.NewTransient()
 //	    dupond, _ := veth.NewTransient(veth.InNamespace(left), veth.WithPeerNamespace(right))

@@ -2,6 +2,9 @@
 // packet and deliver none, useful to carry addresses and routes in a test
 // without any peer.
 //
+// See docs/namespaces-and-links.md in the repository for the guide to
+// namespaces and links.
+//
 //	It("gives a namespace an interface of its own", func() {
 //	    link.SkipUnlessSupported("dummy")
 //	    ns := netns.NewTransient()

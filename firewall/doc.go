@@ -2,6 +2,9 @@
 // namespace, through nftables (github.com/google/nftables speaks its netlink
 // protocol; nothing runs the nft binary):
 //
+// See docs/network-conditions.md in the repository for the guide to network
+// conditions and faults.
+//
 //	router := netns.NewTransient()
 //	firewall.New(router,
 //	    firewall.Masquerade("wan"),                               // source NAT towards "wan"

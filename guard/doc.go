@@ -4,6 +4,9 @@
 // namespace (its links, addresses and routes) as it found it; and a skip for
 // specs that lack the privilege to create network namespaces.
 //
+// See docs/captures-and-reports.md in the repository for the guide to captures
+// and failure reports.
+//
 // A Ginkgo suite enables the checks with one line next to its entry point,
 // which leaves the suite free to declare its own BeforeSuite (or
 // SynchronizedBeforeSuite) and AfterSuite, and skips its privileged specs

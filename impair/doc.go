@@ -3,6 +3,9 @@
 // (netem), and rate limits (tbf, or netem's own rate). It works on any
 // existing link, typically one end of a transient veth pair or of a lab wire:
 //
+// See docs/network-conditions.md in the repository for the guide to network
+// conditions and faults.
+//
 //	dupond, _ := veth.NewTransient(...)
 //	imp := impair.Link(dupond, impair.Delay(50*time.Millisecond), impair.Loss(1))
 //	imp.Change(impair.Rate(1_000_000)) // now only 1 Mbit/s, no delay

@@ -3,6 +3,9 @@
 // apart by their IP addresses, as container networks do where a switch port
 // accepts only one MAC address.
 //
+// See docs/namespaces-and-links.md in the repository for the guide to
+// namespaces and links.
+//
 //	It("gives a namespace an L3 ipvlan of a parent", func() {
 //	    link.SkipUnlessSupported("ipvlan")
 //	    parentNs, ns := netns.NewTransient(), netns.NewTransient()

@@ -2,6 +2,9 @@
 // between them, shared segments, routers, routes — and tears all of it down
 // in one cleanup.
 //
+// See docs/labs-and-topologies.md in the repository for the guide to labs and
+// topologies.
+//
 //	It("routes between two subnets", func() {
 //	    l := lab.New()
 //	    alice, router, bob := l.Host("alice"), l.Router("router"), l.Host("bob")

@@ -3,6 +3,9 @@
 // finds it where it really ended up, and deletes it again when the test node
 // that made it ends, whatever happened in it.
 //
+// See docs/namespaces-and-links.md in the repository for the guide to
+// namespaces and links.
+//
 // The kind packages (veth, dummy, macvlan, ...) are thin layers over
 // [NewTransient]: a template, a name prefix and a few options. Use this
 // package directly for kinds that have no package of their own:

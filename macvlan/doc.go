@@ -2,6 +2,9 @@
 // MAC address of their own, stacked on a parent Ethernet link, the way a CNI
 // plugin attaches a container to a host NIC.
 //
+// See docs/namespaces-and-links.md in the repository for the guide to
+// namespaces and links.
+//
 //	It("stacks a macvlan on a parent and moves it into a namespace", func() {
 //	    parentNs, ns := netns.NewTransient(), netns.NewTransient()
 //	    parent, _ := veth.NewTransient(veth.InNamespace(parentNs), veth.WithPeerNamespace(parentNs))

@@ -2,6 +2,9 @@
 // Ethernet link whose traffic is also readable and writable through a
 // character device, /dev/tap<index>, as virtual machine monitors use them.
 //
+// See docs/namespaces-and-links.md in the repository for the guide to
+// namespaces and links.
+//
 //	It("gives a VM-style tap on a parent in another namespace", func() {
 //	    parentNs, ns := netns.NewTransient(), netns.NewTransient()
 //	    parent, _ := veth.NewTransient(veth.InNamespace(parentNs), veth.WithPeerNamespace(parentNs))

@@ -2,6 +2,9 @@
 // sysfs of a given network namespace, so that code reading /sys/class/net
 // sees that namespace's interfaces.
 //
+// See docs/namespaces-and-links.md in the repository for the guide to
+// namespaces and links.
+//
 // Besides [ExecuteWithSysfs], it has the building blocks notwork users know:
 // [EnterTransient] moves the calling goroutine's thread into a new mount
 // namespace, [MountSysfsRO] mounts a read-only sysfs there, [NewTransient]

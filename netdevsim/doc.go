@@ -3,6 +3,9 @@
 // NIC's), RX/TX queues and SR-IOV VFs, for tests of code that looks for or
 // configures real devices, such as macvlan.LocateHWParent.
 //
+// See docs/namespaces-and-links.md in the repository for the guide to
+// namespaces and links.
+//
 //	BeforeEach(ensure.SkipUnlessNetdevsim)
 //
 //	It("finds a hardware parent", func() {

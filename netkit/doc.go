@@ -4,6 +4,9 @@
 // each end passes or drops what it sends according to its policy. Cilium
 // uses netkit in place of veth for its pods.
 //
+// See docs/namespaces-and-links.md in the repository for the guide to
+// namespaces and links.
+//
 //	It("connects a pod namespace in L3 mode", func() {
 //	    link.SkipUnlessKernel("netkit", 6, 7)
 //	    link.SkipUnlessSupported("netkit")

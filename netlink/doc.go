@@ -5,6 +5,9 @@
 // says which scratchnet workaround to revisit: a failure here means upstream
 // (or the kernel) changed, not that scratchnet is broken.
 //
+// See docs/netlink-gotchas.md in the repository for the gotchas as a table,
+// with the spec that pins each.
+//
 // The gotchas, each with the workaround scratchnet uses:
 //
 //  1. Package-level functions (netlink.LinkList, netlink.LinkAdd, ...) open

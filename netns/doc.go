@@ -2,6 +2,10 @@
 // tools to work with them: enter one, run code in one, identify one, and talk
 // netlink to one.
 //
+// See docs/namespaces-and-links.md in the repository for the guide to
+// namespaces and links, and docs/testing-go-code.md for running Go code under
+// test in a namespace.
+//
 // Every helper fails the current spec (or test) with a message of the form
 // "cannot <do what> ..., reason: <cause>" when something goes wrong, and
 // registers its own teardown, so a test never closes or deletes anything the

@@ -3,6 +3,9 @@
 // and response, from a namespace fd or a lab host to an address or a lab
 // host.
 //
+// See docs/labs-and-topologies.md in the repository for the guide to labs and
+// topologies.
+//
 //	Expect(alice).To(reach.Reach(bob))                          // ICMP echo
 //	Expect(alice).NotTo(reach.Reach(bob, reach.TCP(53)))        // no TCP on 53
 //	Eventually(ns).Should(reach.Reach("fd00::2", reach.UDP(53))) // a UDP server answers

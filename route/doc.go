@@ -2,6 +2,9 @@
 // removed again when the test node that added it ends, unless it is gone by
 // then (a route goes with its link and with its namespace).
 //
+// See docs/namespaces-and-links.md in the repository for the guide to
+// namespaces and links.
+//
 //	It("routes a prefix through a neighbour", func() {
 //	    ns := netns.NewTransient()
 //	    eth, _ := veth.NewTransient(veth.InNamespace(ns), veth.WithPeerNamespace(ns),

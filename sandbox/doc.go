@@ -2,6 +2,9 @@
 // that its tests can create namespaces and links without sudo, and so that
 // they never touch the real host network namespace, even as root.
 //
+// See docs/sandbox.md in the repository for the guide to the rootless sandbox
+// and the tools that need flags there.
+//
 // A suite opts in from its TestMain:
 //
 //	func TestMain(m *testing.M) { sandbox.Main(m) }

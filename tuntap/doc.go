@@ -2,6 +2,9 @@
 // interfaces whose other side is a file descriptor of a user-space program
 // instead of a wire, as VPNs and virtual machine monitors use them.
 //
+// See docs/namespaces-and-links.md in the repository for the guide to
+// namespaces and links.
+//
 //	It("gives a namespace a tap device owned by an unprivileged user", func() {
 //	    ns := netns.NewTransient()
 //	    tap := tuntap.NewTransientTap(tuntap.InNamespace(ns), tuntap.WithOwner(1000))

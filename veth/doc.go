@@ -2,6 +2,9 @@
 // to back, whatever goes into one comes out of the other. A veth pair is the
 // usual way to connect two network namespaces in a test.
 //
+// See docs/namespaces-and-links.md in the repository for the guide to
+// namespaces and links.
+//
 //	It("connects two namespaces", func() {
 //	    left, right := netns.NewTransient(), netns.NewTransient()
 //	    dupond, dupont := veth.NewTransient(

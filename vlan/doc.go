@@ -2,6 +2,9 @@
 // a parent Ethernet link that sends and receives only the parent's frames
 // tagged with its VLAN id.
 //
+// See docs/namespaces-and-links.md in the repository for the guide to
+// namespaces and links.
+//
 //	It("puts a VLAN of a parent into a namespace of its own", func() {
 //	    link.SkipUnlessSupported("vlan")
 //	    parentNs, ns := netns.NewTransient(), netns.NewTransient()

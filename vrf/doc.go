@@ -3,6 +3,9 @@
 // enslaved to a VRF go to the VRF's own routing table, separate from the main
 // table.
 //
+// See docs/namespaces-and-links.md in the repository for the guide to
+// namespaces and links.
+//
 //	It("routes a link through a table of its own", func() {
 //	    link.SkipUnlessSupported("vrf")
 //	    ns := netns.NewTransient()

@@ -2,6 +2,9 @@
 // tunnelled over UDP, identified by a 24-bit VNI, sending through an underlay
 // link.
 //
+// See docs/namespaces-and-links.md in the repository for the guide to
+// namespaces and links.
+//
 //	It("tunnels a namespace's Ethernet over an underlay in another", func() {
 //	    underlayNs, ns := netns.NewTransient(), netns.NewTransient()
 //	    underlay, _ := veth.NewTransient(veth.InNamespace(underlayNs), veth.WithPeerNamespace(underlayNs))

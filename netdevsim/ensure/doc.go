@@ -3,6 +3,9 @@
 // process may load modules, and otherwise skips (or fails) the spec with
 // the reason.
 //
+// See docs/namespaces-and-links.md in the repository for the guide to
+// namespaces and links.
+//
 //	BeforeEach(ensure.SkipUnlessNetdevsim)
 //
 // netdevsim devices are made by writing to files under /sys/bus/netdevsim,
