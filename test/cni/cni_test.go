@@ -14,6 +14,7 @@ import (
 	"github.com/scratchnet/scratchnet/lab"
 	"github.com/scratchnet/scratchnet/netns"
 	"github.com/scratchnet/scratchnet/reach"
+	"github.com/scratchnet/scratchnet/test/cni"
 )
 
 // config is a bridge network with host-local addresses kept in dataDir.
@@ -36,7 +37,7 @@ func withPrevResult(conf, added string) string {
 // plugin is the bridge plugin set up for command on the namespace at path,
 // as a runtime invokes it.
 func plugin(command, path, conf string) *exec.Cmd {
-	dir := os.Getenv(binEnv)
+	dir := cni.PluginsDir()
 	cmd := exec.Command(dir + "/bridge")
 	cmd.Env = append(os.Environ(), "CNI_COMMAND="+command, "CNI_CONTAINERID=spec-1",
 		"CNI_NETNS="+path, "CNI_IFNAME=eth0", "CNI_PATH="+dir)
