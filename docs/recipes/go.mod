@@ -12,6 +12,7 @@ require (
 	github.com/onsi/gomega v1.44.0
 	github.com/scratchnet/scratchnet v0.0.0
 	github.com/scratchnet/scratchnet/test/cni v0.0.0
+	github.com/vishvananda/netlink v1.3.1
 )
 
 require (
@@ -24,7 +25,6 @@ require (
 	github.com/gopacket/gopacket v1.7.7 // indirect
 	github.com/mdlayher/netlink v1.7.3-0.20250113171957-fbb4dce95f42 // indirect
 	github.com/mdlayher/socket v0.5.0 // indirect
-	github.com/vishvananda/netlink v1.3.1 // indirect
 	github.com/vishvananda/netns v0.0.5 // indirect
 	go.yaml.in/yaml/v3 v3.0.5 // indirect
 	golang.org/x/mod v0.36.0 // indirect
