@@ -4,7 +4,9 @@
 #               then the notwork compatibility suite (compat/, a module of
 #               its own) and the CNI plugin suite (test/cni/, a module of its
 #               own, which builds containernetworking/plugins' bridge and
-#               host-local once into the user's cache directory)
+#               host-local once into the user's cache directory), then the
+#               recipes (docs/recipes/, a module of its own too, which runs
+#               those plugins, dnsmasq and busybox's udhcpc)
 # make example  the runnable example suite, step by step
 # make test-vm  all package suites inside Debian kernels under qemu (bullseye's
 #               5.10, bookworm's 6.1, bookworm-backports' 6.12, sid's 7.2, with
@@ -55,11 +57,15 @@ test: vet
 	cd test/cni && $(GO) vet ./... && \
 		$(GO) run github.com/scratchnet/scratchnet/cmd/scratchnetvet ./... && \
 		$(GO) test -race -count=1 ./...
+	cd docs/recipes && $(GO) vet ./... && \
+		$(GO) run github.com/scratchnet/scratchnet/cmd/scratchnetvet ./... && \
+		$(GO) test -race -count=1 ./...
 
 vet:
 	$(GO) vet $(PKGS)
 	$(GO) run ./cmd/scratchnetvet $(PKGS)
 	$(GO) run $(STATICCHECK) $(PKGS)
+	$(GO) run github.com/campoy/embedmd@v1.0.0 -d docs/recipes/README.md
 	@out="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"; \
 	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
 
