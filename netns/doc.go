@@ -3,8 +3,8 @@
 // netlink to one.
 //
 // See docs/namespaces-and-links.md in the repository for the guide to
-// namespaces and links, and docs/testing-go-code.md for running Go code under
-// test in a namespace.
+// namespaces and links, and docs/running-code-under-test.md for running the
+// code under test, processes and Go code, in a namespace.
 //
 // Every helper fails the current spec (or test) with a message of the form
 // "cannot <do what> ..., reason: <cause>" when something goes wrong, and
