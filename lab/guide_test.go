@@ -1,8 +1,12 @@
 package lab_test
 
 import (
+	"context"
+	"fmt"
 	"net"
 	"os/exec"
+	"os/signal"
+	"syscall"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -10,10 +14,23 @@ import (
 	"github.com/scratchnet/scratchnet/capture"
 	"github.com/scratchnet/scratchnet/guard"
 	"github.com/scratchnet/scratchnet/lab"
+	"github.com/scratchnet/scratchnet/netns"
 )
 
+// An agent that shuts down cleanly in the grace period of its SIGTERM, as
+// docs/testing-go-code.md shows it.
+var _ = netns.RegisterFunc("agent", func(args []string) int {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+	defer stop()
+	fmt.Println("ready")
+	<-ctx.Done() // the agent's work would run until here
+	fmt.Println("stopped cleanly")
+	return 0
+})
+
 // The snippets of docs/labs-and-topologies.md, docs/captures-and-reports.md
-// and docs/running-code-under-test.md, embedded there from here.
+// docs/running-code-under-test.md and docs/testing-go-code.md, embedded
+// there from here.
 var _ = Describe("the guides' labs", func() {
 
 	BeforeEach(guard.SkipUnlessPrivileged)
@@ -58,5 +75,14 @@ var _ = Describe("the guides' labs", func() {
 		out, err := exec.Command("ip", "-n", name, "link", "show", "lo").CombinedOutput()
 		Expect(err).NotTo(HaveOccurred(), string(out))
 		Expect(string(out)).To(ContainSubstring("LOOPBACK"))
+	})
+
+	It("stops a Go function process gracefully", func() {
+		l := lab.New()
+		agent := l.Host("alice").StartFunc("agent", nil)
+		agent.WaitOutput("ready")
+		Expect(agent.Cmd.Process.Signal(syscall.SIGTERM)).To(Succeed()) // as the cleanup does
+		Expect(agent.Wait()).To(Equal(0))
+		Expect(agent.Stdout()).To(ContainSubstring("stopped cleanly"))
 	})
 })

@@ -1,13 +1,10 @@
 package netns_test
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
-	"os/signal"
-	"syscall"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -15,17 +12,6 @@ import (
 	"github.com/scratchnet/scratchnet/guard"
 	"github.com/scratchnet/scratchnet/netns"
 )
-
-// An agent that shuts down cleanly in the grace period of its SIGTERM, as
-// docs/testing-go-code.md shows it.
-var _ = netns.RegisterFunc("agent", func(args []string) int {
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
-	defer stop()
-	fmt.Println("ready")
-	<-ctx.Done() // the agent's work would run until here
-	fmt.Println("stopped cleanly")
-	return 0
-})
 
 // The snippets of docs/testing-go-code.md, embedded there from here.
 var _ = Describe("docs/testing-go-code.md", func() {
@@ -64,14 +50,5 @@ var _ = Describe("docs/testing-go-code.md", func() {
 
 		conn := netns.Dial(fd, "tcp", ln.Addr().String()) // the listener is in fd
 		conn.Close()
-	})
-
-	It("stops a Go function process gracefully", func() {
-		fd := netns.NewTransient()
-		agent := netns.StartFunc(fd, "agent", nil)
-		agent.WaitOutput("ready")
-		Expect(agent.Cmd.Process.Signal(syscall.SIGTERM)).To(Succeed()) // as the cleanup does
-		Expect(agent.Wait()).To(Equal(0))
-		Expect(agent.Stdout()).To(ContainSubstring("stopped cleanly"))
 	})
 })
