@@ -32,13 +32,21 @@
 # make vet      go vet, a gofmt check, the project's own analyzer
 #               (cmd/scratchnetvet) and staticcheck (staticcheck.conf says
 #               which checks; its version is pinned below and fetched
-#               through the Go module proxy, outside this module's go.mod)
+#               through the Go module proxy, outside this module's go.mod),
+#               and embedmd -d (pinned below too), which fails when a Go
+#               snippet in README.md or docs/*.md differs from the compiled,
+#               tested code it is embedded from ([embedmd]:# markers;
+#               go run github.com/campoy/embedmd@v1.0.0 -w FILE.md
+#               refills them)
 
 GO ?= go
 PKGS := ./...
 # staticcheck 2026.1: its go.mod asks for go 1.25.0, as ours does, and it
 # knows Go 1.26.
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.7.0
+# embedmd 1.0.0: the documents' Go snippets are copied from test and example
+# code by it, and -d exits non-zero when a copy has drifted.
+EMBEDMD := github.com/campoy/embedmd@v1.0.0
 
 # No sudo needed: every suite runs itself in a sandbox (package sandbox), in a
 # user namespace of its own when started by an unprivileged user, and in a
@@ -65,7 +73,7 @@ vet:
 	$(GO) vet $(PKGS)
 	$(GO) run ./cmd/scratchnetvet $(PKGS)
 	$(GO) run $(STATICCHECK) $(PKGS)
-	$(GO) run github.com/campoy/embedmd@v1.0.0 -d docs/recipes/README.md
+	$(GO) run $(EMBEDMD) -d README.md docs/*.md docs/recipes/README.md
 	@out="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"; \
 	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
 

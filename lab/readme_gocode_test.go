@@ -15,19 +15,20 @@ import (
 )
 
 // handler answers with the name of the host whose namespace the request
-// reached, as the README's "Testing Go code" example serves it.
+// reached, as docs/running-code-under-test.md's Go code example serves it.
 var handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprintln(w, "hello from", r.Host)
 })
 
-// The README's "Testing Go code" example, as written there, with checks of
+// The Go code example of docs/running-code-under-test.md, embedded there
+// from here (make vet fails when the two differ), with checks of
 // what each server answered.
 var _ = netns.RegisterFunc("serve", func(args []string) int {
 	fmt.Fprintln(os.Stderr, http.ListenAndServe(args[0], handler))
 	return 1
 })
 
-var _ = Describe("the README's Testing Go code example", func() {
+var _ = Describe("the guide's Go code example", func() {
 
 	BeforeEach(guard.SkipUnlessPrivileged)
 

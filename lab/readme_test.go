@@ -13,8 +13,9 @@ import (
 	"github.com/scratchnet/scratchnet/lab"
 )
 
-// The README's realistic lab, as it is written there.
-var _ = Describe("the README's realistic lab", func() {
+// The realistic lab of docs/network-conditions.md, embedded there from here
+// (make vet fails when the two differ), with a look at a failed Reach.
+var _ = Describe("the guide's realistic lab", func() {
 
 	BeforeEach(func() {
 		guard.SkipUnlessPrivileged()
