@@ -78,4 +78,3 @@ func same(a, b Fault) bool {
 	}
 	return a == b
 }
-
