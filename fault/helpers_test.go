@@ -89,7 +89,6 @@ func settled(c *atomic.Int64) int64 {
 		stable := v == last
 		last = v
 		return stable
-	}).WithPolling(100 * time.Millisecond).WithTimeout(3 * time.Second).Should(BeTrue(), "the transfer stalls")
+	}).WithPolling(100*time.Millisecond).WithTimeout(3*time.Second).Should(BeTrue(), "the transfer stalls")
 	return last
 }
-
