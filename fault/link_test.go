@@ -136,6 +136,6 @@ var _ = Describe("link faults", func() {
 		Expect(faultTables(b.Netns())).To(BeEmpty())
 		// The neighbour entry failed during the blackhole: the first
 		// connection attempt after the heal may wait for a new resolution.
-		Eventually(func() bool { return reaches(a, ib.IPv4.Addr(), 7) }).WithTimeout(3*time.Second).Should(BeTrue())
+		Eventually(func() bool { return reaches(a, ib.IPv4.Addr(), 7) }).WithTimeout(3 * time.Second).Should(BeTrue())
 	})
 })
