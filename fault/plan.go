@@ -251,12 +251,12 @@ func (p *Plan) report() {
 type RandomOpt func(*randomPlan) error
 
 type randomPlan struct {
-	seed     uint64
-	seeded   bool
-	count    int
-	maxGap   time.Duration
-	minHold  time.Duration
-	maxHold  time.Duration
+	seed    uint64
+	seeded  bool
+	count   int
+	maxGap  time.Duration
+	minHold time.Duration
+	maxHold time.Duration
 }
 
 // Seed makes a random plan draw from this seed, to replay the plan of an
