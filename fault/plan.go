@@ -45,7 +45,8 @@ func At(at time.Duration, f Fault) Step {
 	return Step{actions: []action{{at: at, f: f}}}
 }
 
-// HealAt heals f at time at after the plan's start.
+// HealAt heals f at time at after the plan's start, whether the plan or
+// the spec applied it.
 func HealAt(at time.Duration, f Fault) Step {
 	if at < 0 {
 		return Step{err: fmt.Errorf("HealAt(%v, %s): the time is negative", at, f)}
@@ -158,25 +159,23 @@ func (p *Plan) run(start time.Time, stop, done chan struct{}) {
 	}
 }
 
-// do runs one action; p.mu is held.
+// do runs one action; p.mu is held. A heal heals the fault whether or
+// not the plan applied it: a plan can end what the spec injected.
 func (p *Plan) do(a action) {
 	at := fmt.Sprintf("(%s, at %v)", p.name, a.at)
 	i := slices.IndexFunc(p.applied, func(g Fault) bool { return same(g, a.f) })
-	if i >= 0 {
+	if i >= 0 || a.heal {
 		err := a.f.Heal()
 		p.tl.record(a.f, "heal", "healed", at, err)
-		p.applied = slices.Delete(p.applied, i, i+1)
+		if i >= 0 {
+			p.applied = slices.Delete(p.applied, i, i+1)
+		}
 		if err != nil {
 			p.errs = append(p.errs, err)
 			return
 		}
 	}
 	if a.heal {
-		if i < 0 {
-			// Healing what is not applied does nothing; the timeline
-			// still tells the step ran.
-			p.tl.note("nothing to heal: " + a.f.String() + " " + at)
-		}
 		return
 	}
 	err := a.f.Apply()
