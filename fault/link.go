@@ -2,6 +2,7 @@ package fault
 
 import (
 	"fmt"
+	"net"
 	"sync"
 	"time"
 
@@ -24,10 +25,12 @@ import (
 type cable struct {
 	end *lab.Iface
 	// held says the cable is pulled: nsfd is then the fault's own
-	// reference to the far end's namespace.
-	held bool
-	nsfd int
-	link netlink.Link
+	// reference to the far end's namespace, and wasUp says whether the
+	// far end was up before, to leave it as it was at the heal.
+	held  bool
+	wasUp bool
+	nsfd  int
+	link  netlink.Link
 }
 
 func (c *cable) what() string { return fmt.Sprintf("the far end of %s", c.end) }
@@ -39,7 +42,12 @@ func (c *cable) pull() error {
 		if err != nil {
 			return err
 		}
-		c.held, c.nsfd, c.link = true, own, l
+		up, err := isUp(own, l)
+		if err != nil {
+			unix.Close(own)
+			return err
+		}
+		c.held, c.nsfd, c.link, c.wasUp = true, own, l, up
 	}
 	return c.set(false)
 }
@@ -50,10 +58,27 @@ func (c *cable) plug() error {
 	if !c.held {
 		return nil
 	}
-	err := c.set(true)
+	var err error
+	if c.wasUp {
+		err = c.set(true)
+	}
 	unix.Close(c.nsfd)
 	c.held = false
 	return err
+}
+
+// isUp tells whether the link is up now in the namespace nsfd refers to.
+func isUp(nsfd int, l netlink.Link) (bool, error) {
+	h, err := nsops.RouteHandleAt(nsfd)
+	if err != nil {
+		return false, err
+	}
+	defer h.Close()
+	now, err := h.LinkByIndex(l.Attrs().Index)
+	if err != nil {
+		return false, fmt.Errorf("cannot find link %s in %s, reason: %w", l.Attrs().Name, nsops.Describe(nsfd), err)
+	}
+	return now.Attrs().Flags&net.FlagUp != 0, nil
 }
 
 func (c *cable) set(up bool) error {
