@@ -1,6 +1,7 @@
 package fault
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"sync"
@@ -60,7 +61,10 @@ func (c *cable) plug() error {
 	}
 	var err error
 	if c.wasUp {
-		err = c.set(true)
+		// A far end that is gone has no state to restore.
+		if err = c.set(true); errors.Is(err, unix.ENODEV) {
+			err = nil
+		}
 	}
 	unix.Close(c.nsfd)
 	c.held = false
