@@ -112,7 +112,8 @@ type unplug struct {
 // until healed: end stays up and the kernel reports it without carrier
 // (IFF_LOWER_UP cleared), while the far end of its veth pair (the other
 // host's interface of a wire, or the bridge port of a segment member) is
-// set down.
+// set down. Heal sets the far end as it was. The package documentation
+// says how soon listeners for link messages see the change.
 func Unplug(end *lab.Iface) Fault { return &unplug{c: cable{end: end}} }
 
 func (u *unplug) String() string { return "unplug " + u.c.end.String() }
@@ -171,7 +172,9 @@ type flap struct {
 // after down, in the background: Apply returns once the cable is pulled.
 // With [Repeat] it pulls it again, periodically. Heal stops the flapping,
 // waiting for a pull or plug under way, and plugs the cable back if it is
-// pulled; it returns the first error of the background work.
+// pulled; it returns the first error of the background work. Code that
+// listens for link messages sees carrier changes a second apart at best
+// (see the package documentation): give down a second or more for it.
 func Flap(end *lab.Iface, down time.Duration, opts ...FlapOpt) Fault {
 	f := &flap{down: down, times: 1, c: cable{end: end}}
 	if down <= 0 {
