@@ -33,7 +33,9 @@ var _ = Describe("Partition", func() {
 		Consistently(got.Load).WithTimeout(300*time.Millisecond).Should(Equal(stalled), "no byte crosses the partition")
 
 		fault.Heal(p)
-		Eventually(got.Load).WithTimeout(5*time.Second).Should(BeNumerically(">", stalled), "the transfer resumes after the heal")
+		// The sender retransmits with exponential backoff: the next try
+		// after the heal may be seconds away.
+		Eventually(got.Load).WithTimeout(10*time.Second).Should(BeNumerically(">", stalled), "the transfer resumes after the heal")
 	})
 
 	It("cuts both directions between groups over IPv4 and IPv6 and leaves traffic within a group alone", func() {
