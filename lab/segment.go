@@ -29,7 +29,8 @@ type Segment struct {
 }
 
 // Segment adds an empty segment; [Segment.Attach] plugs hosts into it. Unless
-// [Subnet] says otherwise, it gets the next automatic subnet pair.
+// [Subnet] says otherwise, it gets the next automatic subnet pair, whose
+// IPv4 /24 holds 254 members: give [Members] for more.
 // Until the lab is torn down, failure messages name the segment's
 // namespace as `network namespace "segment lan" (net:[4026532311])`.
 func (l *Lab) Segment(name string, opts ...Opt) *Segment {

@@ -27,6 +27,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"unicode"
 
 	"github.com/onsi/ginkgo/v2"
 	"github.com/onsi/ginkgo/v2/types"
@@ -46,6 +47,10 @@ type Target struct {
 	// Text, when not empty, is shown as it is instead of a namespace
 	// description, such as a lab's diagram; Name and NsFd are then unused.
 	Text string
+	// Links, when not nil, names the links to describe, such as the
+	// bridge ports of the hosts a failure is about in a segment of
+	// hundreds; the others are counted in one line.
+	Links []string
 }
 
 // Watch arranges for the namespaces that targets() returns to be described
@@ -233,8 +238,9 @@ var (
 )
 
 // AddSection has every namespace description end with a section of that
-// title listing what lines returns for the namespace, one line each; a
-// section without lines is left out. Packages call it from init, for what
+// title listing what lines returns for the namespace, one line each, up to
+// 40 lines and then their count; a section without lines is left out.
+// Packages call it from init, for what
 // they know about a namespace that netlink does not tell, such as the
 // processes started there. lines must not block for long and must be safe
 // for concurrent use.
@@ -244,12 +250,12 @@ func AddSection(title string, lines func(nsFd int) []string) {
 	sections = append(sections, section{title: title, lines: lines})
 }
 
-func writeSections(b *strings.Builder, nsFd int) {
+func writeSections(b *strings.Builder, nsFd int, hidden map[string]bool) {
 	sectionsMu.Lock()
 	all := append([]section(nil), sections...)
 	sectionsMu.Unlock()
 	for _, sec := range all {
-		lines := sec.lines(nsFd)
+		lines := notAbout(sec.lines(nsFd), hidden)
 		if len(lines) == 0 {
 			continue
 		}
@@ -299,8 +305,20 @@ func describeOne(b *strings.Builder, tg Target) {
 	for _, l := range links {
 		names[l.Attrs().Index] = l.Attrs().Name
 	}
+	shown, skipped := 0, 0
+	hidden := map[string]bool{}
 	for _, l := range links {
 		a := l.Attrs()
+		if tg.Links != nil && !slices.Contains(tg.Links, a.Name) {
+			hidden[a.Name] = true
+			skipped++
+			continue
+		}
+		if shown == maxSectionLines {
+			skipped++
+			continue
+		}
+		shown++
 		fmt.Fprintf(b, "  %d: %s (%s) <%s> state %s mtu %d", a.Index, a.Name, l.Type(), flags(a.Flags), a.OperState, a.MTU)
 		if a.MasterIndex > 0 {
 			fmt.Fprintf(b, " master %s", nameOr(names, a.MasterIndex))
@@ -314,6 +332,9 @@ func describeOne(b *strings.Builder, tg Target) {
 				fmt.Fprintf(b, "      %s %s\n", family(ad.IP), ad.IPNet)
 			}
 		}
+	}
+	if skipped > 0 {
+		fmt.Fprintf(b, "  ... and %d more links\n", skipped)
 	}
 	routes, err := nsops.RetryDump(func() ([]netlink.Route, error) {
 		return h.RouteListFiltered(netlink.FAMILY_ALL, &netlink.Route{Table: unix.RT_TABLE_UNSPEC}, netlink.RT_FILTER_TABLE)
@@ -331,10 +352,10 @@ func describeOne(b *strings.Builder, tg Target) {
 	}
 	slices.SortFunc(lines, NaturalCompare)
 	b.WriteString("  routes:\n")
-	for _, l := range lines {
+	for _, l := range notAbout(lines, hidden) {
 		fmt.Fprintf(b, "    %s\n", l)
 	}
-	writeSections(b, tg.NsFd)
+	writeSections(b, tg.NsFd, hidden)
 }
 
 func routeLine(r netlink.Route, names map[int]string) string {
@@ -373,4 +394,22 @@ func family(ip net.IP) string {
 		return "inet"
 	}
 	return "inet6"
+}
+
+// notAbout bounds lines to maxSectionLines, first leaving out those that
+// name a hidden link (one that [Target.Links] leaves out) as a word of
+// their own, and says how many it left out.
+func notAbout(lines []string, hidden map[string]bool) []string {
+	var out []string
+	for _, line := range lines {
+		words := strings.FieldsFunc(line, func(r rune) bool { return unicode.IsSpace(r) || strings.ContainsRune(":,=()[]<>\"'", r) })
+		if !slices.ContainsFunc(words, func(w string) bool { return hidden[w] }) {
+			out = append(out, line)
+		}
+	}
+	n := len(lines) - len(out)
+	if out = bounded(out); n > 0 {
+		out = append(out, fmt.Sprintf("... and %d more about links not described", n))
+	}
+	return out
 }

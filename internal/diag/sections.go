@@ -10,7 +10,7 @@ import (
 
 // The sections this package adds to every namespace description, in this
 // order, each in a file of its own. Each opens what it reads inside the
-// namespace and shows at most maxSectionLines lines.
+// namespace; writeSections shows at most maxSectionLines lines of each.
 func init() {
 	AddSection("neighbours", neighbourLines)
 	AddSection("policy rules (besides the defaults)", ruleLines)
@@ -51,7 +51,7 @@ func withHandle(nsFd int, what string, fn func(h *netlink.Handle, links []netlin
 	if err != nil {
 		return []string{fmt.Sprintf("cannot list %s, reason: %v", what, err)}
 	}
-	return bounded(lines)
+	return lines
 }
 
 // namesOf maps the links' indexes to their names.
