@@ -165,6 +165,8 @@ var _ = Describe("generators and AutoRoute refuse what they cannot build, naming
 			`cannot generate topology Chain(2), reason: NamePrefix("a b"): a prefix is not empty and holds no '/', ':' or white space, as interfaces are named after hosts`))
 		Expect(failures(func(l *lab.Lab) { l.Segment("lan", lab.Members(0)) })).To(ConsistOf(
 			`cannot configure addresses of segment "lan", reason: Members(0): a segment's automatic subnet holds 1 to 65534 members`))
+		Expect(failures(func(l *lab.Lab) { l.Connect(l.Host("a"), l.Host("b"), lab.Members(2)) })).To(ConsistOf(
+			`cannot connect wire a–b, reason: Members applies to segments; a wire has two ends`))
 	})
 
 	It("refuses a generated name that is taken, and takes a prefix for a second topology", func() {

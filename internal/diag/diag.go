@@ -230,6 +230,9 @@ func Caller() types.CodeLocation {
 type section struct {
 	title string
 	lines func(nsFd int) []string
+	// bounded sections show at most maxSectionLines lines; other
+	// packages' sections, such as a process's whole stderr, show all.
+	bounded bool
 }
 
 var (
@@ -238,9 +241,8 @@ var (
 )
 
 // AddSection has every namespace description end with a section of that
-// title listing what lines returns for the namespace, one line each, up to
-// 40 lines and then their count; a section without lines is left out.
-// Packages call it from init, for what
+// title listing what lines returns for the namespace, one line each; a
+// section without lines is left out. Packages call it from init, for what
 // they know about a namespace that netlink does not tell, such as the
 // processes started there. lines must not block for long and must be safe
 // for concurrent use.
@@ -250,12 +252,21 @@ func AddSection(title string, lines func(nsFd int) []string) {
 	sections = append(sections, section{title: title, lines: lines})
 }
 
+// addBoundedSection is AddSection for this package's own sections, which
+// show at most maxSectionLines lines each: the lines of thousands of
+// neighbours, ports or sockets would bury the rest of the report.
+func addBoundedSection(title string, lines func(nsFd int) []string) {
+	sectionsMu.Lock()
+	defer sectionsMu.Unlock()
+	sections = append(sections, section{title: title, lines: lines, bounded: true})
+}
+
 func writeSections(b *strings.Builder, nsFd int, hidden map[string]bool) {
 	sectionsMu.Lock()
 	all := append([]section(nil), sections...)
 	sectionsMu.Unlock()
 	for _, sec := range all {
-		lines := notAbout(sec.lines(nsFd), hidden)
+		lines := notAbout(sec.lines(nsFd), hidden, sec.bounded)
 		if len(lines) == 0 {
 			continue
 		}
@@ -352,7 +363,7 @@ func describeOne(b *strings.Builder, tg Target) {
 	}
 	slices.SortFunc(lines, NaturalCompare)
 	b.WriteString("  routes:\n")
-	for _, l := range notAbout(lines, hidden) {
+	for _, l := range notAbout(lines, hidden, true) {
 		fmt.Fprintf(b, "    %s\n", l)
 	}
 	writeSections(b, tg.NsFd, hidden)
@@ -396,19 +407,22 @@ func family(ip net.IP) string {
 	return "inet6"
 }
 
-// notAbout bounds lines to maxSectionLines, first leaving out those that
-// name a hidden link (one that [Target.Links] leaves out) as a word of
-// their own, and says how many it left out.
-func notAbout(lines []string, hidden map[string]bool) []string {
-	var out []string
-	for _, line := range lines {
-		words := strings.FieldsFunc(line, func(r rune) bool { return unicode.IsSpace(r) || strings.ContainsRune(":,=()[]<>\"'", r) })
-		if !slices.ContainsFunc(words, func(w string) bool { return hidden[w] }) {
-			out = append(out, line)
-		}
+// notAbout leaves out the lines that name a hidden link (one that
+// [Target.Links] leaves out) as a word of their own, bounds the rest to
+// maxSectionLines if asked, and says how many it left out.
+func notAbout(lines []string, hidden map[string]bool, bound bool) []string {
+	out := lines
+	if len(hidden) > 0 {
+		out = slices.DeleteFunc(slices.Clone(lines), func(line string) bool {
+			words := strings.FieldsFunc(line, func(r rune) bool { return unicode.IsSpace(r) || strings.ContainsRune(":,=()[]<>\"'", r) })
+			return slices.ContainsFunc(words, func(w string) bool { return hidden[w] })
+		})
 	}
 	n := len(lines) - len(out)
-	if out = bounded(out); n > 0 {
+	if bound {
+		out = bounded(out)
+	}
+	if n > 0 {
 		out = append(out, fmt.Sprintf("... and %d more about links not described", n))
 	}
 	return out

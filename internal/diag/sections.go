@@ -12,15 +12,15 @@ import (
 // order, each in a file of its own. Each opens what it reads inside the
 // namespace; writeSections shows at most maxSectionLines lines of each.
 func init() {
-	AddSection("neighbours", neighbourLines)
-	AddSection("policy rules (besides the defaults)", ruleLines)
-	AddSection("qdiscs", qdiscLines)
-	AddSection("nftables", nftablesLines)
-	AddSection("sysctls", sysctlLines)
-	AddSection("counters", counterLines)
-	AddSection("bridge fdb", fdbLines)
-	AddSection("bridge vlans", vlanLines)
-	AddSection("listening sockets", socketLines)
+	addBoundedSection("neighbours", neighbourLines)
+	addBoundedSection("policy rules (besides the defaults)", ruleLines)
+	addBoundedSection("qdiscs", qdiscLines)
+	addBoundedSection("nftables", nftablesLines)
+	addBoundedSection("sysctls", sysctlLines)
+	addBoundedSection("counters", counterLines)
+	addBoundedSection("bridge fdb", fdbLines)
+	addBoundedSection("bridge vlans", vlanLines)
+	addBoundedSection("listening sockets", socketLines)
 }
 
 // maxSectionLines bounds each section: a namespace with thousands of
