@@ -38,8 +38,9 @@
 // the next subnet pair 10.0.N.0/24 and fd00:0:0:N::/64 (N in hexadecimal
 // in the IPv6 prefix), and its hosts the addresses .1, .2, ... (::1, ::2,
 // ...) in the order they are attached. A segment of more than 254 members
-// needs [Members], which sizes its IPv4 subnet (a /23 for 300); without it,
-// the 255th member is refused with a message naming Members. IPv6
+// gets a larger IPv4 subnet (a /23 for 300) from [Members], or when its
+// first [Segment.Attach] brings them all; otherwise the 255th member is
+// refused with a message naming Members. IPv6
 // duplicate address detection is off in a lab's namespaces, for link-local
 // addresses too (a router needs one to resolve a forwarded packet's next
 // hop), and when the call returns every interface is up and operationally

@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"fmt"
 	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -22,12 +23,18 @@ var _ = Describe("failure reports of big labs", func() {
 		}
 	})
 
-	It("hold a 300-member segment, and stay bounded, describing only the hosts the failure names, in natural order", func() {
+	It("hold a segment of 300 members attached at once, and stay bounded, describing only the hosts the failure names, in natural order", func() {
 		guard.SkipUnlessPrivileged()
 		l := New()
-		star := l.Star(300)
-		h1, h7, h250, h300 := star.Hosts[0], star.Hosts[6], star.Hosts[249], star.Hosts[299]
-		Expect(star.Segments[0].Iface(h300).IPv4.String()).To(Equal("10.0.3.44/23"))
+		hosts := make([]*Host, 300)
+		for n := range hosts {
+			hosts[n] = l.Host(fmt.Sprintf("h%d", n+1))
+		}
+		lan := l.Segment("lan") // 10.0.1.0/24, until 300 members come at once
+		lan.Attach(hosts...)
+		h1, h7, h250, h300 := hosts[0], hosts[6], hosts[249], hosts[299]
+		Expect(lan.Iface(h1).IPv4.String()).To(Equal("10.0.2.1/23"))
+		Expect(lan.Iface(h300).IPv4.String()).To(Equal("10.0.3.44/23"))
 		Expect(h300).To(Reach(h1, IPv4()))
 		Expect(h1).To(Reach(h300, IPv6()))
 

@@ -24,6 +24,9 @@ type addressing struct {
 	next     int
 	// members is what Members asked the automatic subnet to hold, or 0.
 	members int
+	// auto says the subnets are the automatic ones, which an empty
+	// segment may resize.
+	auto bool
 	// links says what the options ask of the links, besides addresses.
 	links linkOpts
 }
@@ -68,8 +71,9 @@ func Addrs(cidrs ...string) Opt {
 // it is the usual /24, beyond that the smallest prefix that holds n (a /23
 // for 300, up to a /16 for 65534), taken from the same 10.0.0.0/8 range so
 // that it overlaps no other automatic subnet. A segment without Members
-// (or [Subnet]) holds 254 members and refuses the 255th, naming Members.
-// The IPv6 subnet is a /64 either way.
+// (or [Subnet]) holds 254 members, unless its first [Segment.Attach] brings
+// more, which sizes it as Members would; it refuses a 255th member that
+// comes later, naming Members. The IPv6 subnet is a /64 either way.
 func Members(n int) Opt {
 	return func(a *addressing) error {
 		if n < 1 || n > maxMembers {
@@ -95,6 +99,7 @@ func (l *Lab) newAddressing(what string, opts []Opt) *addressing {
 	// Subnet replaces it, so that adding Subnet to one wire does not
 	// renumber the others.
 	v4, v6 := l.nextSubnets(a.members)
+	a.auto = !a.v4.IsValid() && !a.v6.IsValid()
 	if !a.v4.IsValid() {
 		a.v4 = v4
 	}
