@@ -142,6 +142,20 @@ var _ = Describe("generated topologies, routed by AutoRoute", func() {
 	})
 })
 
+var _ = Describe("failure reports of generated labs", func() {
+
+	BeforeEach(guard.SkipUnlessPrivileged)
+
+	It("shows a big lab's report, bounded to the hosts the failure names", Label(deliberateFailure), func() {
+		l := lab.New()
+		fabric := l.LeafSpine(2, 4, 8)
+		l.AutoRoute()
+		h1, h30 := fabric.Hosts[0], fabric.Hosts[29]
+		Expect(h1.Handle().RouteDel(&netlink.Route{Dst: &net.IPNet{IP: net.IPv4zero.To4(), Mask: net.CIDRMask(0, 32)}})).To(Succeed())
+		Expect(h1).To(lab.Reach(h30, lab.IPv4()), "deliberate failure: h1 lost its default route; the report describes h1 and h30 and their racks, and counts the other 36 hosts")
+	})
+})
+
 var _ = Describe("generators and AutoRoute refuse what they cannot build, naming why", func() {
 
 	BeforeEach(guard.SkipUnlessPrivileged)
