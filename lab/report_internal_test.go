@@ -53,6 +53,8 @@ var _ = Describe("failure reports of big labs", func() {
 		// The segment's namespace shows the bridge and the two hosts' ports.
 		Expect(report).To(MatchRegexp(`\n  \d+: h7 \(veth\)`))
 		Expect(report).To(ContainSubstring("\n  ... and 298 more links\n"))
+		// Sysctls per port, in natural order too.
+		Expect(report).To(MatchRegexp(`\n    h7: +ipv4 .*\n    h250: +ipv4 `))
 		Expect(report).To(HaveSuffix("described above: 2 of 300 hosts and 1 of 1 segments, those of the hosts that the failure message names or Lab.ReportInFull marks\n"))
 	})
 })
