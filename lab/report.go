@@ -17,10 +17,11 @@ const fullReport = 16
 // failure message names. A big lab's report draws only those hosts, their
 // wires and their segment members, and counts the rest; it describes their
 // namespaces and, for their segments, the bridge and their ports, and
-// counts the other namespaces. With Ginkgo, the failure message is the
-// spec's, so a failing reachability matcher names the hosts it is about;
-// with plain testing there is no message to read, and ReportInFull is the
-// way to choose. A lab of up to 16 hosts is reported in full either way.
+// counts the other namespaces (a paused test still says how to get into
+// each of them). With Ginkgo, the failure message is the spec's, so a
+// failing reachability matcher names the hosts it is about; with plain
+// testing there is no message to read, and ReportInFull is the way to
+// choose. A lab of up to 16 hosts is reported in full either way.
 func (l *Lab) ReportInFull(hosts ...*Host) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -29,9 +30,9 @@ func (l *Lab) ReportInFull(hosts ...*Host) {
 	}
 }
 
-// report lists the namespaces to describe after the diagram: all of a small
-// lab's, and for a big one those of the hosts named in message or by
-// ReportInFull.
+// report lists the lab's namespaces after its diagram: a big lab's are
+// described only for the hosts named in message or by ReportInFull (and
+// their segments); the others are omitted, yet listed, for a paused test.
 func (l *Lab) report(message string) []diag.Target {
 	p := l.snapshot()
 	if len(p.hosts) == 0 {
@@ -56,10 +57,11 @@ func (l *Lab) report(message string) []diag.Target {
 	}
 	described := 0
 	for _, h := range p.hosts {
-		if shown == nil || shown[h] {
-			out = append(out, diag.Target{Name: "host " + h.Name, NsFd: h.netns})
+		tg := diag.Target{Name: "host " + h.Name, NsFd: h.netns, Omitted: shown != nil && !shown[h]}
+		if !tg.Omitted {
 			described++
 		}
+		out = append(out, tg)
 	}
 	segments := 0
 	for _, name := range p.segments {
@@ -71,12 +73,12 @@ func (l *Lab) report(message string) []diag.Target {
 					tg.Links = append(tg.Links, p.ports[i])
 				}
 			}
-			if len(tg.Links) == 2 {
-				continue
-			}
+			tg.Omitted = len(tg.Links) == 2
+		}
+		if !tg.Omitted {
+			segments++
 		}
 		out = append(out, tg)
-		segments++
 	}
 	if shown != nil {
 		what := fmt.Sprintf("%d of %d hosts", described, len(p.hosts))

@@ -51,6 +51,10 @@ type Target struct {
 	// bridge ports of the hosts a failure is about in a segment of
 	// hundreds; the others are counted in one line.
 	Links []string
+	// Omitted leaves the namespace out of the report, as a big lab leaves
+	// out the hosts a failure is not about, while a paused test (see
+	// [PauseEnv]) still says how to get into it.
+	Omitted bool
 }
 
 // Watch arranges for the namespaces that targets() returns to be described
@@ -287,6 +291,9 @@ func Render(targets []Target) string {
 }
 
 func describeOne(b *strings.Builder, tg Target) {
+	if tg.Omitted {
+		return
+	}
 	if tg.Text != "" {
 		b.WriteString(tg.Text)
 		return
