@@ -36,7 +36,9 @@ type picture struct {
 	wires    []wire
 	segments []string // by name
 	members  map[string][]*Iface
-	notes    map[any][]string
+	// ports are the names of the members' bridge ports.
+	ports map[*Iface]string
+	notes map[any][]string
 }
 
 // snapshot copies the lab's topology. It takes the lab's lock and then
@@ -44,7 +46,8 @@ type picture struct {
 // while it takes the lab's.
 func (l *Lab) snapshot() picture {
 	l.mu.Lock()
-	p := picture{routers: map[*Host]bool{}, wires: slices.Clone(l.wires), members: map[string][]*Iface{}, notes: map[any][]string{}}
+	p := picture{routers: map[*Host]bool{}, wires: slices.Clone(l.wires), members: map[string][]*Iface{},
+		ports: map[*Iface]string{}, notes: map[any][]string{}}
 	for _, name := range slices.SortedFunc(maps.Keys(l.hosts), diag.NaturalCompare) {
 		h := l.hosts[name]
 		p.hosts = append(p.hosts, h)
@@ -76,6 +79,7 @@ func (l *Lab) snapshot() picture {
 		for _, h := range p.hosts {
 			if i, ok := s.ports[h]; ok {
 				p.members[name] = append(p.members[name], i)
+				p.ports[i] = s.portNames[h]
 			}
 		}
 		s.mu.Unlock()
@@ -89,44 +93,87 @@ func (l *Lab) snapshot() picture {
 // Marks added with [Host.Note] and [Iface.Note] follow what they mark.
 func (l *Lab) Diagram() string { return l.snapshot().text() }
 
-func (p picture) text() string {
+func (p picture) text() string { return p.textOf(nil) }
+
+// textOf draws the hosts in shown, the wires and segment members of
+// theirs, and counts the rest; a nil shown draws everything.
+func (p picture) textOf(shown map[*Host]bool) string {
+	show := func(h *Host) bool { return shown == nil || shown[h] }
 	var b strings.Builder
 	b.WriteString("topology\n")
 	var hosts, routers []string
+	hiddenHosts, hiddenRouters := 0, 0
 	for _, h := range p.hosts {
-		if p.routers[h] {
+		switch {
+		case !show(h) && p.routers[h]:
+			hiddenRouters++
+		case !show(h):
+			hiddenHosts++
+		case p.routers[h]:
 			routers = append(routers, h.Name+p.marks(h))
-		} else {
+		default:
 			hosts = append(hosts, h.Name+p.marks(h))
 		}
 	}
+	var segments []string
+	hiddenSegments := 0
+	for _, name := range p.segments {
+		if slices.ContainsFunc(p.members[name], func(i *Iface) bool { return show(i.Host) }) || shown == nil {
+			segments = append(segments, name)
+		} else {
+			hiddenSegments++
+		}
+	}
 	var kinds []string
-	if len(hosts) > 0 {
-		kinds = append(kinds, "hosts: "+strings.Join(hosts, ", "))
-	}
-	if len(routers) > 0 {
-		kinds = append(kinds, "routers: "+strings.Join(routers, ", "))
-	}
-	if len(p.segments) > 0 {
-		kinds = append(kinds, "segments: "+strings.Join(p.segments, ", "))
+	for _, k := range []struct {
+		kind   string
+		names  []string
+		hidden int
+	}{{"hosts", hosts, hiddenHosts}, {"routers", routers, hiddenRouters}, {"segments", segments, hiddenSegments}} {
+		switch {
+		case k.hidden > 0 && len(k.names) == 0:
+			k.names = []string{fmt.Sprint(k.hidden)}
+		case k.hidden > 0:
+			k.names = append(k.names, fmt.Sprintf("and %d more", k.hidden))
+		}
+		if len(k.names) > 0 {
+			kinds = append(kinds, k.kind+": "+strings.Join(k.names, ", "))
+		}
 	}
 	fmt.Fprintf(&b, "  %s\n", strings.Join(kinds, "; "))
-	width := 0
+	var wires []wire
 	for _, w := range p.wires {
+		if show(w.a.Host) || show(w.b.Host) {
+			wires = append(wires, w)
+		}
+	}
+	width := 0
+	for _, w := range wires {
 		width = max(width, len(p.end(w.a)))
 	}
-	for _, w := range p.wires {
+	for _, w := range wires {
 		fmt.Fprintf(&b, "  %-*s ─── %s\n", width, p.end(w.a), p.end(w.b))
 	}
-	for _, name := range p.segments {
-		members := p.members[name]
+	if n := len(p.wires) - len(wires); n > 0 {
+		fmt.Fprintf(&b, "  ... and %d more wires\n", n)
+	}
+	for _, name := range segments {
+		var lines []string
+		for _, i := range p.members[name] {
+			if show(i.Host) {
+				lines = append(lines, p.end(i))
+			}
+		}
+		if n := len(p.members[name]) - len(lines); n > 0 {
+			lines = append(lines, fmt.Sprintf("... and %d more members", n))
+		}
 		fmt.Fprintf(&b, "  segment %s (bridge %s in a namespace of its own)\n", name, name)
-		for n, i := range members {
+		for n, line := range lines {
 			branch := "├─"
-			if n == len(members)-1 {
+			if n == len(lines)-1 {
 				branch = "└─"
 			}
-			fmt.Fprintf(&b, "    %s %s\n", branch, p.end(i))
+			fmt.Fprintf(&b, "    %s %s\n", branch, line)
 		}
 	}
 	return b.String()

@@ -105,3 +105,23 @@ var _ = Describe("lab diagrams of realistic labs", func() {
 		Expect(l.Diagram()).NotTo(ContainSubstring("tbf"))
 	})
 })
+
+var _ = Describe("lab reports of big labs", func() {
+
+	BeforeEach(guard.SkipUnlessPrivileged)
+
+	It("describe the hosts ReportInFull marks and count the rest, wires included", func() {
+		rec := &testsupport.Recorder{}
+		rec.Run(func(t testing.TB) {
+			l := lab.NewT(t)
+			tree := l.Tree(2, 4) // 5 routers and 16 hosts: more than a report describes in full
+			l.ReportInFull(tree.Hosts[9])
+			t.Errorf("something went wrong")
+		})
+		Expect(rec.Logs()).To(ConsistOf(SatisfyAll(
+			ContainSubstring("\ntopology\n  hosts: h10, and 15 more; routers: 5\n  r4:h10 10.0.14.1/24 fd00:0:0:e::1/64 ─── h10:r4 10.0.14.2/24 fd00:0:0:e::2/64\n  ... and 19 more wires\n"),
+			ContainSubstring("\nhost h10 (network namespace"),
+			Not(ContainSubstring("\nhost h9 (")),
+			HaveSuffix("described above: 1 of 21 hosts, those of the hosts that the failure message names or Lab.ReportInFull marks\n"))))
+	})
+})

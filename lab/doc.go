@@ -38,8 +38,12 @@
 // the lab is torn down, and a failing spec's report lists them per host.
 //
 // Unless told otherwise with [Subnet] or [Addrs], each wire and segment gets
-// the next subnet pair 10.0.N.0/24 and fd00:0:0:N::/64, and its hosts the
-// addresses .1, .2, ... (::1, ::2, ...) in the order they are attached. IPv6
+// the next subnet pair 10.0.N.0/24 and fd00:0:0:N::/64 (N in hexadecimal
+// in the IPv6 prefix), and its hosts the addresses .1, .2, ... (::1, ::2,
+// ...) in the order they are attached. A segment of more than 254 members
+// gets a larger IPv4 subnet (a /23 for 300) from [Members], or when its
+// first [Segment.Attach] brings them all; otherwise the 255th member is
+// refused with a message naming Members. IPv6
 // duplicate address detection is off in a lab's namespaces, for link-local
 // addresses too (a router needs one to resolve a forwarded packet's next
 // hop), and when the call returns every interface is up and operationally
@@ -57,6 +61,16 @@
 // the host's namespace from the library's goroutine (see [netns.Do]).
 // Everything is closed at the end of the node that made it.
 //
+// # Generated topologies and automatic routes
+//
+// [Lab.Star], [Lab.Chain], [Lab.Tree] and [Lab.LeafSpine] build a whole
+// topology in one call, with hosts h1, h2, ... and routers r1, ... (spines
+// s1, ... and leaves l1, ... in a fabric), addressed as above, and return
+// it as a [Topology]. [Lab.AutoRoute] gives every host of any lab,
+// generated or built by hand, static routes to every subnet over shortest
+// paths through routers, in IPv4 and IPv6, the same routes in every run.
+// The guide docs/labs.md shows them.
+//
 // # Captures and the diagram
 //
 // [Lab.Capture] records every interface of the lab's hosts into pcapng
@@ -66,7 +80,10 @@
 // segments; [Lab.Mermaid] draws the same as a Mermaid flowchart, which a
 // capturing lab keeps next to its captures as topology.mmd. [Host.Note]
 // and [Iface.Note] add marks to both, such as NAT on a router or the
-// impairment of a wire end.
+// impairment of a wire end. The report of a lab of more than 16 hosts
+// stays short: it draws and describes the hosts that the failure message
+// names or [Lab.ReportInFull] marks, and counts the rest; hosts are listed
+// in natural order, h2 before h10.
 //
 // # Realistic networks
 //

@@ -2,9 +2,7 @@ package lab
 
 import (
 	"fmt"
-	"maps"
 	"net/netip"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -40,6 +38,8 @@ type Lab struct {
 	capturing   bool
 	captureOpts []capture.Opt
 	captures    map[*Iface]*capture.Capture
+	// inFull are the hosts ReportInFull named (report.go).
+	inFull map[*Host]bool
 }
 
 // New returns an empty lab whose namespaces are closed when the current
@@ -55,7 +55,7 @@ func NewT(t testing.TB) *Lab {
 	t.Helper()
 	sc := scope.Of(t)
 	l := &Lab{t: t, sc: sc, hosts: map[string]*Host{}, segments: map[string]*Segment{},
-		notes: map[any][]string{}, captures: map[*Iface]*capture.Capture{}}
+		notes: map[any][]string{}, captures: map[*Iface]*capture.Capture{}, inFull: map[*Host]bool{}}
 	sc.Cleanup(t, l.teardown)
 	diag.Watch(t, sc, "scratchnet lab", diag.Caller(), l.targets)
 	return l
@@ -79,24 +79,14 @@ func (l *Lab) teardown() {
 	l.nsfds, l.closing = nil, nil
 }
 
-// targets lists the lab's namespaces for a failure report, hosts first.
+// targets lists the lab's namespaces for a failure report, hosts first;
+// see [Lab.ReportInFull] for what a big lab's report holds.
 func (l *Lab) targets() []diag.Target {
-	var out []diag.Target
-	if pic := l.snapshot(); len(pic.hosts) > 0 {
-		out = append(out, diag.Target{Text: pic.text()})
+	msg := ""
+	if _, ok := l.t.(*GinkgoTBWrapper); ok {
+		msg = CurrentSpecReport().Failure.Message
 	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.closed {
-		return nil
-	}
-	for _, name := range slices.SortedFunc(maps.Keys(l.hosts), diag.NaturalCompare) {
-		out = append(out, diag.Target{Name: "host " + name, NsFd: l.hosts[name].netns})
-	}
-	for _, name := range slices.SortedFunc(maps.Keys(l.segments), diag.NaturalCompare) {
-		out = append(out, diag.Target{Name: "segment " + name, NsFd: l.segments[name].netns})
-	}
-	return out
+	return l.report(msg)
 }
 
 // newNetns creates a namespace owned by the lab, named label in messages
@@ -195,13 +185,21 @@ func (l *Lab) Hosts() map[string]*Host {
 	return hosts
 }
 
-// nextSubnets hands out the next automatic subnet pair.
-func (l *Lab) nextSubnets() (netip.Prefix, netip.Prefix) {
+// nextSubnets hands out the next automatic subnet pair: 10.0.N.0/24 and
+// fd00:0:0:N::/64 for the next N, or, for a segment that Members sized
+// beyond a /24, an aligned block of consecutive Ns as one larger IPv4
+// prefix (its /64 is that of the block's first N).
+func (l *Lab) nextSubnets(members int) (netip.Prefix, netip.Prefix) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.nextNet++
-	n := l.nextNet
-	v4 := netip.PrefixFrom(netip.AddrFrom4([4]byte{10, byte(n >> 8), byte(n), 0}), 24)
+	bits := 24
+	for bits > 16 && 1<<(32-bits)-2 < members {
+		bits--
+	}
+	block := 1 << (24 - bits)
+	n := (l.nextNet/block + 1) * block
+	l.nextNet = n + block - 1
+	v4 := netip.PrefixFrom(netip.AddrFrom4([4]byte{10, byte(n >> 8), byte(n), 0}), bits)
 	v6 := netip.PrefixFrom(netip.AddrFrom16([16]byte{0: 0xfd, 6: byte(n >> 8), 7: byte(n)}), 64)
 	return v4, v6
 }

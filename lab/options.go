@@ -165,6 +165,9 @@ func (a *addressing) forMember(v4, v6 netip.Prefix, links linkOpts) (netip.Prefi
 	if a.v4.IsValid() || a.v6.IsValid() {
 		return v4, v6, links, errors.New("Subnet applies to whole segments and wires, not to one member")
 	}
+	if a.members > 0 {
+		return v4, v6, links, errors.New("Members applies to whole segments, not to one member")
+	}
 	if len(a.links.macs) > 1 {
 		return v4, v6, links, errors.New("a member has one hardware address")
 	}

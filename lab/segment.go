@@ -29,7 +29,9 @@ type Segment struct {
 }
 
 // Segment adds an empty segment; [Segment.Attach] plugs hosts into it. Unless
-// [Subnet] says otherwise, it gets the next automatic subnet pair.
+// [Subnet] says otherwise, it gets the next automatic subnet pair, whose
+// IPv4 /24 holds 254 members: give [Members] for more (or attach them in
+// the first Attach call).
 // Until the lab is torn down, failure messages name the segment's
 // namespace as `network namespace "segment lan" (net:[4026532311])`.
 func (l *Lab) Segment(name string, opts ...Opt) *Segment {
@@ -60,9 +62,17 @@ func (l *Lab) Segment(name string, opts ...Opt) *Segment {
 }
 
 // Attach plugs the hosts into the segment, in order, and returns their new
-// interfaces, each up and addressed.
+// interfaces, each up and addressed. When the segment has no members yet
+// and more hosts come than its automatic subnet holds, the segment takes a
+// larger one first, as [Members] would have given it.
 func (s *Segment) Attach(hosts ...*Host) []*Iface {
 	s.lab.t.Helper()
+	s.mu.Lock()
+	if a := s.addrs; a.auto && len(s.ports) == 0 && len(hosts) > 1<<(32-a.v4.Bits())-2 {
+		a.members = len(hosts)
+		a.v4, a.v6 = s.lab.nextSubnets(len(hosts))
+	}
+	s.mu.Unlock()
 	ifaces := make([]*Iface, 0, len(hosts))
 	for _, h := range hosts {
 		ifaces = append(ifaces, s.attach(h, nil))

@@ -22,6 +22,11 @@ type addressing struct {
 	v4, v6   netip.Prefix
 	explicit map[bool][]netip.Prefix // by "is IPv6"
 	next     int
+	// members is what Members asked the automatic subnet to hold, or 0.
+	members int
+	// auto says the subnets are the automatic ones, which an empty
+	// segment may resize.
+	auto bool
 	// links says what the options ask of the links, besides addresses.
 	links linkOpts
 }
@@ -62,14 +67,44 @@ func Addrs(cidrs ...string) Opt {
 	}
 }
 
+// Members sizes a segment's automatic IPv4 subnet for n members: up to 254
+// it is the usual /24, beyond that the smallest prefix that holds n (a /23
+// for 300, up to a /16 for 65534), taken from the same 10.0.0.0/8 range so
+// that it overlaps no other automatic subnet. A segment without Members
+// (or [Subnet]) holds 254 members, unless its first [Segment.Attach] brings
+// more, which sizes it as Members would; it refuses a 255th member that
+// comes later, naming Members. The IPv6 subnet is a /64 either way.
+func Members(n int) Opt {
+	return func(a *addressing) error {
+		if n < 1 || n > maxMembers {
+			return fmt.Errorf("Members(%d): a segment's automatic subnet holds 1 to %d members", n, maxMembers)
+		}
+		a.members = n
+		return nil
+	}
+}
+
+// maxMembers is what the largest automatic subnet, a /16, holds.
+const maxMembers = 1<<16 - 2
+
 func (l *Lab) newAddressing(what string, opts []Opt) *addressing {
 	l.t.Helper()
 	a := &addressing{explicit: map[bool][]netip.Prefix{}}
-	a.v4, a.v6 = l.nextSubnets()
 	for i, opt := range opts {
 		if err := opt(a); err != nil {
 			l.t.Fatalf("cannot configure addresses of %s, reason: %v", what, optname.Wrap(opt, i, err))
 		}
+	}
+	// Every wire and segment takes an automatic subnet pair, whether or not
+	// Subnet replaces it, so that adding Subnet to one wire does not
+	// renumber the others.
+	v4, v6 := l.nextSubnets(a.members)
+	a.auto = !a.v4.IsValid() && !a.v6.IsValid()
+	if !a.v4.IsValid() {
+		a.v4 = v4
+	}
+	if !a.v6.IsValid() {
+		a.v6 = v6
 	}
 	return a
 }
@@ -92,8 +127,8 @@ func (a *addressing) take() (v4, v6 netip.Prefix, err error) {
 		for range n + 1 {
 			addr = addr.Next()
 		}
-		if !subnet.Contains(addr) {
-			return netip.Prefix{}, fmt.Errorf("subnet %s has no address for member %d", subnet, n+1)
+		if !subnet.Contains(addr) || isBroadcast(addr, subnet) {
+			return netip.Prefix{}, fmt.Errorf("subnet %s has no address for member %d (lab.Members sizes a segment's automatic subnet, lab.Subnet chooses one)", subnet, n+1)
 		}
 		return netip.PrefixFrom(addr, subnet.Bits()), nil
 	}
@@ -114,6 +149,9 @@ func (l *Lab) Connect(a, b *Host, opts ...Opt) (*Iface, *Iface) {
 		l.t.Fatalf("cannot connect %s, reason: need two different hosts of this lab", what)
 	}
 	addrs := l.newAddressing(what, opts)
+	if addrs.members > 0 {
+		l.t.Fatalf("cannot connect %s, reason: Members applies to segments; a wire has two ends", what)
+	}
 	a4, a6, err := addrs.take()
 	var b4, b6 netip.Prefix
 	if err == nil {
@@ -143,4 +181,17 @@ func (l *Lab) Connect(a, b *Host, opts ...Opt) (*Iface, *Iface) {
 	b.addIface(ib)
 	addrs.links.impairWire(ia, ib)
 	return ia, ib
+}
+
+// isBroadcast reports whether addr is the broadcast address of an IPv4
+// subnet that has one (a /31 or /32 has none): a member given it could not
+// be reached by unicast.
+func isBroadcast(addr netip.Addr, subnet netip.Prefix) bool {
+	if !addr.Is4() || subnet.Bits() > 30 {
+		return false
+	}
+	b := subnet.Masked().Addr().As4()
+	host := uint32(1)<<(32-subnet.Bits()) - 1
+	v := (uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])) | host
+	return addr == netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
 }

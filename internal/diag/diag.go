@@ -27,6 +27,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"unicode"
 
 	"github.com/onsi/ginkgo/v2"
 	"github.com/onsi/ginkgo/v2/types"
@@ -46,6 +47,14 @@ type Target struct {
 	// Text, when not empty, is shown as it is instead of a namespace
 	// description, such as a lab's diagram; Name and NsFd are then unused.
 	Text string
+	// Links, when not nil, names the links to describe, such as the
+	// bridge ports of the hosts a failure is about in a segment of
+	// hundreds; the others are counted in one line.
+	Links []string
+	// Omitted leaves the namespace out of the report, as a big lab leaves
+	// out the hosts a failure is not about, while a paused test (see
+	// [PauseEnv]) still says how to get into it.
+	Omitted bool
 }
 
 // Watch arranges for the namespaces that targets() returns to be described
@@ -225,6 +234,9 @@ func Caller() types.CodeLocation {
 type section struct {
 	title string
 	lines func(nsFd int) []string
+	// bounded sections show at most maxSectionLines lines; other
+	// packages' sections, such as a process's whole stderr, show all.
+	bounded bool
 }
 
 var (
@@ -244,12 +256,21 @@ func AddSection(title string, lines func(nsFd int) []string) {
 	sections = append(sections, section{title: title, lines: lines})
 }
 
-func writeSections(b *strings.Builder, nsFd int) {
+// addBoundedSection is AddSection for this package's own sections, which
+// show at most maxSectionLines lines each: the lines of thousands of
+// neighbours, ports or sockets would bury the rest of the report.
+func addBoundedSection(title string, lines func(nsFd int) []string) {
+	sectionsMu.Lock()
+	defer sectionsMu.Unlock()
+	sections = append(sections, section{title: title, lines: lines, bounded: true})
+}
+
+func writeSections(b *strings.Builder, nsFd int, hidden map[string]bool) {
 	sectionsMu.Lock()
 	all := append([]section(nil), sections...)
 	sectionsMu.Unlock()
 	for _, sec := range all {
-		lines := sec.lines(nsFd)
+		lines := notAbout(sec.lines(nsFd), hidden, sec.bounded)
 		if len(lines) == 0 {
 			continue
 		}
@@ -270,6 +291,9 @@ func Render(targets []Target) string {
 }
 
 func describeOne(b *strings.Builder, tg Target) {
+	if tg.Omitted {
+		return
+	}
 	if tg.Text != "" {
 		b.WriteString(tg.Text)
 		return
@@ -299,8 +323,20 @@ func describeOne(b *strings.Builder, tg Target) {
 	for _, l := range links {
 		names[l.Attrs().Index] = l.Attrs().Name
 	}
+	shown, skipped := 0, 0
+	hidden := map[string]bool{}
 	for _, l := range links {
 		a := l.Attrs()
+		if tg.Links != nil && !slices.Contains(tg.Links, a.Name) {
+			hidden[a.Name] = true
+			skipped++
+			continue
+		}
+		if shown == maxSectionLines {
+			skipped++
+			continue
+		}
+		shown++
 		fmt.Fprintf(b, "  %d: %s (%s) <%s> state %s mtu %d", a.Index, a.Name, l.Type(), flags(a.Flags), a.OperState, a.MTU)
 		if a.MasterIndex > 0 {
 			fmt.Fprintf(b, " master %s", nameOr(names, a.MasterIndex))
@@ -314,6 +350,9 @@ func describeOne(b *strings.Builder, tg Target) {
 				fmt.Fprintf(b, "      %s %s\n", family(ad.IP), ad.IPNet)
 			}
 		}
+	}
+	if skipped > 0 {
+		fmt.Fprintf(b, "  ... and %d more links\n", skipped)
 	}
 	routes, err := nsops.RetryDump(func() ([]netlink.Route, error) {
 		return h.RouteListFiltered(netlink.FAMILY_ALL, &netlink.Route{Table: unix.RT_TABLE_UNSPEC}, netlink.RT_FILTER_TABLE)
@@ -331,10 +370,10 @@ func describeOne(b *strings.Builder, tg Target) {
 	}
 	slices.SortFunc(lines, NaturalCompare)
 	b.WriteString("  routes:\n")
-	for _, l := range lines {
+	for _, l := range notAbout(lines, hidden, true) {
 		fmt.Fprintf(b, "    %s\n", l)
 	}
-	writeSections(b, tg.NsFd)
+	writeSections(b, tg.NsFd, hidden)
 }
 
 func routeLine(r netlink.Route, names map[int]string) string {
@@ -373,4 +412,25 @@ func family(ip net.IP) string {
 		return "inet"
 	}
 	return "inet6"
+}
+
+// notAbout leaves out the lines that name a hidden link (one that
+// [Target.Links] leaves out) as a word of their own, bounds the rest to
+// maxSectionLines if asked, and says how many it left out.
+func notAbout(lines []string, hidden map[string]bool, bound bool) []string {
+	out := lines
+	if len(hidden) > 0 {
+		out = slices.DeleteFunc(slices.Clone(lines), func(line string) bool {
+			words := strings.FieldsFunc(line, func(r rune) bool { return unicode.IsSpace(r) || strings.ContainsRune(":,=()[]<>\"'", r) })
+			return slices.ContainsFunc(words, func(w string) bool { return hidden[w] })
+		})
+	}
+	n := len(lines) - len(out)
+	if bound {
+		out = bounded(out)
+	}
+	if n > 0 {
+		out = append(out, fmt.Sprintf("... and %d more about links not described", n))
+	}
+	return out
 }

@@ -69,7 +69,7 @@ func nftablesLines(nsFd int) []string {
 			lines = append(lines, s)
 		}
 	}
-	return bounded(lines)
+	return lines
 }
 
 func nftablesError(err error) []string {

@@ -10,17 +10,17 @@ import (
 
 // The sections this package adds to every namespace description, in this
 // order, each in a file of its own. Each opens what it reads inside the
-// namespace and shows at most maxSectionLines lines.
+// namespace; writeSections shows at most maxSectionLines lines of each.
 func init() {
-	AddSection("neighbours", neighbourLines)
-	AddSection("policy rules (besides the defaults)", ruleLines)
-	AddSection("qdiscs", qdiscLines)
-	AddSection("nftables", nftablesLines)
-	AddSection("sysctls", sysctlLines)
-	AddSection("counters", counterLines)
-	AddSection("bridge fdb", fdbLines)
-	AddSection("bridge vlans", vlanLines)
-	AddSection("listening sockets", socketLines)
+	addBoundedSection("neighbours", neighbourLines)
+	addBoundedSection("policy rules (besides the defaults)", ruleLines)
+	addBoundedSection("qdiscs", qdiscLines)
+	addBoundedSection("nftables", nftablesLines)
+	addBoundedSection("sysctls", sysctlLines)
+	addBoundedSection("counters", counterLines)
+	addBoundedSection("bridge fdb", fdbLines)
+	addBoundedSection("bridge vlans", vlanLines)
+	addBoundedSection("listening sockets", socketLines)
 }
 
 // maxSectionLines bounds each section: a namespace with thousands of
@@ -51,7 +51,7 @@ func withHandle(nsFd int, what string, fn func(h *netlink.Handle, links []netlin
 	if err != nil {
 		return []string{fmt.Sprintf("cannot list %s, reason: %v", what, err)}
 	}
-	return bounded(lines)
+	return lines
 }
 
 // namesOf maps the links' indexes to their names.

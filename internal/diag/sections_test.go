@@ -221,3 +221,19 @@ var _ = Describe("natural order", func() {
 		Expect(names).To(Equal([]string{"10.0.1.9 dev a", "10.0.1.10 dev a", "h", "h1", "h02", "h2", "h10", "lan"}))
 	})
 })
+
+var _ = Describe("namespace reports that leave links out", func() {
+
+	BeforeEach(guard.SkipUnlessPrivileged)
+
+	It("describe only the named links, and count the rest and the section lines about them", func() {
+		l := lab.New()
+		lan := l.Segment("lan")
+		lan.Attach(l.Host("alice"), l.Host("bob"), l.Host("carol"))
+		report := diag.Render([]diag.Target{{Name: "segment lan", NsFd: lan.Netns(), Links: []string{"lo", "lan", "alice"}}})
+		Expect(report).To(MatchRegexp(`\n  \d+: alice \(veth\)`))
+		Expect(report).NotTo(MatchRegexp(`\bbob\b|\bcarol\b`))
+		Expect(report).To(ContainSubstring("\n  ... and 2 more links\n"))
+		Expect(section(report, "counters")).To(MatchRegexp(`^    lo: .*\n    lan: .*\n    alice: .*\n    \.\.\. and 2 more about links not described\n$`))
+	})
+})

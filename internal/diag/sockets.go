@@ -56,7 +56,7 @@ func socketLines(nsFd int) []string {
 		return []string{fmt.Sprintf("cannot list sockets, reason: %v", err)}
 	}
 	slices.SortFunc(lines, NaturalCompare)
-	return bounded(lines)
+	return lines
 }
 
 func socketAddr(ip net.IP, port uint16) string {

@@ -3,6 +3,7 @@ package diag
 import (
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/scratchnet/scratchnet/internal/nsops"
@@ -22,6 +23,8 @@ func sysctlLines(nsFd int) []string {
 				confs = append(confs, n)
 			}
 		}
+		// ReadDir sorts byte-wise; a reader looks for h2 before h10.
+		slices.SortFunc(confs[2:], NaturalCompare)
 		width := 0
 		for _, c := range confs {
 			width = max(width, len(c))
@@ -37,7 +40,7 @@ func sysctlLines(nsFd int) []string {
 	if err != nil {
 		return []string{fmt.Sprintf("cannot read sysctls, reason: %v", err)}
 	}
-	return bounded(lines)
+	return lines
 }
 
 // readSysctl reads one value under /proc/sys/net, or "-" when there is
