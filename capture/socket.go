@@ -8,6 +8,8 @@ import (
 
 	"github.com/gopacket/gopacket"
 	"golang.org/x/sys/unix"
+
+	"github.com/scratchnet/scratchnet/internal/closer"
 )
 
 // snapLength is how much of each frame a capture takes, as libpcap's
@@ -58,19 +60,39 @@ func openPacketSocket(ifindex int) (*packetSocket, error) {
 func htons(v uint16) uint16 { return v<<8 | v>>8 }
 
 // read waits for the next frame and returns a copy of it. A closed socket
-// returns os.ErrClosed (wrapped); errors of the socket itself, such as
-// ENETDOWN when its interface goes away, come as they are.
+// returns os.ErrClosed (wrapped), a woken one os.ErrDeadlineExceeded;
+// errors of the socket itself, such as ENETDOWN when its interface goes
+// away, come as they are.
 func (s *packetSocket) read() (gopacket.CaptureInfo, []byte, error) {
-	var n, oobn int
+	var ci gopacket.CaptureInfo
+	var data []byte
 	var rerr error
 	err := s.raw.Read(func(fd uintptr) bool {
-		// MSG_TRUNC: n is the frame's length even when it was cut.
-		n, oobn, _, _, rerr = unix.Recvmsg(int(fd), s.buf, s.oob, unix.MSG_TRUNC)
+		ci, data, rerr = s.recv(int(fd))
 		return rerr != unix.EAGAIN
 	})
 	if err == nil {
 		err = rerr
 	}
+	return ci, data, err
+}
+
+// readQueued returns the next frame the kernel has queued for the socket,
+// without waiting: unix.EAGAIN when there is none.
+func (s *packetSocket) readQueued() (gopacket.CaptureInfo, []byte, error) {
+	var ci gopacket.CaptureInfo
+	var data []byte
+	var rerr error
+	if err := s.raw.Control(func(fd uintptr) { ci, data, rerr = s.recv(int(fd)) }); err != nil {
+		return ci, nil, err
+	}
+	return ci, data, rerr
+}
+
+// recv takes one frame from the non-blocking socket fd.
+func (s *packetSocket) recv(fd int) (gopacket.CaptureInfo, []byte, error) {
+	// MSG_TRUNC: n is the frame's length even when it was cut.
+	n, oobn, _, _, err := unix.Recvmsg(fd, s.buf, s.oob, unix.MSG_TRUNC)
 	if err != nil {
 		return gopacket.CaptureInfo{}, nil, err
 	}
@@ -87,6 +109,24 @@ func (s *packetSocket) read() (gopacket.CaptureInfo, []byte, error) {
 	copy(data, s.buf)
 	return gopacket.CaptureInfo{Timestamp: ts, CaptureLength: capLen, Length: n}, data, nil
 }
+
+// detach has the kernel queue no more frames for the socket, with a filter
+// that takes none. Unbinding it instead (or closing it) would wait for an
+// RCU grace period; swapping a filter does not.
+func (s *packetSocket) detach() error {
+	none := unix.SockFprog{Len: 1, Filter: &unix.SockFilter{Code: unix.BPF_RET | unix.BPF_K, K: 0}}
+	var err error
+	if cerr := s.raw.Control(func(fd uintptr) {
+		err = unix.SetsockoptSockFprog(int(fd), unix.SOL_SOCKET, unix.SO_ATTACH_FILTER, &none)
+	}); cerr != nil {
+		return cerr
+	}
+	return os.NewSyscallError("setsockopt(SO_ATTACH_FILTER)", err)
+}
+
+// wake ends a read that waits, and every later one, with
+// os.ErrDeadlineExceeded.
+func (s *packetSocket) wake() error { return s.file.SetReadDeadline(time.Now()) }
 
 // stats returns the packets the kernel queued for the socket and those it
 // dropped since the last call (the kernel resets its counters on read).
@@ -106,3 +146,7 @@ func (s *packetSocket) stats() (queued, dropped uint64, err error) {
 }
 
 func (s *packetSocket) close() error { return s.file.Close() }
+
+// closeLater closes the socket in the background (see package closer): the
+// close waits for an RCU grace period, which nothing needs to wait for.
+func (s *packetSocket) closeLater() { closer.Close(s.file) }
