@@ -145,8 +145,6 @@ func (s *packetSocket) stats() (queued, dropped uint64, err error) {
 	return uint64(st.Packets) - uint64(st.Drops), uint64(st.Drops), nil
 }
 
-func (s *packetSocket) close() error { return s.file.Close() }
-
 // closeLater closes the socket in the background (see package closer): the
 // close waits for an RCU grace period, which nothing needs to wait for.
 func (s *packetSocket) closeLater() { closer.Close(s.file) }
