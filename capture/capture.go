@@ -202,22 +202,11 @@ func start(t testing.TB, nsFd int, ifname string, o options) (*Capture, error) {
 		o.name = fmt.Sprintf("net-%d", ino)
 	}
 	c := &Capture{name: o.name, ifname: ifname, ino: ino, opts: o, done: make(chan struct{})}
-	var encap string
 	var openErr error
 	err = nsops.Run(nsFd, func() {
-		// Both sockets are made in the namespace of this thread and keep
-		// it, whatever thread reads them later.
-		var h *netlink.Handle
-		if h, openErr = nsops.HandleHere(); openErr != nil {
-			return
-		}
-		defer h.Close()
-		var l netlink.Link
-		if l, openErr = h.LinkByName(ifname); openErr != nil {
-			return
-		}
-		encap = l.Attrs().EncapType
-		c.socket, openErr = openPacketSocket(l.Attrs().Index)
+		// The socket is made in the namespace of this thread and keeps it,
+		// whatever thread reads it later.
+		c.socket, c.raw, openErr = openPacketSocket(ifname)
 	})
 	if err == nil {
 		err = openErr
@@ -225,9 +214,6 @@ func start(t testing.TB, nsFd int, ifname string, o options) (*Capture, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Links without an Ethernet header, such as tun devices and IP
-	// tunnels, hand over IP packets.
-	c.raw = encap != "ether" && encap != "loopback"
 	sc := scope.Of(t)
 	c.session, err = sessionOf(t, sc)
 	if err == nil {

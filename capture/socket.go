@@ -2,6 +2,7 @@ package capture
 
 import (
 	"encoding/binary"
+	"fmt"
 	"os"
 	"syscall"
 	"time"
@@ -34,27 +35,52 @@ type packetSocket struct {
 }
 
 // openPacketSocket opens a packet socket in the calling thread's network
-// namespace and binds it to the interface with that index.
-func openPacketSocket(ifindex int) (*packetSocket, error) {
+// namespace and binds it to the interface of that name there. raw says
+// whether the interface hands over IP packets rather than Ethernet frames
+// (tun devices, IP tunnels). The socket itself tells the interface's index
+// and type, which spares a netlink socket and a link dump.
+func openPacketSocket(ifname string) (s *packetSocket, raw bool, err error) {
 	fd, err := unix.Socket(unix.AF_PACKET, unix.SOCK_RAW|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, 0)
 	if err != nil {
-		return nil, os.NewSyscallError("socket(AF_PACKET)", err)
+		return nil, false, os.NewSyscallError("socket(AF_PACKET)", err)
 	}
-	err = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_TIMESTAMPNS, 1)
+	index, hwType, err := interfaceOf(fd, ifname)
 	if err == nil {
-		err = unix.Bind(fd, &unix.SockaddrLinklayer{Protocol: htons(unix.ETH_P_ALL), Ifindex: ifindex})
+		err = os.NewSyscallError("setsockopt(SO_TIMESTAMPNS)", unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_TIMESTAMPNS, 1))
+	}
+	if err == nil {
+		err = os.NewSyscallError("bind(AF_PACKET)", unix.Bind(fd, &unix.SockaddrLinklayer{Protocol: htons(unix.ETH_P_ALL), Ifindex: index}))
 	}
 	if err != nil {
 		unix.Close(fd)
-		return nil, os.NewSyscallError("bind(AF_PACKET)", err)
+		return nil, false, err
 	}
 	f := os.NewFile(uintptr(fd), "packet socket")
-	raw, err := f.SyscallConn()
+	rc, err := f.SyscallConn()
 	if err != nil {
 		f.Close()
-		return nil, err
+		return nil, false, err
 	}
-	return &packetSocket{file: f, raw: raw, buf: make([]byte, snapLength), oob: make([]byte, unix.CmsgSpace(16))}, nil
+	s = &packetSocket{file: f, raw: rc, buf: make([]byte, snapLength), oob: make([]byte, unix.CmsgSpace(16))}
+	return s, hwType != unix.ARPHRD_ETHER && hwType != unix.ARPHRD_LOOPBACK, nil
+}
+
+// interfaceOf returns the index and hardware type (ARPHRD_*) of the
+// interface ifname in the namespace of the socket fd.
+func interfaceOf(fd int, ifname string) (index int, hwType uint16, err error) {
+	ifr, err := unix.NewIfreq(ifname)
+	if err != nil {
+		return 0, 0, fmt.Errorf("interface name %q: %w", ifname, err)
+	}
+	if err := unix.IoctlIfreq(fd, unix.SIOCGIFINDEX, ifr); err != nil {
+		return 0, 0, fmt.Errorf("cannot find interface %q: %w", ifname, err)
+	}
+	index = int(ifr.Uint32())
+	if err := unix.IoctlIfreq(fd, unix.SIOCGIFHWADDR, ifr); err != nil {
+		return 0, 0, fmt.Errorf("cannot tell the type of interface %q: %w", ifname, err)
+	}
+	// The hardware address is a sockaddr whose family is the type.
+	return index, ifr.Uint16(), nil
 }
 
 func htons(v uint16) uint16 { return v<<8 | v>>8 }
