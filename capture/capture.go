@@ -215,11 +215,8 @@ func start(t testing.TB, nsFd int, ifname string, o options) (*Capture, error) {
 		return nil, err
 	}
 	sc := scope.Of(t)
-	c.session, err = sessionOf(t, sc)
-	if err == nil {
-		err = c.openFile()
-	}
-	if err != nil {
+	c.session = sessionOf(t, sc)
+	if err := c.openFile(); err != nil {
 		c.socket.closeLater()
 		return nil, err
 	}

@@ -49,11 +49,11 @@ var (
 
 // sessionOf returns the session of scope sc, making it on first use; its
 // cleanup stops the session's captures.
-func sessionOf(t testing.TB, sc *scope.Scope) (*session, error) {
+func sessionOf(t testing.TB, sc *scope.Scope) *session {
 	sessionsMu.Lock()
 	defer sessionsMu.Unlock()
 	if s, ok := sessions[sc]; ok {
-		return s, nil
+		return s
 	}
 	// The directory is made with the first file that needs it (see
 	// lazyFile); its random name is chosen now, so that File can say where
@@ -62,7 +62,7 @@ func sessionOf(t testing.TB, sc *scope.Scope) (*session, error) {
 	s := &session{t: t, sc: sc, dir: dir, names: map[string]bool{}}
 	sessions[sc] = s
 	sc.Cleanup(t, s.end)
-	return s, nil
+	return s
 }
 
 // makeDir makes the session's directory unless it exists; only the user
@@ -253,10 +253,7 @@ func AddFileT(t testing.TB, name string, content func() []byte) {
 	if content == nil || name == "" || filepath.Base(name) != name {
 		t.Fatalf("cannot add file %q next to the captures, reason: need a plain file name and a content function", name)
 	}
-	s, err := sessionOf(t, scope.Of(t))
-	if err != nil {
-		t.Fatalf("cannot add file %q next to the captures, reason: %v", name, err)
-	}
+	s := sessionOf(t, scope.Of(t))
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.files = append(s.files, extraFile{name: s.reserve(name), content: content})
