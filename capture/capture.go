@@ -2,9 +2,9 @@ package capture
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
-	"os"
 	"reflect"
 	"runtime"
 	"sync"
@@ -65,7 +65,7 @@ type Capture struct {
 	stopOnce sync.Once
 
 	mu         sync.Mutex
-	file       *os.File
+	file       *lazyFile
 	writer     *pcapgo.NgWriter
 	size       int64
 	started    time.Time
@@ -202,22 +202,11 @@ func start(t testing.TB, nsFd int, ifname string, o options) (*Capture, error) {
 		o.name = fmt.Sprintf("net-%d", ino)
 	}
 	c := &Capture{name: o.name, ifname: ifname, ino: ino, opts: o, done: make(chan struct{})}
-	var encap string
 	var openErr error
 	err = nsops.Run(nsFd, func() {
-		// Both sockets are made in the namespace of this thread and keep
-		// it, whatever thread reads them later.
-		var h *netlink.Handle
-		if h, openErr = nsops.HandleHere(); openErr != nil {
-			return
-		}
-		defer h.Close()
-		var l netlink.Link
-		if l, openErr = h.LinkByName(ifname); openErr != nil {
-			return
-		}
-		encap = l.Attrs().EncapType
-		c.socket, openErr = openPacketSocket(l.Attrs().Index)
+		// The socket is made in the namespace of this thread and keeps it,
+		// whatever thread reads it later.
+		c.socket, c.raw, openErr = openPacketSocket(ifname)
 	})
 	if err == nil {
 		err = openErr
@@ -225,16 +214,10 @@ func start(t testing.TB, nsFd int, ifname string, o options) (*Capture, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Links without an Ethernet header, such as tun devices and IP
-	// tunnels, hand over IP packets.
-	c.raw = encap != "ether" && encap != "loopback"
 	sc := scope.Of(t)
-	c.session, err = sessionOf(t, sc)
-	if err == nil {
-		err = c.openFile()
-	}
-	if err != nil {
-		c.socket.close()
+	c.session = sessionOf(t, sc)
+	if err := c.openFile(); err != nil {
+		c.socket.closeLater()
 		return nil, err
 	}
 	c.release = scope.Hold(sc, ino)
@@ -244,18 +227,13 @@ func start(t testing.TB, nsFd int, ifname string, o options) (*Capture, error) {
 }
 
 func (c *Capture) openFile() error {
-	path := c.session.newFile(c.name + "-" + c.ifname + ".pcapng")
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL|os.O_TRUNC, 0o644)
-	if err != nil {
-		return err
-	}
+	f := &lazyFile{session: c.session, path: c.session.newFile(c.name + "-" + c.ifname + ".pcapng")}
 	linkType := layers.LinkTypeEthernet
 	if c.raw {
 		linkType = layers.LinkTypeRaw
 	}
 	where := fmt.Sprintf("%s, network namespace net:[%d]", c.name, c.ino)
-	counted := &countingWriter{w: f}
-	w, err := pcapgo.NewNgWriterInterface(counted, pcapgo.NgInterface{
+	w, err := pcapgo.NewNgWriterInterface(f, pcapgo.NgInterface{
 		Name:                c.ifname,
 		Description:         where,
 		OS:                  runtime.GOOS,
@@ -272,23 +250,10 @@ func (c *Capture) openFile() error {
 		err = w.Flush()
 	}
 	if err != nil {
-		f.Close()
-		os.Remove(path)
 		return err
 	}
-	c.path, c.file, c.writer, c.size, c.started = path, f, w, counted.n, time.Now()
+	c.path, c.file, c.writer, c.size, c.started = f.path, f, w, f.n, time.Now()
 	return nil
-}
-
-type countingWriter struct {
-	w *os.File
-	n int64
-}
-
-func (cw *countingWriter) Write(p []byte) (int, error) {
-	n, err := cw.w.Write(p)
-	cw.n += int64(n)
-	return n, err
 }
 
 // readAll takes packets from the socket until the capture stops.
@@ -296,7 +261,8 @@ func (c *Capture) readAll() {
 	defer close(c.done)
 	for failures := 0; failures < 100; {
 		ci, data, err := c.socket.read()
-		if c.closing.Load() {
+		if err != nil && c.closing.Load() {
+			// Stop takes what is still queued.
 			return
 		}
 		if err != nil {
@@ -374,24 +340,57 @@ func (c *Capture) sync() {
 	}
 }
 
-// Stop ends the capture now: the packets the kernel has queued are taken,
-// the file is completed with the interface's statistics and closed. The
-// file stays where [Capture.File] says until the test's cleanup keeps or
-// removes it. Calling Stop again does nothing. The cleanup stops every
-// capture of the node that is still running, all at once: closing a packet
-// socket waits for an RCU grace period (tens of milliseconds), and
-// concurrent closes share one.
-func (c *Capture) Stop() { c.stopOnce.Do(c.stop) }
+// Stop ends the capture now: the kernel queues no more packets for it, the
+// packets it has queued are taken, and the file is completed with the
+// interface's statistics and written. The file stays where [Capture.File]
+// says until the test's cleanup keeps or removes it. Calling Stop again does
+// nothing. The cleanup stops every capture of the node that is still
+// running, all at once, and writes their files only if they are kept.
+//
+// Closing the capture's packet socket waits for an RCU grace period in the
+// kernel (about 10 ms), for nothing the test needs: Stop leaves that close
+// to a goroutine of its own, which ends right after it (the leak checks of
+// package guard wait for it before they look for leaked fds and
+// goroutines). Until then the socket keeps its namespace alive.
+func (c *Capture) Stop() { c.end(true) }
 
-func (c *Capture) stop() {
-	c.sync()
+// end stops the capture once; keep says whether its file must be on disk
+// afterwards.
+func (c *Capture) end(keep bool) { c.stopOnce.Do(func() { c.stop(keep) }) }
+
+func (c *Capture) stop(keep bool) {
+	// From here on nothing more is queued, so that the file ends with
+	// exactly what came before; taking the queue then ends.
+	detachErr := c.socket.detach()
 	c.closing.Store(true)
-	c.socket.close()
-	<-c.done
+	wakeErr := c.socket.wake()
+	if wakeErr == nil {
+		<-c.done
+	}
+	deadline := time.Now().Add(syncTimeout)
+	for time.Now().Before(deadline) {
+		ci, data, err := c.socket.readQueued()
+		if err != nil {
+			break
+		}
+		c.record(ci, data)
+	}
+	_, dropped, statsErr := c.socket.stats()
+	c.socket.closeLater()
+	if wakeErr != nil {
+		// The reader ends with the closed socket.
+		<-c.done
+	}
 	c.release()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.stopped = true
+	if statsErr == nil {
+		c.dropped += dropped
+	}
+	if err := cmp.Or(detachErr, wakeErr); err != nil && c.readErr == nil {
+		c.readErr = fmt.Errorf("cannot end the capture cleanly, reason: %w", err)
+	}
 	now := time.Now()
 	err := c.writer.WriteInterfaceStats(0, pcapgo.NgInterfaceStatistics{
 		LastUpdate:      now,
@@ -403,7 +402,7 @@ func (c *Capture) stop() {
 	if err == nil {
 		err = c.writer.Flush()
 	}
-	if cerr := c.file.Close(); err == nil {
+	if cerr := c.file.close(keep); err == nil {
 		err = cerr
 	}
 	if err != nil && c.readErr == nil {
@@ -411,8 +410,9 @@ func (c *Capture) stop() {
 	}
 }
 
-// File returns the path of the capture file. Its packets are complete once
-// the capture has stopped; until then some may still be buffered.
+// File returns the path of the capture file. The file is there and complete
+// once the capture has stopped ([Capture.Stop]); until then it is kept in
+// memory, and made only once it outgrows a megabyte.
 func (c *Capture) File() string { return c.path }
 
 // Interface returns the name of the captured interface.

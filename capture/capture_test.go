@@ -315,6 +315,57 @@ var _ = Describe("captures", func() {
 		Expect(packets).NotTo(BeEmpty())
 	})
 
+	It("have in the file of a failing test every packet sent up to its end", func() {
+		artifacts := GinkgoT().TempDir()
+		Expect(os.Setenv(capture.EnvDir, artifacts)).To(Succeed())
+		DeferCleanup(os.Unsetenv, capture.EnvDir)
+		// Few enough for the socket's receive buffer, which then drops
+		// none of them even if its reader takes none before the end.
+		const sent = 100
+		var tmp string
+		rec := &testsupport.Recorder{}
+		rec.Run(func(t testing.TB) {
+			left, _, dupond := pair(t)
+			tmp = capture.LinkT(t, dupond).File()
+			out := testsupport.ListenUDP(left, "10.9.0.1:0")
+			t.Errorf("failing, so that the file is kept")
+			// The last thing the test does: a veth hands each datagram to
+			// the capture before WriteTo returns.
+			for i := range sent {
+				_, err := out.WriteTo(fmt.Appendf(nil, "end-%d", i), &net.UDPAddr{IP: rightV4.AsSlice(), Port: 9})
+				Expect(err).NotTo(HaveOccurred())
+			}
+		})
+		_, packets := testsupport.ReadPcapng(filepath.Join(artifacts, filepath.Base(filepath.Dir(tmp)), filepath.Base(tmp)))
+		seen := map[string]bool{}
+		for _, p := range packets {
+			if udp, ok := p.Layer(layers.LayerTypeUDP).(*layers.UDP); ok && udp.DstPort == 9 {
+				seen[string(udp.Payload)] = true
+			}
+		}
+		for i := range sent {
+			Expect(seen).To(HaveKey(fmt.Sprintf("end-%d", i)), "%d of %d datagrams in the file", len(seen), sent)
+		}
+	})
+
+	It("keep the file of a small capture in memory until it stops, and write a big one as it grows", func() {
+		left, right, dupond := pair(GinkgoTB())
+		small := capture.LinkT(GinkgoTB(), dupond, capture.WithName("small"))
+		big := capture.LinkT(GinkgoTB(), dupond, capture.WithName("big"), capture.WithMaxFileSize(64<<20))
+		testsupport.Ping(left, rightV4, 6, 1, []byte("small"))
+		small.Stop()
+		Expect(small.File()).To(BeAnExistingFile())
+		// Of frames this big the kernel drops many (the report counts
+		// them), but several megabytes get through.
+		server := testsupport.ServeTCP(right, "10.9.0.2:0")
+		testsupport.SendTCP(left, server, 32<<20)
+		Eventually(big.File).Should(BeAnExistingFile(), "megabytes captured, still only in memory")
+		big.Stop()
+		info, err := os.Stat(big.File())
+		Expect(err).NotTo(HaveOccurred())
+		Expect(info.Size()).To(BeNumerically(">", 1<<20))
+	})
+
 	It("leave no goroutine, file descriptor or file behind once the test is over", func() {
 		// The suite's guard checks the fds after every spec, this one too.
 		goroutines := gleak.Goroutines()
@@ -325,6 +376,7 @@ var _ = Describe("captures", func() {
 			dir = filepath.Dir(capture.LinkT(t, dupond).File())
 			capture.StartT(t, left, "lo")
 			testsupport.Ping(left, rightV4, 5, 1, []byte("leak"))
+			Expect(dir).NotTo(BeADirectory(), "the small captures of a test that passes are never written")
 		})
 		Expect(rec.Failures()).To(BeEmpty())
 		Eventually(gleak.Goroutines).ShouldNot(gleak.HaveLeaked(goroutines))

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -30,6 +31,7 @@ type session struct {
 	dir string
 
 	mu       sync.Mutex
+	made     bool // whether dir exists
 	captures []*Capture
 	names    map[string]bool
 	files    []extraFile
@@ -47,20 +49,35 @@ var (
 
 // sessionOf returns the session of scope sc, making it on first use; its
 // cleanup stops the session's captures.
-func sessionOf(t testing.TB, sc *scope.Scope) (*session, error) {
+func sessionOf(t testing.TB, sc *scope.Scope) *session {
 	sessionsMu.Lock()
 	defer sessionsMu.Unlock()
 	if s, ok := sessions[sc]; ok {
-		return s, nil
+		return s
 	}
-	dir, err := os.MkdirTemp("", "scratchnet-capture-"+fileSafe(t.Name(), 48)+"-")
-	if err != nil {
-		return nil, err
-	}
+	// The directory is made with the first file that needs it (see
+	// lazyFile); its random name is chosen now, so that File can say where
+	// the captures will be.
+	dir := filepath.Join(os.TempDir(), fmt.Sprintf("scratchnet-capture-%s-%016x", fileSafe(t.Name(), 48), rand.Uint64()))
 	s := &session{t: t, sc: sc, dir: dir, names: map[string]bool{}}
 	sessions[sc] = s
 	sc.Cleanup(t, s.end)
-	return s, nil
+	return s
+}
+
+// makeDir makes the session's directory unless it exists; only the user
+// may enter it, as with os.MkdirTemp.
+func (s *session) makeDir() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.made {
+		return nil
+	}
+	if err := os.Mkdir(s.dir, 0o700); err != nil {
+		return err
+	}
+	s.made = true
+	return nil
 }
 
 // fileSafe turns s into a file name of at most n bytes.
@@ -131,19 +148,30 @@ func (s *session) end() {
 	s.mu.Lock()
 	captures, files := s.captures, s.files
 	s.mu.Unlock()
+	failed := s.t.Failed()
 	var wg sync.WaitGroup
 	for _, c := range captures {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c.Stop()
+			c.end(failed)
 		}()
 	}
 	wg.Wait()
-	if !s.t.Failed() {
+	s.mu.Lock()
+	made := s.made
+	s.mu.Unlock()
+	if !failed {
+		if !made {
+			return
+		}
 		if err := os.RemoveAll(s.dir); err != nil {
 			s.t.Errorf("cannot remove capture directory %s, reason: %v", s.dir, err)
 		}
+		return
+	}
+	if err := s.makeDir(); err != nil {
+		s.t.Errorf("cannot make capture directory %s, reason: %v", s.dir, err)
 		return
 	}
 	for _, f := range files {
@@ -225,10 +253,7 @@ func AddFileT(t testing.TB, name string, content func() []byte) {
 	if content == nil || name == "" || filepath.Base(name) != name {
 		t.Fatalf("cannot add file %q next to the captures, reason: need a plain file name and a content function", name)
 	}
-	s, err := sessionOf(t, scope.Of(t))
-	if err != nil {
-		t.Fatalf("cannot add file %q next to the captures, reason: %v", name, err)
-	}
+	s := sessionOf(t, scope.Of(t))
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.files = append(s.files, extraFile{name: s.reserve(name), content: content})

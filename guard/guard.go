@@ -9,6 +9,7 @@ import (
 	. "github.com/onsi/gomega"
 	"github.com/onsi/gomega/gleak"
 
+	"github.com/scratchnet/scratchnet/internal/closer"
 	"github.com/scratchnet/scratchnet/internal/leaks"
 )
 
@@ -24,6 +25,10 @@ const settle = 2 * time.Second
 // node, so the suite keeps its own BeforeSuite or SynchronizedBeforeSuite
 // and AfterSuite: what those create in the host namespace is part of what
 // each spec must leave as it found it, and removing it again is theirs.
+//
+// Files whose close the library leaves to the background, because the
+// kernel makes it wait (a capture's packet socket, see package capture),
+// are waited for first, and then checked like any other fd.
 //
 // Together these cover every interface a spec can leave behind: one in a
 // transient namespace lives only as long as an fd or a thread keeps that
@@ -73,6 +78,10 @@ func take(g Gomega) snapshot {
 // check compares with the snapshot; what names the checked node ("spec",
 // "test") in messages.
 func (s snapshot) check(g Gomega, what string) {
+	// The closes the library left to the background (see package closer)
+	// end a grace period after the spec: waiting for them here is cheaper
+	// than polling for their fds.
+	closer.Wait(settle)
 	g.Eventually(gleak.Goroutines).WithTimeout(settle).WithPolling(20*time.Millisecond).
 		ShouldNot(gleak.HaveLeaked(s.goroutines), "the "+what+" leaked goroutines")
 	g.Eventually(func() ([]string, error) {

@@ -18,25 +18,40 @@ import (
 // goroutine and thread, possibly after the caller's fd is closed, and must
 // still find the namespace the link was made in.
 //
-// When the cleanup runs and every namespace of diesWith is a transient one
-// whose teardown follows in the same scope (see package scope), the link is
-// left to that teardown: the kernel removes a dying namespace's links in one
-// batch, while deleting one costs an RCU grace period. An empty diesWith
-// always deletes explicitly.
+// When every namespace of diesWith is a transient one whose teardown follows
+// in the same scope (see package scope), the link is left to that teardown:
+// the kernel removes a dying namespace's links in one batch, while deleting
+// one costs an RCU grace period. Such a link registers no cleanup of its own
+// (a cleanup node costs Ginkgo about as much as the rest of the link's
+// creation); should one of its namespaces stop dying with the scope before
+// it is closed (something of another scope took a hold on it), the link is
+// deleted just before the first of them is closed. Otherwise the cleanup
+// decides when it runs, and an empty diesWith always deletes explicitly.
 func registerCleanup(t testing.TB, nsfd int, l netlink.Link, kind string, diesWith []uint64) error {
 	own, err := nsops.Dup(nsfd)
 	if err != nil {
 		return err
 	}
 	index, name, mac := l.Attrs().Index, l.Attrs().Name, l.Attrs().HardwareAddr
-	sc := scope.Of(t)
-	sc.Cleanup(t, func() {
-		defer unix.Close(own)
-		if sc.Dies(diesWith...) {
-			return
-		}
+	del := func() {
 		if err := deleteIfOurs(t, own, index, name, mac, kind); err != nil {
 			t.Errorf("cannot delete transient link %q (index %d) in %s, reason: %v", name, index, nsops.Describe(own), err)
+		}
+	}
+	sc := scope.Of(t)
+	left := sc.LeaveTo(diesWith, func(outlives bool) {
+		defer unix.Close(own)
+		if outlives {
+			del()
+		}
+	})
+	if left {
+		return nil
+	}
+	sc.Cleanup(t, func() {
+		defer unix.Close(own)
+		if !sc.Dies(diesWith...) {
+			del()
 		}
 	})
 	return nil

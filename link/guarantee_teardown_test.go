@@ -144,6 +144,28 @@ var _ = Describe("guarantee: a link is left to its namespaces' teardown only whe
 		Expect(afterLinkCleanup).To(BeFalse(), "the link was left to a namespace another scope keeps alive")
 	})
 
+	It("deletes a link left to its namespace's teardown when something of another scope holds the namespace by then", func() {
+		holder := &testsupport.Recorder{}
+		var release func()
+		var kept, index int
+		rec := &testsupport.Recorder{}
+		rec.Run(func(t testing.TB) {
+			ns := netns.NewTransientT(t)
+			dupond, _ := veth.NewTransientT(t, veth.InNamespace(ns), veth.WithPeerNamespace(ns))
+			index = dupond.Attrs().Index
+			// The hold comes after the link was left to the teardown.
+			ino, err := nsops.Ino(ns)
+			Expect(err).NotTo(HaveOccurred())
+			release = scope.Hold(scope.Of(holder), ino)
+			kept, err = nsops.Dup(ns)
+			Expect(err).NotTo(HaveOccurred())
+		})
+		defer unix.Close(kept)
+		release()
+		Expect(rec.Failures()).To(BeEmpty())
+		Expect(present(kept, index)).To(BeFalse(), "the link outlived the test in a namespace another scope keeps alive")
+	})
+
 	It("leaves addresses and routes in the test's own namespaces to their teardown", func() {
 		var addrs []netlink.Addr
 		rec := &testsupport.Recorder{}

@@ -169,7 +169,11 @@ func WithPeerNamespace(netnsfd int) Opt {
 // and a stacked link's parent) lives in transient namespaces made by
 // netns.NewTransient for the same test (plain testing) or the same spec
 // (Ginkgo's BeforeEach, JustBeforeEach and It), which the library closes
-// right after. GoesWithNamespace skips the deletion also where the library
+// right after; such a link then registers no cleanup of its own, and costs
+// what it costs with GoesWithNamespace. (Should something of another scope
+// take a hold on one of those namespaces later, such as a process started
+// from a DeferCleanup, the link is deleted just before the first of them is
+// closed.) GoesWithNamespace skips the deletion also where the library
 // cannot tell, such as for a namespace the caller made and closes itself;
 // then the link stays behind unless that namespace dies too.
 func GoesWithNamespace() Opt {

@@ -14,7 +14,9 @@
 //     a cleanup that runs after every cleanup registered later in the same
 //     scope (cleanups run last-in first-out). A link whose every end lives in
 //     such namespaces dies with them, so its own explicit deletion, which
-//     costs the kernel an RCU grace period, can be skipped ([Scope.Dies]).
+//     costs the kernel an RCU grace period, can be skipped ([Scope.Dies]);
+//     when that is already certain at creation, the link needs no cleanup
+//     of its own either ([Scope.LeaveTo]).
 //
 // Ginkgo nodes other than the per-spec ones (BeforeAll, AfterEach, cleanup
 // callbacks, suite nodes) each get a scope of their own that nothing else
@@ -49,6 +51,16 @@ type ownedNs struct {
 	// holds counts the references that other scopes keep on the namespace,
 	// such as a process or a pinned name that outlives this scope.
 	holds int
+	// left is what was left to the namespace's teardown (see
+	// [Scope.LeaveTo]), in the order left.
+	left []*departure
+}
+
+// departure is one thing left to the teardown of a set of namespaces.
+type departure struct {
+	inos []uint64
+	done bool
+	end  func(outlives bool)
 }
 
 var (
@@ -162,9 +174,50 @@ func (s *Scope) Own(ino uint64) (closing func()) {
 	s.owned[ino] = ns
 	return func() {
 		s.mu.Lock()
+		var due []*departure
+		var outlives []bool
+		for _, d := range ns.left {
+			if d.done {
+				continue
+			}
+			d.done = true
+			due = append(due, d)
+			outlives = append(outlives, !s.diesLocked(d.inos))
+		}
+		ns.left = nil
 		ns.closed = true
 		s.mu.Unlock()
+		// Last left, first ended, as cleanups run.
+		for i := len(due) - 1; i >= 0; i-- {
+			due[i].end(outlives[i])
+		}
 	}
+}
+
+// LeaveTo leaves something that lives only in the namespaces of inos to
+// their teardown, without a cleanup of its own, when every one of them dies
+// with the scope now (see [Scope.Dies]), and reports whether it did. If not,
+// nothing is recorded and the caller registers its own cleanup.
+//
+// A cleanup node costs Ginkgo more than the link it would skip deleting
+// (tens of microseconds to register and to run), so what provably dies
+// needs none. What the caller left is ended exactly once, by the first of
+// these namespaces to be closed, just before that namespace is: end is
+// called with outlives true if by then one of them no longer dies with the
+// scope (something of another scope took a hold on it since), and the
+// caller must then remove what it left itself, at once; with false it only
+// releases what it kept for that case.
+func (s *Scope) LeaveTo(inos []uint64, end func(outlives bool)) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.diesLocked(inos) {
+		return false
+	}
+	d := &departure{inos: inos, end: end}
+	for _, ino := range inos {
+		s.owned[ino].left = append(s.owned[ino].left, d)
+	}
+	return true
 }
 
 // Hold records that something cleaned up in scope holder keeps the
@@ -211,11 +264,15 @@ func ownerOf(ino uint64) *Scope {
 // namespace, and nothing that lives only in them outlives the scope. A
 // cleanup asks this when it runs, not when it is registered.
 func (s *Scope) Dies(inos ...uint64) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.diesLocked(inos)
+}
+
+func (s *Scope) diesLocked(inos []uint64) bool {
 	if len(inos) == 0 {
 		return false
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	for _, ino := range inos {
 		ns, ok := s.owned[ino]
 		if !ok || ns.closed || ns.holds > 0 {

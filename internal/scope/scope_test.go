@@ -1,6 +1,7 @@
 package scope_test
 
 import (
+	"fmt"
 	"testing"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -68,6 +69,36 @@ var _ = Describe("cleanup scopes", func() {
 
 			closing()
 			Expect(sc.Dies(1001)).To(BeFalse(), "closed already")
+		})
+		Expect(rec.Failures()).To(BeEmpty())
+	})
+
+	It("ends what was left to namespaces' teardown once, when the first of them is closed, saying whether it outlives them", func() {
+		var ended []string
+		rec := &testsupport.Recorder{}
+		rec.Run(func(t testing.TB) {
+			sc := scope.Of(t)
+			closeA, closeB := sc.Own(2001), sc.Own(2002)
+			Expect(sc.LeaveTo([]uint64{2001, 2003}, func(bool) { ended = append(ended, "never") })).
+				To(BeFalse(), "one of them not owned")
+			Expect(sc.LeaveTo(nil, func(bool) { ended = append(ended, "never") })).To(BeFalse(), "no namespace at all")
+			Expect(sc.LeaveTo([]uint64{2001, 2002}, func(outlives bool) {
+				ended = append(ended, fmt.Sprintf("both, outlives %v", outlives))
+			})).To(BeTrue())
+			Expect(sc.LeaveTo([]uint64{2002}, func(outlives bool) {
+				ended = append(ended, fmt.Sprintf("second, outlives %v", outlives))
+			})).To(BeTrue())
+			holder := &testsupport.Recorder{}
+			holder.Run(func(h testing.TB) {
+				release := scope.Hold(scope.Of(h), 2001)
+				Expect(sc.LeaveTo([]uint64{2001}, func(bool) { ended = append(ended, "never") })).
+					To(BeFalse(), "held by another scope")
+				closeB()
+				release()
+			})
+			Expect(ended).To(Equal([]string{"second, outlives false", "both, outlives true"}))
+			closeA()
+			Expect(ended).To(HaveLen(2), "ended once")
 		})
 		Expect(rec.Failures()).To(BeEmpty())
 	})
