@@ -145,3 +145,19 @@ var _ = Describe("users could not do what our own suites do: the guard and the p
 				"    + address 192.0.2.77/32 dev lo\n"))))
 	})
 })
+
+var _ = Describe("a spec that changes the host namespace and leaves it so", Label(deliberateFailure), func() {
+
+	It("fails in the guard's check, which prints the diff", func() {
+		guard.SkipUnlessPrivileged()
+		h, err := vnetlink.NewHandle(unix.NETLINK_ROUTE)
+		Expect(err).NotTo(HaveOccurred())
+		defer h.Close()
+		Expect(h.LinkAdd(&vnetlink.Bridge{LinkAttrs: vnetlink.LinkAttrs{Name: "left-behind"}})).To(Succeed())
+		lo, err := h.LinkByName("lo")
+		Expect(err).NotTo(HaveOccurred())
+		addr, err := vnetlink.ParseAddr("192.0.2.78/32")
+		Expect(err).NotTo(HaveOccurred())
+		Expect(h.AddrAdd(lo, addr)).To(Succeed())
+	})
+})
