@@ -126,12 +126,8 @@ func (c *collector) readAddresses() error {
 	if err != nil {
 		return fmt.Errorf("cannot list addresses, reason: %w", err)
 	}
-	macs := map[int]net.HardwareAddr{}
-	for _, l := range c.links {
-		macs[l.Attrs().Index] = l.Attrs().HardwareAddr
-	}
 	for _, a := range addrs {
-		if isEUI64LinkLocal(a.IPNet, macs[a.LinkIndex]) {
+		if isEUI64LinkLocal(a.IPNet) {
 			continue
 		}
 		c.add(Item{Kind: "address", Name: a.IPNet.String(), Fields: []Field{{Name: "dev", Value: c.name(a.LinkIndex), Key: true}}})
@@ -139,17 +135,20 @@ func (c *collector) readAddresses() error {
 	return nil
 }
 
-// isEUI64LinkLocal reports whether ipn is the fe80::/64 address the kernel
-// derives from mac when the link comes up.
-func isEUI64LinkLocal(ipn *net.IPNet, mac net.HardwareAddr) bool {
-	if ipn == nil || len(mac) != 6 || ipn.IP.To4() != nil || !ipn.IP.IsLinkLocalUnicast() {
+// isEUI64LinkLocal reports whether ipn is an fe80::/64 address of the
+// form the kernel derives from a MAC when a link comes up (EUI-64, with
+// ff:fe amid the interface identifier). It need not be the link's present
+// MAC: a bridge keeps the address derived from the MAC it had when it came
+// up, and takes another MAC when its first port joins.
+func isEUI64LinkLocal(ipn *net.IPNet) bool {
+	if ipn == nil || ipn.IP.To4() != nil || !ipn.IP.IsLinkLocalUnicast() {
 		return false
 	}
 	if ones, _ := ipn.Mask.Size(); ones != 64 {
 		return false
 	}
-	want := net.IP{0xfe, 0x80, 0, 0, 0, 0, 0, 0, mac[0] ^ 2, mac[1], mac[2], 0xff, 0xfe, mac[3], mac[4], mac[5]}
-	return ipn.IP.Equal(want)
+	ip := ipn.IP.To16()
+	return ip[11] == 0xff && ip[12] == 0xfe
 }
 
 var routeTypes = map[int]string{

@@ -16,7 +16,8 @@ const (
 	// the same namespace, whether it is up, MTU and master.
 	Links Section = "link"
 	// Addresses are the interfaces' addresses; an IPv6 link-local address
-	// derived from the interface's MAC (EUI-64) is folded into its link.
+	// that the kernel derived from a MAC (fe80::/64 in EUI-64 form) is
+	// folded into its link, shown by no line of its own.
 	Addresses Section = "address"
 	// Routes are the routes of every table.
 	Routes Section = "route"
