@@ -12,8 +12,8 @@ import (
 	"github.com/scratchnet/scratchnet/snapshot"
 )
 
-// cniAdd plays a CNI plugin's ADD: it attaches the container's namespace
-// to the node's bridge cni0 (making it if need be) through a veth pair,
+// cniAdd plays a CNI plugin's ADD: it makes the node's bridge cni0 and
+// attaches the container's namespace to it through a veth pair,
 // with eth0 in the container, an address on each side and the container's
 // default route through the bridge.
 func cniAdd(node, container *netlink.Handle, containerNs int) error {

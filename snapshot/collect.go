@@ -96,6 +96,14 @@ func linkNames(links []netlink.Link, prefixes []string) map[int]string {
 	return names
 }
 
+// fallbackTunnels are the links, by name and kind, that the kernel makes in
+// every new namespace once the module of a tunnel kind is loaded: whether
+// they exist says what the host loaded, not what a test did.
+var fallbackTunnels = map[string]string{
+	"tunl0": "ipip", "sit0": "sit", "ip6tnl0": "ip6tnl", "gre0": "gre", "gretap0": "gretap",
+	"erspan0": "erspan", "ip_vti0": "vti", "ip6_vti0": "vti6", "ip6gre0": "ip6gre",
+}
+
 func (c *collector) readLinks() error {
 	for _, l := range c.links {
 		a := l.Attrs()
@@ -104,7 +112,8 @@ func (c *collector) readLinks() error {
 			// A link without a kind of its own: netlink calls it "device".
 			kind = "loopback"
 		}
-		it := Item{Kind: "link", Name: c.name(a.Index), Fields: []Field{{Value: kind, Key: true}}}
+		it := Item{Kind: "link", Name: c.name(a.Index), Fields: []Field{{Value: kind, Key: true}},
+			Kernel: fallbackTunnels[a.Name] == kind}
 		if _, ok := l.(*netlink.Veth); ok && a.ParentIndex > 0 && a.NetNsID < 0 {
 			it.Fields = append(it.Fields, Field{Name: "peer", Value: c.name(a.ParentIndex), Key: true})
 		}

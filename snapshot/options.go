@@ -150,8 +150,9 @@ func AllNeighbours() Option {
 
 // KeepKernelItems has the snapshot hold what the kernel made by itself,
 // each item marked "(kernel)": routes of proto kernel, those of the local
-// table, fe80::/64 and ff00::/8, the default policy rules and the default
-// qdiscs. Without it they are left out: each follows from an address or a
+// table, fe80::/64 and ff00::/8, the default policy rules, the default
+// qdiscs, and the fallback links of tunnel modules (tunl0, sit0, gre0 ...)
+// that every new namespace gets once such a module is loaded. Without it they are left out: each follows from an address or a
 // link that the snapshot holds, and would turn one change into several
 // lines of a diff.
 func KeepKernelItems() Option {

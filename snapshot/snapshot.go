@@ -35,8 +35,8 @@ type Item struct {
 	Fields []Field
 	// Kernel marks what the kernel made by itself (routes of proto kernel,
 	// the local table, fe80::/64 and ff00::/8, the default policy rules,
-	// default qdiscs); such items are in a snapshot only with
-	// [KeepKernelItems].
+	// default qdiscs, tunnel modules' fallback links); such items are in a
+	// snapshot only with [KeepKernelItems].
 	Kernel bool
 }
 
