@@ -33,6 +33,7 @@
 //
 // [Compare] returns a [Diff], one [Change] a line:
 //
+//	fmt.Print(snapshot.Compare(before, after))
 //	+ route 10.0.0.0/24 via 10.0.1.1 dev br0 table main
 //	~ link br0 mtu 1500 -> 1400
 //	- rule 100: from 10.1.0.0/16 lookup 42
