@@ -1,6 +1,7 @@
 package snapshot
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"slices"
@@ -281,7 +282,9 @@ func (c *collector) readNeighbours() error {
 
 func (c *collector) readNftables() error {
 	rs, err := diag.Nftables(c.fd, -1)
-	if diag.NftablesMissing(err) {
+	if diag.NftablesMissing(err) || errors.Is(err, unix.EPERM) {
+		// No nf_tables, or no CAP_NET_ADMIN to read them: an
+		// unprivileged process snapshotting its own namespace.
 		return nil
 	}
 	if err != nil {

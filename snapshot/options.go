@@ -27,7 +27,9 @@ const (
 	// [AllNeighbours]).
 	Neighbours Section = "neighbour"
 	// Nftables are the nftables tables, chains (with hook, priority and
-	// policy) and rules (their expressions as text, without counts).
+	// policy) and rules (their expressions as text, without counts). A
+	// kernel without nf_tables, or a process without CAP_NET_ADMIN in the
+	// namespace's user namespace, gives none.
 	Nftables Section = "nft"
 	// Qdiscs are the queueing disciplines with their parameters.
 	Qdiscs Section = "qdisc"
