@@ -45,8 +45,10 @@ func Suite() bool {
 
 // T checks, when t's cleanups are done, that t leaked no goroutine, no file
 // descriptor, no thread in a foreign network namespace, and that the host
-// network namespace's [HostSections] are as they were when T was called. Call it first thing in the test, so that its check runs after
-// every cleanup registered later (cleanups run last-in first-out).
+// network namespace's [HostSections] are as they were when T was called,
+// printing what changed as a diff. Call it first thing in the test, so that
+// its check runs after every cleanup registered later (cleanups run last-in
+// first-out).
 func T(t testing.TB) {
 	t.Helper()
 	g := NewWithT(t)
