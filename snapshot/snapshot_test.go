@@ -16,6 +16,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/scratchnet/scratchnet/guard"
+	"github.com/scratchnet/scratchnet/lab"
 	"github.com/scratchnet/scratchnet/netns"
 	"github.com/scratchnet/scratchnet/snapshot"
 )
@@ -172,6 +173,16 @@ var _ = Describe("snapshots", func() {
 		Expect(snapshot.Take(ns, snapshot.Only(snapshot.Routes, snapshot.Rules), snapshot.KeepKernelItems()).Lines()).To(ContainElements(
 			"route local 127.0.0.1 dev lo src 127.0.0.1 table local proto kernel (kernel)",
 			"rule 32766: from all lookup main (kernel)"))
+	})
+
+	It("take a namespace by its fd, its path or a lab host", func() {
+		Expect(h.LinkAdd(&netlink.Bridge{LinkAttrs: netlink.LinkAttrs{Name: "br0"}})).To(Succeed())
+		byFd := snapshot.Take(ns)
+		Expect(byFd).To(snapshot.ContainItems("link br0 bridge state down mtu 1500"))
+		Expect(snapshot.Take(netns.Path(ns)).Lines()).To(Equal(byFd.Lines()))
+		Expect(snapshot.Take(vnetns.NsHandle(ns)).Lines()).To(Equal(byFd.Lines()))
+		alice := lab.New().Host("alice")
+		Expect(alice).To(snapshot.ContainItems("link lo loopback state up mtu 65536"))
 	})
 
 	It("refuse what names no namespace, and options that make no sense, naming them", func() {
