@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/google/nftables"
 	"github.com/google/nftables/expr"
@@ -36,6 +37,18 @@ func writeSysctl(ns int, path, value string) {
 	netns.Execute(ns, func() {
 		Expect(os.WriteFile("/proc/sys/net/"+path, []byte(value), 0)).To(Succeed())
 	})
+}
+
+// readSysctl reads a value under /proc/sys/net in the namespace.
+func readSysctl(ns int, path string) string {
+	GinkgoHelper()
+	var b []byte
+	netns.Execute(ns, func() {
+		var err error
+		b, err = os.ReadFile("/proc/sys/net/" + path)
+		Expect(err).NotTo(HaveOccurred())
+	})
+	return strings.TrimSpace(string(b))
 }
 
 func cidr(s string) *net.IPNet {
@@ -101,10 +114,13 @@ var _ = Describe("snapshots", func() {
 		neigh := &netlink.Neigh{LinkIndex: br.Index, Family: netlink.FAMILY_V4, State: netlink.NUD_PERMANENT,
 			IP: net.ParseIP("10.0.1.9"), HardwareAddr: net.HardwareAddr{2, 0, 0, 0, 0, 9}}
 		step(func() { Expect(h.NeighAdd(neigh)).To(Succeed()) }, "+ neighbour 10.0.1.9 dev br0 lladdr 02:00:00:00:00:09")
-		step(func() { writeSysctl(ns, "ipv4/ip_forward", "1") }, "~ sysctl net.ipv4.ip_forward = 0 -> 1")
+		// A new namespace inherits IPv4 forwarding from the host's: flip it.
+		was := readSysctl(ns, "ipv4/ip_forward")
+		flipped := map[string]string{"0": "1", "1": "0"}[was]
+		step(func() { writeSysctl(ns, "ipv4/ip_forward", flipped) }, "~ sysctl net.ipv4.ip_forward = "+was+" -> "+flipped)
 
 		By("undoing each change, last first")
-		writeSysctl(ns, "ipv4/ip_forward", "0")
+		writeSysctl(ns, "ipv4/ip_forward", was)
 		Expect(h.NeighDel(neigh)).To(Succeed())
 		Expect(h.RuleDel(rule)).To(Succeed())
 		Expect(h.RouteDel(route)).To(Succeed())
