@@ -1,8 +1,17 @@
 // Package guard gives a test suite the checks that scratchnet's own suites
 // run: that no spec leaves a goroutine, a file descriptor or a thread in a
 // foreign network namespace behind, and that each leaves the host's network
-// namespace (its links, addresses and routes) as it found it; and a skip for
-// specs that lack the privilege to create network namespaces.
+// namespace (its links, addresses, routes, rules, permanent neighbours,
+// nftables, qdiscs and sysctls) as it found it, printing what changed as a
+// diff of package snapshot, such as
+//
+//	the spec changed the host's network namespace net:[4026532307]
+//	expected the network namespace unchanged since the snapshot, but it changed:
+//	    ~ link lo mtu 65536 -> 1500
+//	    + address 192.0.2.77/32 dev lo
+//
+// and a skip for specs that lack the privilege to create network
+// namespaces.
 //
 // See docs/captures-and-reports.md in the repository for the guide to captures
 // and failure reports.

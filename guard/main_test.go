@@ -13,9 +13,20 @@ import (
 
 func TestMain(m *testing.M) { sandbox.Main(m) }
 
+// deliberateFailure labels a spec that fails on purpose to show what the
+// guard's message about a changed host namespace looks like; it runs only
+// when a label filter selects it:
+//
+//	go test -v ./guard/ -ginkgo.label-filter=deliberate-failure
+const deliberateFailure = "deliberate-failure"
+
 func TestGuard(t *testing.T) {
 	RegisterFailHandler(Fail)
-	RunSpecs(t, "guard package")
+	suiteConfig, reporterConfig := GinkgoConfiguration()
+	if suiteConfig.LabelFilter == "" {
+		suiteConfig.LabelFilter = "!" + deliberateFailure
+	}
+	RunSpecs(t, "guard package", suiteConfig, reporterConfig)
 }
 
 var _ = guard.Suite()

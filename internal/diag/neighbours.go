@@ -17,29 +17,42 @@ import (
 func neighbourLines(nsFd int) []string {
 	return withHandle(nsFd, "neighbours", func(h *netlink.Handle, links []netlink.Link) ([]string, error) {
 		names := namesOf(links)
+		neighs, err := Neighbours(h)
+		if err != nil {
+			return nil, err
+		}
 		var lines []string
-		for _, family := range []int{netlink.FAMILY_V4, netlink.FAMILY_V6} {
-			neighs, err := nsops.RetryDump(func() ([]netlink.Neigh, error) { return h.NeighList(0, family) })
-			if err != nil {
-				return nil, err
+		for _, n := range neighs {
+			s := fmt.Sprintf("%s dev %s", n.IP, nameOr(names, n.LinkIndex))
+			if len(n.HardwareAddr) > 0 {
+				s += " lladdr " + n.HardwareAddr.String()
 			}
-			for _, n := range neighs {
-				if n.State&unix.NUD_NOARP != 0 {
-					continue
-				}
-				s := fmt.Sprintf("%s dev %s", n.IP, nameOr(names, n.LinkIndex))
-				if len(n.HardwareAddr) > 0 {
-					s += " lladdr " + n.HardwareAddr.String()
-				}
-				if n.Flags&unix.NTF_ROUTER != 0 {
-					s += " router"
-				}
-				lines = append(lines, s+" "+neighState(n.State))
+			if n.Flags&unix.NTF_ROUTER != 0 {
+				s += " router"
 			}
+			lines = append(lines, s+" "+NeighState(n.State))
 		}
 		slices.SortFunc(lines, NaturalCompare)
 		return lines, nil
 	})
+}
+
+// Neighbours lists the IPv4 and IPv6 neighbour entries of h's namespace,
+// leaving out those without ARP (multicast, loopback).
+func Neighbours(h *netlink.Handle) ([]netlink.Neigh, error) {
+	var all []netlink.Neigh
+	for _, family := range []int{netlink.FAMILY_V4, netlink.FAMILY_V6} {
+		neighs, err := nsops.RetryDump(func() ([]netlink.Neigh, error) { return h.NeighList(0, family) })
+		if err != nil {
+			return nil, err
+		}
+		for _, n := range neighs {
+			if n.State&unix.NUD_NOARP == 0 {
+				all = append(all, n)
+			}
+		}
+	}
+	return all, nil
 }
 
 var neighStates = []struct {
@@ -51,7 +64,9 @@ var neighStates = []struct {
 	{unix.NUD_NOARP, "NOARP"}, {unix.NUD_PERMANENT, "PERMANENT"},
 }
 
-func neighState(state int) string {
+// NeighState names the NUD_* bits of state as "ip neigh" does, such as
+// "REACHABLE" or "PERMANENT".
+func NeighState(state int) string {
 	var out []string
 	for _, s := range neighStates {
 		if state&s.bit != 0 {

@@ -17,6 +17,52 @@ const maxChains = 32
 // its chains with its hook, priority, policy and number of rules. A kernel
 // without nf_tables (or nfnetlink) gives no section.
 func nftablesLines(nsFd int) []string {
+	rs, err := Nftables(nsFd, maxChains)
+	if err != nil {
+		return nftablesError(err)
+	}
+	var lines []string
+	for _, t := range rs.Tables {
+		lines = append(lines, fmt.Sprintf("table %s %s", FamilyName(t.Family), t.Name))
+		for _, c := range rs.Chains {
+			if c.Table == nil || c.Table.Name != t.Name || c.Table.Family != t.Family {
+				continue
+			}
+			s := "  chain " + c.Name
+			if c.Hooknum != nil {
+				s += fmt.Sprintf(" (type %s hook %s", ChainTypeName(c.Type), HookName(t.Family, *c.Hooknum))
+				if c.Priority != nil {
+					s += fmt.Sprintf(" priority %d", *c.Priority)
+				}
+				if c.Policy != nil {
+					s += " policy " + PolicyName(*c.Policy)
+				}
+				s += ")"
+			}
+			if rules, ok := rs.Rules[c]; ok {
+				s += fmt.Sprintf(", %d rules", len(rules))
+			}
+			lines = append(lines, s)
+		}
+	}
+	return lines
+}
+
+// A Ruleset is what [Nftables] read of a namespace's nftables.
+type Ruleset struct {
+	Tables []*nftables.Table
+	// Chains are those of all tables, each naming its table.
+	Chains []*nftables.Chain
+	// Rules holds the rules of the chains whose rules were read.
+	Rules map[*nftables.Chain][]*nftables.Rule
+}
+
+// Nftables reads the tables and chains of the namespace's nftables, and
+// the rules of its first ruleChains chains (all of them when ruleChains is
+// negative), one dump each. A kernel without nf_tables gives an empty
+// Ruleset; one without nfnetlink an error that [NftablesMissing] reports.
+func Nftables(nsFd int, ruleChains int) (Ruleset, error) {
+	rs := Ruleset{Rules: map[*nftables.Chain][]*nftables.Rule{}}
 	var conn *nftables.Conn
 	var err error
 	// The socket is made inside the namespace and keeps it: nsops is the
@@ -25,61 +71,52 @@ func nftablesLines(nsFd int) []string {
 		err = derr
 	}
 	if err != nil {
-		return nftablesError(err)
+		return rs, err
 	}
 	defer conn.CloseLasting()
-	tables, err := conn.ListTables()
+	rs.Tables, err = conn.ListTables()
 	if errors.Is(err, unix.EINVAL) {
 		// nfnetlink answers a request for a subsystem it does not have,
 		// nf_tables being a module not loaded, with EINVAL.
-		return nil
+		return rs, nil
 	}
 	if err != nil {
-		return nftablesError(err)
+		return rs, err
 	}
-	chains, err := conn.ListChains()
-	if err != nil {
-		return nftablesError(err)
+	if rs.Chains, err = conn.ListChains(); err != nil {
+		return rs, err
 	}
-	var lines []string
-	counted := 0
-	for _, t := range tables {
-		lines = append(lines, fmt.Sprintf("table %s %s", familyName(t.Family), t.Name))
-		for _, c := range chains {
-			if c.Table == nil || c.Table.Name != t.Name || c.Table.Family != t.Family {
-				continue
-			}
-			s := "  chain " + c.Name
-			if c.Hooknum != nil {
-				s += fmt.Sprintf(" (type %s hook %s", chainType(c.Type), hookName(t.Family, *c.Hooknum))
-				if c.Priority != nil {
-					s += fmt.Sprintf(" priority %d", *c.Priority)
-				}
-				if c.Policy != nil {
-					s += " policy " + policyName(*c.Policy)
-				}
-				s += ")"
-			}
-			if counted < maxChains {
-				counted++
-				if rules, err := conn.GetRules(t, c); err == nil {
-					s += fmt.Sprintf(", %d rules", len(rules))
-				}
-			}
-			lines = append(lines, s)
+	for _, c := range rs.Chains {
+		if ruleChains >= 0 && len(rs.Rules) >= ruleChains {
+			break
 		}
+		if c.Table == nil {
+			continue
+		}
+		rules, err := conn.GetRules(c.Table, c)
+		if err != nil {
+			return rs, err
+		}
+		rs.Rules[c] = rules
 	}
-	return lines
+	return rs, nil
+}
+
+// NftablesMissing reports whether err says the kernel has no nfnetlink or
+// no nf_tables.
+func NftablesMissing(err error) bool {
+	return errors.Is(err, unix.EPROTONOSUPPORT) || errors.Is(err, unix.EOPNOTSUPP)
 }
 
 func nftablesError(err error) []string {
-	if errors.Is(err, unix.EPROTONOSUPPORT) || errors.Is(err, unix.EOPNOTSUPP) {
+	if NftablesMissing(err) {
 		return nil
 	}
 	return []string{fmt.Sprintf("cannot list nftables, reason: %v", err)}
 }
 
-func familyName(f nftables.TableFamily) string {
+// FamilyName names an nftables family as nft does, such as "inet".
+func FamilyName(f nftables.TableFamily) string {
 	switch f {
 	case nftables.TableFamilyINet:
 		return "inet"
@@ -97,14 +134,16 @@ func familyName(f nftables.TableFamily) string {
 	return fmt.Sprintf("family-%d", f)
 }
 
-func chainType(t nftables.ChainType) string {
+// ChainTypeName names a base chain's type, "filter" when unset.
+func ChainTypeName(t nftables.ChainType) string {
 	if t == "" {
 		return "filter"
 	}
 	return string(t)
 }
 
-func hookName(f nftables.TableFamily, h nftables.ChainHook) string {
+// HookName names a base chain's hook in its family, such as "input".
+func HookName(f nftables.TableFamily, h nftables.ChainHook) string {
 	if f == nftables.TableFamilyNetdev {
 		switch h {
 		case *nftables.ChainHookIngress:
@@ -130,7 +169,8 @@ func hookName(f nftables.TableFamily, h nftables.ChainHook) string {
 	return fmt.Sprintf("hook-%d", h)
 }
 
-func policyName(p nftables.ChainPolicy) string {
+// PolicyName names a base chain's policy: accept or drop.
+func PolicyName(p nftables.ChainPolicy) string {
 	if p == nftables.ChainPolicyDrop {
 		return "drop"
 	}

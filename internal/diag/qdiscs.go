@@ -30,7 +30,7 @@ func qdiscLines(nsFd int) []string {
 				where = "parent " + netlink.HandleStr(a.Parent)
 			}
 			lines = append(lines, fmt.Sprintf("dev %s %s %s %s%s", nameOr(names, a.LinkIndex), where, q.Type(),
-				netlink.HandleStr(a.Handle), qdiscParams(q)))
+				netlink.HandleStr(a.Handle), QdiscParams(q)))
 			if _, ok := q.(*netlink.Htb); ok {
 				lines = append(lines, htbClasses(h, a.LinkIndex, names)...)
 			}
@@ -39,7 +39,9 @@ func qdiscLines(nsFd int) []string {
 	})
 }
 
-func qdiscParams(q netlink.Qdisc) string {
+// QdiscParams renders the parameters of a netem, tbf or htb qdisc as tc
+// does, each after a space, and "" for other qdiscs.
+func QdiscParams(q netlink.Qdisc) string {
 	switch q := q.(type) {
 	case *netlink.Netem:
 		s := ""

@@ -15,23 +15,37 @@ import (
 // its table.
 func ruleLines(nsFd int) []string {
 	return withHandle(nsFd, "policy rules", func(h *netlink.Handle, _ []netlink.Link) ([]string, error) {
+		rules, err := Rules(h)
+		if err != nil {
+			return nil, err
+		}
 		var lines []string
-		for _, family := range []int{netlink.FAMILY_V4, netlink.FAMILY_V6} {
-			rules, err := nsops.RetryDump(func() ([]netlink.Rule, error) { return h.RuleList(family) })
-			if err != nil {
-				return nil, err
-			}
-			for _, r := range rules {
-				if !isDefaultRule(r) {
-					lines = append(lines, ruleLine(r))
-				}
+		for _, r := range rules {
+			if !IsDefaultRule(r) {
+				lines = append(lines, ruleLine(r))
 			}
 		}
 		return lines, nil
 	})
 }
 
-func isDefaultRule(r netlink.Rule) bool {
+// Rules lists the policy routing rules of h's namespace, IPv4 first, then
+// IPv6, each in the kernel's order.
+func Rules(h *netlink.Handle) ([]netlink.Rule, error) {
+	var all []netlink.Rule
+	for _, family := range []int{netlink.FAMILY_V4, netlink.FAMILY_V6} {
+		rules, err := nsops.RetryDump(func() ([]netlink.Rule, error) { return h.RuleList(family) })
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, rules...)
+	}
+	return all, nil
+}
+
+// IsDefaultRule reports whether r is one of the rules every namespace
+// starts with: lookup local at 0, main at 32766 and default at 32767.
+func IsDefaultRule(r netlink.Rule) bool {
 	plain := r.Src == nil && r.Dst == nil && r.Mark == 0 && r.IifName == "" && r.OifName == "" && !r.Invert &&
 		r.Dport == nil && r.Sport == nil && r.IPProto == 0 && r.UIDRange == nil && r.Type <= unix.RTN_UNICAST
 	switch {
@@ -48,7 +62,13 @@ func ruleLine(r netlink.Rule) string {
 	if r.Family == netlink.FAMILY_V6 {
 		fam = "inet6"
 	}
-	s := fmt.Sprintf("%s %d:", fam, r.Priority)
+	return fam + " " + RuleText(r)
+}
+
+// RuleText renders r as "ip rule" shows it, without its family, such as
+// "1000: from 10.7.0.0/16 lookup 100".
+func RuleText(r netlink.Rule) string {
+	s := fmt.Sprintf("%d:", r.Priority)
 	if r.Invert {
 		s += " not"
 	}
@@ -91,12 +111,14 @@ func ruleLine(r netlink.Rule) string {
 	case r.Goto > 0:
 		s += fmt.Sprintf(" goto %d", r.Goto)
 	default:
-		s += " lookup " + tableName(r.Table)
+		s += " lookup " + TableName(r.Table)
 	}
 	return s
 }
 
-func tableName(t int) string {
+// TableName names a routing table as "ip" does: main, local, default or
+// its number.
+func TableName(t int) string {
 	switch t {
 	case unix.RT_TABLE_MAIN:
 		return "main"

@@ -20,7 +20,33 @@ const tcpListen = 10
 // sockets without a peer, as "ss -ltun" does, read through sock_diag. A
 // kernel without the inet_diag modules gives no section.
 func socketLines(nsFd int) []string {
+	socks, err := ListeningSockets(nsFd)
+	if err != nil {
+		return []string{fmt.Sprintf("cannot list sockets, reason: %v", err)}
+	}
 	var lines []string
+	for _, s := range socks {
+		lines = append(lines, fmt.Sprintf("%s %s uid %d inode %d", s.Proto, s.Addr, s.UID, s.Inode))
+	}
+	slices.SortFunc(lines, NaturalCompare)
+	return lines
+}
+
+// A Socket is a listening TCP socket or an unconnected UDP socket.
+type Socket struct {
+	// Proto is "tcp" or "udp".
+	Proto string
+	// Addr is the local address and port, such as "0.0.0.0:53" or "[::]:80".
+	Addr string
+	// UID owns the socket; Inode identifies it while it is open.
+	UID, Inode uint32
+}
+
+// ListeningSockets lists the TCP sockets listening in the namespace and its
+// UDP sockets without a peer, IPv4 then IPv6, through sock_diag. A kernel
+// without the inet_diag modules gives none.
+func ListeningSockets(nsFd int) ([]Socket, error) {
+	var socks []Socket
 	var err error
 	// The sock_diag socket is opened by the calling thread, inside the
 	// namespace: a bound NETLINK_ROUTE handle has no such socket, and
@@ -36,12 +62,12 @@ func socketLines(nsFd int) []string {
 			}
 			for _, s := range tcp {
 				if s.State == tcpListen {
-					lines = append(lines, "tcp "+socketAddr(s.ID.Source, s.ID.SourcePort)+socketOwner(s))
+					socks = append(socks, Socket{"tcp", socketAddr(s.ID.Source, s.ID.SourcePort), s.UID, s.INode})
 				}
 			}
 			for _, s := range udp {
 				if s.ID.Destination == nil || s.ID.Destination.IsUnspecified() {
-					lines = append(lines, "udp "+socketAddr(s.ID.Source, s.ID.SourcePort)+socketOwner(s))
+					socks = append(socks, Socket{"udp", socketAddr(s.ID.Source, s.ID.SourcePort), s.UID, s.INode})
 				}
 			}
 		}
@@ -50,19 +76,11 @@ func socketLines(nsFd int) []string {
 		err = derr
 	}
 	if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.EPROTONOSUPPORT) {
-		return nil
+		return nil, nil
 	}
-	if err != nil {
-		return []string{fmt.Sprintf("cannot list sockets, reason: %v", err)}
-	}
-	slices.SortFunc(lines, NaturalCompare)
-	return lines
+	return socks, err
 }
 
 func socketAddr(ip net.IP, port uint16) string {
 	return net.JoinHostPort(ip.String(), strconv.Itoa(int(port)))
-}
-
-func socketOwner(s *netlink.Socket) string {
-	return fmt.Sprintf(" uid %d inode %d", s.UID, s.INode)
 }

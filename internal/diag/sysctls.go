@@ -32,9 +32,9 @@ func sysctlLines(nsFd int) []string {
 		for _, c := range confs {
 			lines = append(lines, fmt.Sprintf("%-*s  ipv4 forwarding=%s rp_filter=%s  ipv6 forwarding=%s accept_dad=%s disable_ipv6=%s",
 				width+1, c+":",
-				readSysctl("ipv4/conf/"+c+"/forwarding"), readSysctl("ipv4/conf/"+c+"/rp_filter"),
-				readSysctl("ipv6/conf/"+c+"/forwarding"), readSysctl("ipv6/conf/"+c+"/accept_dad"),
-				readSysctl("ipv6/conf/"+c+"/disable_ipv6")))
+				ReadSysctl("ipv4/conf/"+c+"/forwarding"), ReadSysctl("ipv4/conf/"+c+"/rp_filter"),
+				ReadSysctl("ipv6/conf/"+c+"/forwarding"), ReadSysctl("ipv6/conf/"+c+"/accept_dad"),
+				ReadSysctl("ipv6/conf/"+c+"/disable_ipv6")))
 		}
 	})
 	if err != nil {
@@ -43,9 +43,11 @@ func sysctlLines(nsFd int) []string {
 	return lines
 }
 
-// readSysctl reads one value under /proc/sys/net, or "-" when there is
-// none (such as IPv6 knobs with IPv6 off).
-func readSysctl(path string) string {
+// ReadSysctl reads one value under /proc/sys/net, such as
+// "ipv4/ip_forward", or "-" when there is none (such as IPv6 knobs with
+// IPv6 off). /proc/sys/net shows the namespace of the thread that opens
+// it: callers read inside nsops.Do.
+func ReadSysctl(path string) string {
 	b, err := os.ReadFile("/proc/sys/net/" + path)
 	if err != nil {
 		return "-"

@@ -1,8 +1,8 @@
 // Package leaks takes the snapshots that the guard package compares before
-// and after a spec or suite: the process's open file descriptors, the
-// network namespace of each of its threads, and the links, addresses and
-// routes of its network namespace. Every function returns an error and
-// leaves reporting to its caller.
+// and after a spec or suite: the process's open file descriptors and the
+// network namespace of each of its threads (the host network namespace's
+// state is package snapshot's). Every function returns an error and leaves
+// reporting to its caller.
 package leaks
 
 import (
@@ -15,10 +15,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
-
-	"github.com/scratchnet/scratchnet/internal/nsops"
 )
 
 // OpenFDs maps each open fd of the process to what it refers to.
@@ -112,61 +109,6 @@ func ProcessNetnsIno() (uint64, error) {
 	return st.Ino, nil
 }
 
-// HostSnapshot describes the links, addresses and routes of the process's
-// network namespace as text, one line per item, sorted; comparing two
-// snapshots shows what changed. Volatile details (counters, operational
-// state) are left out.
-func HostSnapshot() ([]string, error) {
-	h, err := processHandle()
-	if err != nil {
-		return nil, err
-	}
-	defer h.Close()
-	var lines []string
-	links, err := nsops.RetryDump(h.LinkList)
-	if err != nil {
-		return nil, fmt.Errorf("cannot list links of host network namespace, reason: %w", err)
-	}
-	for _, l := range links {
-		a := l.Attrs()
-		lines = append(lines, fmt.Sprintf("link %d %s type=%s mtu=%d flags=%s master=%d",
-			a.Index, a.Name, l.Type(), a.MTU, a.Flags, a.MasterIndex))
-	}
-	addrs, err := nsops.RetryDump(func() ([]netlink.Addr, error) { return h.AddrList(nil, netlink.FAMILY_ALL) })
-	if err != nil {
-		return nil, fmt.Errorf("cannot list addresses of host network namespace, reason: %w", err)
-	}
-	for _, a := range addrs {
-		lines = append(lines, fmt.Sprintf("addr %d %s", a.LinkIndex, a.IPNet))
-	}
-	routes, err := nsops.RetryDump(func() ([]netlink.Route, error) {
-		return h.RouteListFiltered(netlink.FAMILY_ALL, &netlink.Route{Table: unix.RT_TABLE_UNSPEC}, netlink.RT_FILTER_TABLE)
-	})
-	if err != nil {
-		return nil, fmt.Errorf("cannot list routes of host network namespace, reason: %w", err)
-	}
-	for _, r := range routes {
-		lines = append(lines, fmt.Sprintf("route table=%d dst=%v gw=%v dev=%d proto=%d", r.Table, r.Dst, r.Gw, r.LinkIndex, r.Protocol))
-	}
-	slices.Sort(lines)
-	return slices.Compact(lines), nil
-}
-
-// processHandle opens a handle in the process's network namespace, whatever
-// thread asks.
-func processHandle() (*netlink.Handle, error) {
-	fd, err := nsops.OpenPath(fmt.Sprintf("/proc/self/task/%d/ns/net", unix.Getpid()))
-	if err != nil {
-		return nil, fmt.Errorf("cannot open the process's network namespace, reason: %w", err)
-	}
-	defer unix.Close(fd)
-	h, err := nsops.RouteHandleAt(fd)
-	if err != nil {
-		return nil, fmt.Errorf("cannot open netlink handle in the process's network namespace, reason: %w", err)
-	}
-	return h, nil
-}
-
 // NewFDs lists the fds of now that before did not have, or had for
 // something else: new fds are leaks, closed ones are not. Each is
 // "fd -> target", then what [DescribeFD] tells about it.
@@ -188,41 +130,6 @@ func NewFDs(before, now map[int]string) []string {
 func fdOf(line string) int {
 	fd, _ := strconv.Atoi(line[:strings.IndexByte(line, ' ')])
 	return fd
-}
-
-// HostDiff says how the host snapshot now differs from before, one line
-// each: "added: ...", "removed: ..." and, for a link whose index and name
-// stayed but whose type, MTU, flags or master changed, "changed: before
-// -> now". It is empty when nothing changed.
-func HostDiff(before, now []string) []string {
-	key := func(line string) string {
-		if f := strings.Fields(line); len(f) >= 3 && f[0] == "link" {
-			return strings.Join(f[:3], " ")
-		}
-		return line
-	}
-	was := map[string]string{}
-	for _, l := range before {
-		was[key(l)] = l
-	}
-	is := map[string]string{}
-	for _, l := range now {
-		is[key(l)] = l
-	}
-	var diff []string
-	for _, l := range before {
-		if n, ok := is[key(l)]; !ok {
-			diff = append(diff, "removed: "+l)
-		} else if n != l {
-			diff = append(diff, "changed: "+l+" -> "+n)
-		}
-	}
-	for _, l := range now {
-		if _, ok := was[key(l)]; !ok {
-			diff = append(diff, "added: "+l)
-		}
-	}
-	return diff
 }
 
 // NewLines lists the lines of now that before lacks.

@@ -26,27 +26,6 @@ const firstPollableEnv = "SCRATCHNET_LEAKS_FIRST_POLLABLE"
 
 var _ = Describe("snapshots for the guard", func() {
 
-	It("diffs host snapshots: a link by its index and name, other lines whole", func() {
-		before := []string{
-			"addr 1 127.0.0.1/8",
-			"link 1 lo type=device mtu=65536 flags=up|loopback master=0",
-			"link 2 gone type=veth mtu=1500 flags=up master=0",
-			"route table=254 dst=10.0.0.0/24 gw=<nil> dev=2 proto=2",
-		}
-		now := []string{
-			"addr 1 127.0.0.1/8",
-			"addr 1 192.0.2.1/32",
-			"link 1 lo type=device mtu=1500 flags=up|loopback master=0",
-		}
-		Expect(leaks.HostDiff(before, now)).To(Equal([]string{
-			"changed: link 1 lo type=device mtu=65536 flags=up|loopback master=0 -> link 1 lo type=device mtu=1500 flags=up|loopback master=0",
-			"removed: link 2 gone type=veth mtu=1500 flags=up master=0",
-			"removed: route table=254 dst=10.0.0.0/24 gw=<nil> dev=2 proto=2",
-			"added: addr 1 192.0.2.1/32",
-		}))
-		Expect(leaks.HostDiff(before, before)).To(BeEmpty())
-	})
-
 	It("counts the runtime poller's own fds before the process's first pipe or socket opens them", func() {
 		// A fresh test binary without the sandbox, in which nothing has
 		// used a pollable fd yet.

@@ -493,6 +493,14 @@ func do(fd int, fn func(), restore func(orig int) error) (err error) {
 		runtime.UnlockOSThread()
 		return err
 	}
+	// Already there, as for the process's own namespace: no switch, which
+	// an unprivileged process could not make even into its own.
+	if same, err := SameNs(orig, fd); err == nil && same {
+		unix.Close(orig)
+		defer runtime.UnlockOSThread()
+		fn()
+		return nil
+	}
 	return doFrom(orig, fd, fn, restore)
 }
 
