@@ -24,8 +24,10 @@ type Segment struct {
 	mu     sync.Mutex
 	addrs  *addressing
 	ports  map[*Host]*Iface
-	// portNames are the names of the bridge's ports, by host.
-	portNames map[*Host]string
+	// ifNames are the names taken in the segment's namespace: the
+	// bridge's and its ports'. Kept, rather than gathered per attach, so
+	// that a port costs the same whatever the number before it.
+	ifNames map[string]bool
 }
 
 // Segment adds an empty segment; [Segment.Attach] plugs hosts into it. Unless
@@ -40,7 +42,7 @@ func (l *Lab) Segment(name string, opts ...Opt) *Segment {
 	if taken || name == "" {
 		l.t.Fatalf("cannot add segment %q to lab, reason: segment names must be unique and not empty", name)
 	}
-	s := &Segment{Name: name, lab: l, ports: map[*Host]*Iface{}, portNames: map[*Host]string{}}
+	s := &Segment{Name: name, lab: l, ports: map[*Host]*Iface{}, ifNames: map[string]bool{name: true}}
 	s.addrs = l.newAddressing(fmt.Sprintf("segment %q", name), opts)
 	if len(s.addrs.links.macs) > 0 {
 		l.t.Fatalf("cannot add segment %q to lab, reason: WithHardwareAddrs applies to wires and to single members (AttachWith)", name)
@@ -88,11 +90,7 @@ func (s *Segment) attach(h *Host, member *addressing) *Iface {
 	// The first end is the bridge port, created as the bridge's slave; the
 	// peer is the host's interface. Ports are named after their hosts, as
 	// far as an interface name can hold them.
-	taken := map[string]bool{s.bridge.Attrs().Name: true}
-	for _, port := range s.portNames {
-		taken[port] = true
-	}
-	port := uniqueIfName(h.Name, taken)
+	port := uniqueIfName(h.Name, s.ifNames)
 	tmpl := &netlink.Veth{
 		LinkAttrs: netlink.LinkAttrs{Name: port, MasterIndex: s.bridge.Attrs().Index},
 		PeerName:  h.uniqueName(s.Name),
@@ -107,7 +105,7 @@ func (s *Segment) attach(h *Host, member *addressing) *Iface {
 	h.addIface(i)
 	links.impairMember(i, portEnd)
 	s.ports[h] = i
-	s.portNames[h] = port
+	s.ifNames[port] = true
 	return i
 }
 
