@@ -100,8 +100,9 @@ func (l *Lab) targets() []diag.Target {
 }
 
 // newNetns creates a namespace owned by the lab, named label in messages
-// until the lab is torn down.
-func (l *Lab) newNetns(what, label string) int {
+// until the lab is torn down; with forwarding, one that forwards IPv4 and
+// IPv6 packets.
+func (l *Lab) newNetns(what, label string, forwarding bool) int {
 	l.t.Helper()
 	// Link-local IPv6 addresses are tentative for about a second after a
 	// link comes up (duplicate address detection), and a router cannot
@@ -112,6 +113,16 @@ func (l *Lab) newNetns(what, label string) int {
 		for _, knob := range []string{"default", "all"} {
 			if err := writeSysctl("/proc/sys/net/ipv6/conf/"+knob+"/accept_dad", "0"); err != nil {
 				return fmt.Errorf("cannot turn off IPv6 duplicate address detection, reason: %w", err)
+			}
+		}
+		// Set here, on the thread that is in the new namespace anyway, a
+		// router's knobs cost no switch into it of their own.
+		if !forwarding {
+			return nil
+		}
+		for _, knob := range []string{"ipv4/ip_forward", "ipv6/conf/all/forwarding"} {
+			if err := writeSysctl("/proc/sys/net/"+knob, "1"); err != nil {
+				return fmt.Errorf("cannot enable forwarding, reason: %w", err)
 			}
 		}
 		return nil
@@ -142,45 +153,33 @@ func (l *Lab) newNetns(what, label string) int {
 // namespace "alice" (net:[4026532307])`.
 func (l *Lab) Host(name string) *Host {
 	l.t.Helper()
-	l.mu.Lock()
-	_, taken := l.hosts[name]
-	l.mu.Unlock()
-	if taken || name == "" {
-		l.t.Fatalf("cannot add host %q to lab, reason: host names must be unique and not empty", name)
-	}
-	if strings.ContainsAny(name, "/: \t\n") || name == "." || name == ".." {
-		l.t.Fatalf("cannot add host %q to lab, reason: interfaces are named after hosts, and interface names cannot hold '/', ':' or white space", name)
-	}
-	h := &Host{Name: name, lab: l, netns: l.newNetns(fmt.Sprintf("host %q", name), name)}
-	l.mu.Lock()
-	l.hosts[name] = h
-	l.mu.Unlock()
-	return h
+	return l.addHost("host", name, false)
 }
 
 // Router adds a host that forwards IPv4 and IPv6 packets between its
 // interfaces.
 func (l *Lab) Router(name string) *Host {
 	l.t.Helper()
-	h := l.Host(name)
+	return l.addHost("router", name, true)
+}
+
+// addHost adds a host, called what in messages, that is a router when
+// router is set.
+func (l *Lab) addHost(what, name string, router bool) *Host {
+	l.t.Helper()
 	l.mu.Lock()
-	h.router = true
+	_, taken := l.hosts[name]
 	l.mu.Unlock()
-	var sysctlErr error
-	err := nsops.Run(h.netns, func() {
-		for _, knob := range []string{"ipv4/ip_forward", "ipv6/conf/all/forwarding"} {
-			// /proc/sys/net shows the namespace of the thread opening it.
-			if sysctlErr == nil {
-				sysctlErr = writeSysctl("/proc/sys/net/"+knob, "1")
-			}
-		}
-	})
-	if err == nil {
-		err = sysctlErr
+	if taken || name == "" {
+		l.t.Fatalf("cannot add %s %q to lab, reason: host names must be unique and not empty", what, name)
 	}
-	if err != nil {
-		l.t.Fatalf("cannot enable forwarding on router %q, reason: %v", name, err)
+	if strings.ContainsAny(name, "/: \t\n") || name == "." || name == ".." {
+		l.t.Fatalf("cannot add %s %q to lab, reason: interfaces are named after hosts, and interface names cannot hold '/', ':' or white space", what, name)
 	}
+	h := &Host{Name: name, lab: l, router: router, netns: l.newNetns(fmt.Sprintf("%s %q", what, name), name, router)}
+	l.mu.Lock()
+	l.hosts[name] = h
+	l.mu.Unlock()
 	return h
 }
 

@@ -47,7 +47,7 @@ func (l *Lab) Segment(name string, opts ...Opt) *Segment {
 	if len(s.addrs.links.macs) > 0 {
 		l.t.Fatalf("cannot add segment %q to lab, reason: WithHardwareAddrs applies to wires and to single members (AttachWith)", name)
 	}
-	s.netns = l.newNetns(fmt.Sprintf("segment %q", name), "segment "+name)
+	s.netns = l.newNetns(fmt.Sprintf("segment %q", name), "segment "+name, false)
 	// The bridge is set up but not waited for: without ports it may have
 	// no carrier, and it needs none to forward between ports.
 	s.bridge = link.NewTransientT(l.t, &netlink.Bridge{LinkAttrs: netlink.LinkAttrs{Name: name}}, "lab-",
