@@ -110,18 +110,24 @@ func (l *Lab) newNetns(what, label string, forwarding bool) int {
 	// in the lab's namespaces, where no address can be duplicated anyway.
 	// /proc/sys/net shows the namespace of the thread that opens it.
 	fd, err := nsops.UnshareForTest(func() error {
+		// The kernel keeps the /proc/sys/net directory of every namespace
+		// under one name in one list, which each path through it walks:
+		// the directory is opened once, and the knobs below it.
+		dir, err := unix.Open("/proc/sys/net", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return fmt.Errorf("cannot open /proc/sys/net, reason: %w", err)
+		}
+		defer unix.Close(dir)
 		for _, knob := range []string{"default", "all"} {
-			if err := writeSysctl("/proc/sys/net/ipv6/conf/"+knob+"/accept_dad", "0"); err != nil {
+			if err := writeSysctlAt(dir, "ipv6/conf/"+knob+"/accept_dad", "0"); err != nil {
 				return fmt.Errorf("cannot turn off IPv6 duplicate address detection, reason: %w", err)
 			}
 		}
-		// Set here, on the thread that is in the new namespace anyway, a
-		// router's knobs cost no switch into it of their own.
 		if !forwarding {
 			return nil
 		}
 		for _, knob := range []string{"ipv4/ip_forward", "ipv6/conf/all/forwarding"} {
-			if err := writeSysctl("/proc/sys/net/"+knob, "1"); err != nil {
+			if err := writeSysctlAt(dir, knob, "1"); err != nil {
 				return fmt.Errorf("cannot enable forwarding, reason: %w", err)
 			}
 		}
@@ -205,8 +211,10 @@ func (l *Lab) nextSubnets() (netip.Prefix, netip.Prefix) {
 	return v4, v6
 }
 
-func writeSysctl(path, value string) error {
-	fd, err := unix.Open(path, unix.O_WRONLY|unix.O_CLOEXEC, 0)
+// writeSysctlAt writes value to the sysctl file at path below the
+// directory dir.
+func writeSysctlAt(dir int, path, value string) error {
+	fd, err := unix.Openat(dir, path, unix.O_WRONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return err
 	}
