@@ -99,10 +99,22 @@ func (l *Lab) targets() []diag.Target {
 	return out
 }
 
+// nsRole is what a namespace of the lab is for, which decides its knobs.
+type nsRole int
+
+const (
+	hostNs   nsRole = iota
+	routerNs        // forwards IPv4 and IPv6 packets
+	// segmentNs holds a bridge and its ports, which carry no addresses of
+	// their own: IPv6 is off for its links, so that a port costs the
+	// kernel no link-local address, routes, multicast reports and router
+	// solicitations, work that grows with the number of ports before it.
+	segmentNs
+)
+
 // newNetns creates a namespace owned by the lab, named label in messages
-// until the lab is torn down; with forwarding, one that forwards IPv4 and
-// IPv6 packets.
-func (l *Lab) newNetns(what, label string, forwarding bool) int {
+// until the lab is torn down, with the knobs of its role.
+func (l *Lab) newNetns(what, label string, role nsRole) int {
 	l.t.Helper()
 	// Link-local IPv6 addresses are tentative for about a second after a
 	// link comes up (duplicate address detection), and a router cannot
@@ -110,25 +122,30 @@ func (l *Lab) newNetns(what, label string, forwarding bool) int {
 	// in the lab's namespaces, where no address can be duplicated anyway.
 	// /proc/sys/net shows the namespace of the thread that opens it.
 	fd, err := nsops.UnshareForTest(func() error {
-		// The kernel keeps the /proc/sys/net directory of every namespace
-		// under one name in one list, which each path through it walks:
-		// the directory is opened once, and the knobs below it.
-		dir, err := unix.Open("/proc/sys/net", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+		// The kernel keeps the /proc/sys/net/ipv6 directory of every
+		// namespace under one name in one list, which each path through
+		// it walks: the directory is opened once, and the knobs below it.
+		dir, err := unix.Open("/proc/sys/net/ipv6", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 		if err != nil {
-			return fmt.Errorf("cannot open /proc/sys/net, reason: %w", err)
+			return fmt.Errorf("cannot open /proc/sys/net/ipv6, reason: %w", err)
 		}
 		defer unix.Close(dir)
 		for _, knob := range []string{"default", "all"} {
-			if err := writeSysctlAt(dir, "ipv6/conf/"+knob+"/accept_dad", "0"); err != nil {
+			if err := writeSysctlAt(dir, "conf/"+knob+"/accept_dad", "0"); err != nil {
 				return fmt.Errorf("cannot turn off IPv6 duplicate address detection, reason: %w", err)
 			}
 		}
-		if !forwarding {
-			return nil
-		}
-		for _, knob := range []string{"ipv4/ip_forward", "ipv6/conf/all/forwarding"} {
-			if err := writeSysctlAt(dir, knob, "1"); err != nil {
+		switch role {
+		case routerNs:
+			if err := writeSysctlAt(unix.AT_FDCWD, "/proc/sys/net/ipv4/ip_forward", "1"); err != nil {
 				return fmt.Errorf("cannot enable forwarding, reason: %w", err)
+			}
+			if err := writeSysctlAt(dir, "conf/all/forwarding", "1"); err != nil {
+				return fmt.Errorf("cannot enable forwarding, reason: %w", err)
+			}
+		case segmentNs:
+			if err := writeSysctlAt(dir, "conf/default/disable_ipv6", "1"); err != nil {
+				return fmt.Errorf("cannot turn off IPv6 for new links, reason: %w", err)
 			}
 		}
 		return nil
@@ -159,19 +176,18 @@ func (l *Lab) newNetns(what, label string, forwarding bool) int {
 // namespace "alice" (net:[4026532307])`.
 func (l *Lab) Host(name string) *Host {
 	l.t.Helper()
-	return l.addHost("host", name, false)
+	return l.addHost("host", name, hostNs)
 }
 
 // Router adds a host that forwards IPv4 and IPv6 packets between its
 // interfaces.
 func (l *Lab) Router(name string) *Host {
 	l.t.Helper()
-	return l.addHost("router", name, true)
+	return l.addHost("router", name, routerNs)
 }
 
-// addHost adds a host, called what in messages, that is a router when
-// router is set.
-func (l *Lab) addHost(what, name string, router bool) *Host {
+// addHost adds a host of the role, called what in messages.
+func (l *Lab) addHost(what, name string, role nsRole) *Host {
 	l.t.Helper()
 	l.mu.Lock()
 	_, taken := l.hosts[name]
@@ -182,7 +198,7 @@ func (l *Lab) addHost(what, name string, router bool) *Host {
 	if strings.ContainsAny(name, "/: \t\n") || name == "." || name == ".." {
 		l.t.Fatalf("cannot add %s %q to lab, reason: interfaces are named after hosts, and interface names cannot hold '/', ':' or white space", what, name)
 	}
-	h := &Host{Name: name, lab: l, router: router, netns: l.newNetns(fmt.Sprintf("%s %q", what, name), name, router)}
+	h := &Host{Name: name, lab: l, router: role == routerNs, netns: l.newNetns(fmt.Sprintf("%s %q", what, name), name, role)}
 	l.mu.Lock()
 	l.hosts[name] = h
 	l.mu.Unlock()

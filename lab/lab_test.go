@@ -15,6 +15,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	"github.com/vishvananda/netlink"
+	vnetns "github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 
 	"github.com/scratchnet/scratchnet/guard"
@@ -160,6 +161,26 @@ var _ = Describe("labs", func() {
 					Expect(talkTCP(to, from, ifaces[i].IPv6.Addr())).To(Equal("hi from " + from.Name))
 				}
 			}
+		}
+	})
+
+	// Each port's IPv6 link-local address would cost the kernel routes,
+	// multicast reports and deferred work that grow with the ports before
+	// it; a switch's ports have no addresses anyway.
+	It("gives a segment's bridge and ports no IPv6 addresses", func() {
+		l := lab.New()
+		lan := l.Segment("lan")
+		lan.Attach(l.Host("alice"), l.Host("bob"))
+		h, err := netlink.NewHandleAt(vnetns.NsHandle(lan.Netns()), unix.NETLINK_ROUTE)
+		Expect(err).NotTo(HaveOccurred())
+		DeferCleanup(h.Close)
+		links, err := h.LinkList()
+		Expect(err).NotTo(HaveOccurred())
+		Expect(links).To(HaveLen(4), "lo, the bridge and two ports")
+		addrs, err := nsops.RetryDump(func() ([]netlink.Addr, error) { return h.AddrList(nil, netlink.FAMILY_V6) })
+		Expect(err).NotTo(HaveOccurred())
+		for _, a := range addrs {
+			Expect(a.IP.IsLoopback()).To(BeTrue(), "IPv6 address %s on link index %d of the segment's namespace", a.IPNet, a.LinkIndex)
 		}
 	})
 

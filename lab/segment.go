@@ -12,7 +12,8 @@ import (
 
 // Segment is a shared Ethernet segment: a bridge in a network namespace of
 // its own, with one veth pair per attached host, like hosts plugged into
-// one switch.
+// one switch. IPv6 is off for the links of that namespace (the bridge and
+// its ports have no addresses); it carries the hosts' IPv6 all the same.
 type Segment struct {
 	// Name is the segment's name; it is also the name of each member's
 	// interface on it and of the bridge.
@@ -47,7 +48,7 @@ func (l *Lab) Segment(name string, opts ...Opt) *Segment {
 	if len(s.addrs.links.macs) > 0 {
 		l.t.Fatalf("cannot add segment %q to lab, reason: WithHardwareAddrs applies to wires and to single members (AttachWith)", name)
 	}
-	s.netns = l.newNetns(fmt.Sprintf("segment %q", name), "segment "+name, false)
+	s.netns = l.newNetns(fmt.Sprintf("segment %q", name), "segment "+name, segmentNs)
 	// The bridge is set up but not waited for: without ports it may have
 	// no carrier, and it needs none to forward between ports.
 	s.bridge = link.NewTransientT(l.t, &netlink.Bridge{LinkAttrs: netlink.LinkAttrs{Name: name}}, "lab-",
