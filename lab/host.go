@@ -27,7 +27,7 @@ type Host struct {
 	// ifNames are the names of ifaces, kept so that a new interface's
 	// name costs the same whatever the number of interfaces before it.
 	ifNames map[string]bool
-	handle *netlink.Handle
+	handle  *netlink.Handle
 	// fw is the host's nftables table, made by the first Firewall call.
 	fw *firewall.Table
 }
