@@ -15,7 +15,8 @@
 //	(f) 1000 labs in a row, first 250 against last 250
 //
 // A second table, the scale series, builds labs of k = 10, 100 and 1000
-// hosts, on one segment and as a chain of routers, next to the same kernel
+// hosts, on one segment (hosts made one by one, or at once by AddHosts) and
+// as a chain of routers, next to the same kernel
 // work done by raw netlink requests, and prints the cost per host, the
 // ratio of the per-host cost at 1000 to that at 10, and lab/raw.
 //

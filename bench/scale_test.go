@@ -24,7 +24,8 @@ import (
 
 // The scale series: labs of k hosts, for k = 10, 100 and 1000, built by the
 // lab package and by raw netlink requests doing the same kernel work, in
-// two shapes: k hosts on one segment, and a chain of k routers.
+// two shapes: k hosts on one segment (their namespaces made one by one, or
+// all at once by AddHosts), and a chain of k routers.
 //
 // Each size is built several times (small labs more often, so that each
 // size weighs about the same in the run), the lab and its raw twin in turns,
@@ -44,6 +45,7 @@ var _ = Describe("scratchnet at scale", Serial, func() {
 		}
 		all := []series{
 			{"segment: k hosts on one bridge", labSegment, rawSegment},
+			{"segment, hosts made by AddHosts", labSegmentAddHosts, rawSegment},
 			{"chain: k routers in a row", labChain, rawChain},
 		}
 		var sb strings.Builder
@@ -149,6 +151,22 @@ func labSegment(k int) {
 		s := l.Segment("lan", lab.Subnet(scaleSubnet))
 		for i := range k {
 			s.Attach(l.Host(fmt.Sprintf("h%d", i+1)))
+		}
+	})
+}
+
+// labSegmentAddHosts is labSegment with the hosts' namespaces made in one
+// AddHosts call, on both cores, against the same serial raw work.
+func labSegmentAddHosts(k int) {
+	run(func(t testing.TB) {
+		l := lab.NewT(t)
+		s := l.Segment("lan", lab.Subnet(scaleSubnet))
+		names := make([]string, k)
+		for i := range names {
+			names[i] = fmt.Sprintf("h%d", i+1)
+		}
+		for _, h := range l.AddHosts(names...) {
+			s.Attach(h)
 		}
 	})
 }

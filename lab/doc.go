@@ -15,7 +15,8 @@
 //	    _, _ = a, b
 //	})
 //
-// Every host is a transient network namespace with lo up. [Lab.Connect] joins
+// Every host is a transient network namespace with lo up; [Lab.AddHosts]
+// makes many at once, on every core. [Lab.Connect] joins
 // two hosts with a veth pair; [Lab.Segment] puts a bridge into a namespace of
 // its own and attaches each host with a veth pair, as hosts on one switch.
 // Interfaces are named after what they lead to: in alice, the wire to the

@@ -4,9 +4,11 @@ import (
 	"fmt"
 	"maps"
 	"net/netip"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -116,12 +118,24 @@ const (
 // until the lab is torn down, with the knobs of its role.
 func (l *Lab) newNetns(what, label string, role nsRole) int {
 	l.t.Helper()
+	fd, err := unshareNs(role)
+	if err != nil {
+		l.t.Fatalf("cannot create network namespace for %s, reason: %v", what, err)
+	}
+	l.adopt(fd, label)
+	return fd
+}
+
+// unshareNs creates a namespace with the knobs of its role, as
+// [nsops.UnshareForTest] does: on an error wrapping nsops.ErrRestore, the
+// calling goroutine must end.
+func unshareNs(role nsRole) (int, error) {
 	// Link-local IPv6 addresses are tentative for about a second after a
 	// link comes up (duplicate address detection), and a router cannot
 	// resolve the next hop of a forwarded packet without one: turn DAD off
 	// in the lab's namespaces, where no address can be duplicated anyway.
 	// /proc/sys/net shows the namespace of the thread that opens it.
-	fd, err := nsops.UnshareForTest(func() error {
+	return nsops.UnshareForTest(func() error {
 		// The kernel keeps the /proc/sys/net/ipv6 directory of every
 		// namespace under one name in one list, which each path through
 		// it walks: the directory is opened once, and the knobs below it.
@@ -150,9 +164,11 @@ func (l *Lab) newNetns(what, label string, role nsRole) int {
 		}
 		return nil
 	})
-	if err != nil {
-		l.t.Fatalf("cannot create network namespace for %s, reason: %v", what, err)
-	}
+}
+
+// adopt makes the namespace fd refers to the lab's, named label in
+// messages until the lab is torn down.
+func (l *Lab) adopt(fd int, label string) {
 	// Links that users add in the lab's namespaces die with them, as the
 	// lab's own wires do.
 	closing := func() {}
@@ -167,7 +183,6 @@ func (l *Lab) newNetns(what, label string, role nsRole) int {
 	defer l.mu.Unlock()
 	l.nsfds = append(l.nsfds, fd)
 	l.closing = append(l.closing, closing)
-	return fd
 }
 
 // Host adds a host: a transient network namespace with lo up. Host names
@@ -186,8 +201,68 @@ func (l *Lab) Router(name string) *Host {
 	return l.addHost("router", name, routerNs)
 }
 
+// AddHosts adds the hosts as [Lab.Host] does and returns them, in the
+// order given. Their namespaces are made on up to GOMAXPROCS goroutines at
+// once: the kernel does most of the work of a new namespace outside its
+// RTNL lock, so that on a machine with more than one core many hosts take
+// less time than one after the other.
+func (l *Lab) AddHosts(names ...string) []*Host {
+	l.t.Helper()
+	given := map[string]bool{}
+	for _, name := range names {
+		l.checkHostName("host", name)
+		if given[name] {
+			l.t.Fatalf("cannot add host %q to lab, reason: host names must be unique and not empty", name)
+		}
+		given[name] = true
+	}
+	fds := make([]int, len(names))
+	errs := make([]error, len(names))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(names)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1)) - 1; i < len(names); i = int(next.Add(1)) - 1 {
+				fds[i], errs[i] = unshareNs(hostNs)
+				if errs[i] != nil {
+					// Ending the goroutine retires a thread that may be
+					// stuck in the new namespace (nsops.ErrRestore).
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err == nil {
+			continue
+		}
+		for _, fd := range fds {
+			if fd > 0 {
+				unix.Close(fd)
+			}
+		}
+		l.t.Fatalf("cannot create network namespace for host %q, reason: %v", names[i], err)
+	}
+	hosts := make([]*Host, len(names))
+	for i, name := range names {
+		l.adopt(fds[i], name)
+		hosts[i] = l.register(name, fds[i], hostNs)
+	}
+	return hosts
+}
+
 // addHost adds a host of the role, called what in messages.
 func (l *Lab) addHost(what, name string, role nsRole) *Host {
+	l.t.Helper()
+	l.checkHostName(what, name)
+	return l.register(name, l.newNetns(fmt.Sprintf("%s %q", what, name), name, role), role)
+}
+
+// checkHostName fails the test unless name can be the name of a new host.
+func (l *Lab) checkHostName(what, name string) {
 	l.t.Helper()
 	l.mu.Lock()
 	_, taken := l.hosts[name]
@@ -198,7 +273,11 @@ func (l *Lab) addHost(what, name string, role nsRole) *Host {
 	if strings.ContainsAny(name, "/: \t\n") || name == "." || name == ".." {
 		l.t.Fatalf("cannot add %s %q to lab, reason: interfaces are named after hosts, and interface names cannot hold '/', ':' or white space", what, name)
 	}
-	h := &Host{Name: name, lab: l, router: role == routerNs, netns: l.newNetns(fmt.Sprintf("%s %q", what, name), name, role)}
+}
+
+// register records a host of the role whose namespace the lab owns.
+func (l *Lab) register(name string, fd int, role nsRole) *Host {
+	h := &Host{Name: name, lab: l, router: role == routerNs, netns: fd}
 	l.mu.Lock()
 	l.hosts[name] = h
 	l.mu.Unlock()
