@@ -14,6 +14,12 @@
 //	(e) link.EnsureAllUp on a fresh veth pair
 //	(f) 1000 labs in a row, first 250 against last 250
 //
+// A second table, the scale series, builds labs of k = 10, 100 and 1000
+// hosts, on one segment (hosts made one by one, or at once by AddHosts) and
+// as a chain of routers, next to the same kernel
+// work done by raw netlink requests, and prints the cost per host, the
+// ratio of the per-host cost at 1000 to that at 10, and lab/raw.
+//
 // (a) and (d), and (b) and (c), are measured in turns within one run, and
 // (c)/(b) is the median ratio of back-to-back pairs, so that the kernel's
 // varying RCU grace period does not decide the comparison.

@@ -18,12 +18,16 @@
 //	    _, _ = a, b
 //	})
 //
-// Every host is a transient network namespace with lo up. [Lab.Connect] joins
+// Every host is a transient network namespace with lo up; [Lab.AddHosts]
+// makes many at once, on every core. [Lab.Connect] joins
 // two hosts with a veth pair; [Lab.Segment] puts a bridge into a namespace of
 // its own and attaches each host with a veth pair, as hosts on one switch.
 // Interfaces are named after what they lead to: in alice, the wire to the
 // router is "router"; on a segment "lan", each host's interface is "lan" and
-// the bridge's port for alice is "alice". A host has no name under
+// the bridge's port for alice is "alice". Like a switch's, the bridge and
+// its ports have no addresses, and IPv6 is off for the links of the
+// segment's namespace: a port costs the same whatever the number of ports
+// before it. A host has no name under
 // /run/netns unless pinned: [Host.Pin] gives it one and returns it, so that
 // `ip -n alice link` (in the sandbox; elsewhere the returned name has a
 // unique suffix) reads like the test code. [Host.Path] gives a path of the

@@ -24,7 +24,10 @@ type Host struct {
 	router bool
 	mu     sync.Mutex
 	ifaces []*Iface
-	handle *netlink.Handle
+	// ifNames are the names of ifaces, kept so that a new interface's
+	// name costs the same whatever the number of interfaces before it.
+	ifNames map[string]bool
+	handle  *netlink.Handle
 	// fw is the host's nftables table, made by the first Firewall call.
 	fw *firewall.Table
 }
@@ -167,6 +170,10 @@ func dumpAddrs(hd *netlink.Handle) (map[string][]netip.Prefix, error) {
 func (h *Host) addIface(i *Iface) {
 	h.mu.Lock()
 	h.ifaces = append(h.ifaces, i)
+	if h.ifNames == nil {
+		h.ifNames = map[string]bool{}
+	}
+	h.ifNames[i.Name()] = true
 	h.mu.Unlock()
 	h.lab.captureIfCapturing(i)
 }
@@ -176,11 +183,7 @@ func (h *Host) addIface(i *Iface) {
 func (h *Host) uniqueName(base string) string {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	taken := map[string]bool{}
-	for _, i := range h.ifaces {
-		taken[i.Name()] = true
-	}
-	return uniqueIfName(base, taken)
+	return uniqueIfName(base, h.ifNames)
 }
 
 // uniqueIfName returns base, cut to the 15 characters of an interface name,

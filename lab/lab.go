@@ -3,8 +3,10 @@ package lab
 import (
 	"fmt"
 	"net/netip"
+	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -89,26 +91,74 @@ func (l *Lab) targets() []diag.Target {
 	return l.report(msg)
 }
 
+// nsRole is what a namespace of the lab is for, which decides its knobs.
+type nsRole int
+
+const (
+	hostNs   nsRole = iota
+	routerNs        // forwards IPv4 and IPv6 packets
+	// segmentNs holds a bridge and its ports, which carry no addresses of
+	// their own: IPv6 is off for its links, so that a port costs the
+	// kernel no link-local address, routes, multicast reports and router
+	// solicitations, work that grows with the number of ports before it.
+	segmentNs
+)
+
 // newNetns creates a namespace owned by the lab, named label in messages
-// until the lab is torn down.
-func (l *Lab) newNetns(what, label string) int {
+// until the lab is torn down, with the knobs of its role.
+func (l *Lab) newNetns(what, label string, role nsRole) int {
 	l.t.Helper()
+	fd, err := unshareNs(role)
+	if err != nil {
+		l.t.Fatalf("cannot create network namespace for %s, reason: %v", what, err)
+	}
+	l.adopt(fd, label)
+	return fd
+}
+
+// unshareNs creates a namespace with the knobs of its role, as
+// [nsops.UnshareForTest] does: on an error wrapping nsops.ErrRestore, the
+// calling goroutine must end.
+func unshareNs(role nsRole) (int, error) {
 	// Link-local IPv6 addresses are tentative for about a second after a
 	// link comes up (duplicate address detection), and a router cannot
 	// resolve the next hop of a forwarded packet without one: turn DAD off
 	// in the lab's namespaces, where no address can be duplicated anyway.
 	// /proc/sys/net shows the namespace of the thread that opens it.
-	fd, err := nsops.UnshareForTest(func() error {
+	return nsops.UnshareForTest(func() error {
+		// The kernel keeps the /proc/sys/net/ipv6 directory of every
+		// namespace under one name in one list, which each path through
+		// it walks: the directory is opened once, and the knobs below it.
+		dir, err := unix.Open("/proc/sys/net/ipv6", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return fmt.Errorf("cannot open /proc/sys/net/ipv6, reason: %w", err)
+		}
+		defer unix.Close(dir)
 		for _, knob := range []string{"default", "all"} {
-			if err := writeSysctl("/proc/sys/net/ipv6/conf/"+knob+"/accept_dad", "0"); err != nil {
+			if err := writeSysctlAt(dir, "conf/"+knob+"/accept_dad", "0"); err != nil {
 				return fmt.Errorf("cannot turn off IPv6 duplicate address detection, reason: %w", err)
+			}
+		}
+		switch role {
+		case routerNs:
+			if err := writeSysctlAt(unix.AT_FDCWD, "/proc/sys/net/ipv4/ip_forward", "1"); err != nil {
+				return fmt.Errorf("cannot enable forwarding, reason: %w", err)
+			}
+			if err := writeSysctlAt(dir, "conf/all/forwarding", "1"); err != nil {
+				return fmt.Errorf("cannot enable forwarding, reason: %w", err)
+			}
+		case segmentNs:
+			if err := writeSysctlAt(dir, "conf/default/disable_ipv6", "1"); err != nil {
+				return fmt.Errorf("cannot turn off IPv6 for new links, reason: %w", err)
 			}
 		}
 		return nil
 	})
-	if err != nil {
-		l.t.Fatalf("cannot create network namespace for %s, reason: %v", what, err)
-	}
+}
+
+// adopt makes the namespace fd refers to the lab's, named label in
+// messages until the lab is torn down.
+func (l *Lab) adopt(fd int, label string) {
 	// Links that users add in the lab's namespaces die with them, as the
 	// lab's own wires do.
 	closing := func() {}
@@ -123,7 +173,6 @@ func (l *Lab) newNetns(what, label string) int {
 	defer l.mu.Unlock()
 	l.nsfds = append(l.nsfds, fd)
 	l.closing = append(l.closing, closing)
-	return fd
 }
 
 // Host adds a host: a transient network namespace with lo up. Host names
@@ -132,45 +181,96 @@ func (l *Lab) newNetns(what, label string) int {
 // namespace "alice" (net:[4026532307])`.
 func (l *Lab) Host(name string) *Host {
 	l.t.Helper()
-	l.mu.Lock()
-	_, taken := l.hosts[name]
-	l.mu.Unlock()
-	if taken || name == "" {
-		l.t.Fatalf("cannot add host %q to lab, reason: host names must be unique and not empty", name)
-	}
-	if strings.ContainsAny(name, "/: \t\n") || name == "." || name == ".." {
-		l.t.Fatalf("cannot add host %q to lab, reason: interfaces are named after hosts, and interface names cannot hold '/', ':' or white space", name)
-	}
-	h := &Host{Name: name, lab: l, netns: l.newNetns(fmt.Sprintf("host %q", name), name)}
-	l.mu.Lock()
-	l.hosts[name] = h
-	l.mu.Unlock()
-	return h
+	return l.addHost("host", name, hostNs)
 }
 
 // Router adds a host that forwards IPv4 and IPv6 packets between its
 // interfaces.
 func (l *Lab) Router(name string) *Host {
 	l.t.Helper()
-	h := l.Host(name)
-	l.mu.Lock()
-	h.router = true
-	l.mu.Unlock()
-	var sysctlErr error
-	err := nsops.Run(h.netns, func() {
-		for _, knob := range []string{"ipv4/ip_forward", "ipv6/conf/all/forwarding"} {
-			// /proc/sys/net shows the namespace of the thread opening it.
-			if sysctlErr == nil {
-				sysctlErr = writeSysctl("/proc/sys/net/"+knob, "1")
+	return l.addHost("router", name, routerNs)
+}
+
+// AddHosts adds the hosts as [Lab.Host] does and returns them, in the
+// order given. Their namespaces are made on up to GOMAXPROCS goroutines at
+// once: the kernel does most of the work of a new namespace outside its
+// RTNL lock, so that on a machine with more than one core many hosts take
+// less time than one after the other.
+func (l *Lab) AddHosts(names ...string) []*Host {
+	l.t.Helper()
+	given := map[string]bool{}
+	for _, name := range names {
+		l.checkHostName("host", name)
+		if given[name] {
+			l.t.Fatalf("cannot add host %q to lab, reason: host names must be unique and not empty", name)
+		}
+		given[name] = true
+	}
+	fds := make([]int, len(names))
+	errs := make([]error, len(names))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(names)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1)) - 1; i < len(names); i = int(next.Add(1)) - 1 {
+				fds[i], errs[i] = unshareNs(hostNs)
+				if errs[i] != nil {
+					// Ending the goroutine retires a thread that may be
+					// stuck in the new namespace (nsops.ErrRestore).
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err == nil {
+			continue
+		}
+		for _, fd := range fds {
+			if fd > 0 {
+				unix.Close(fd)
 			}
 		}
-	})
-	if err == nil {
-		err = sysctlErr
+		l.t.Fatalf("cannot create network namespace for host %q, reason: %v", names[i], err)
 	}
-	if err != nil {
-		l.t.Fatalf("cannot enable forwarding on router %q, reason: %v", name, err)
+	hosts := make([]*Host, len(names))
+	for i, name := range names {
+		l.adopt(fds[i], name)
+		hosts[i] = l.register(name, fds[i], hostNs)
 	}
+	return hosts
+}
+
+// addHost adds a host of the role, called what in messages.
+func (l *Lab) addHost(what, name string, role nsRole) *Host {
+	l.t.Helper()
+	l.checkHostName(what, name)
+	return l.register(name, l.newNetns(fmt.Sprintf("%s %q", what, name), name, role), role)
+}
+
+// checkHostName fails the test unless name can be the name of a new host.
+func (l *Lab) checkHostName(what, name string) {
+	l.t.Helper()
+	l.mu.Lock()
+	_, taken := l.hosts[name]
+	l.mu.Unlock()
+	if taken || name == "" {
+		l.t.Fatalf("cannot add %s %q to lab, reason: host names must be unique and not empty", what, name)
+	}
+	if strings.ContainsAny(name, "/: \t\n") || name == "." || name == ".." {
+		l.t.Fatalf("cannot add %s %q to lab, reason: interfaces are named after hosts, and interface names cannot hold '/', ':' or white space", what, name)
+	}
+}
+
+// register records a host of the role whose namespace the lab owns.
+func (l *Lab) register(name string, fd int, role nsRole) *Host {
+	h := &Host{Name: name, lab: l, router: role == routerNs, netns: fd}
+	l.mu.Lock()
+	l.hosts[name] = h
+	l.mu.Unlock()
 	return h
 }
 
@@ -204,8 +304,10 @@ func (l *Lab) nextSubnets(members int) (netip.Prefix, netip.Prefix) {
 	return v4, v6
 }
 
-func writeSysctl(path, value string) error {
-	fd, err := unix.Open(path, unix.O_WRONLY|unix.O_CLOEXEC, 0)
+// writeSysctlAt writes value to the sysctl file at path below the
+// directory dir.
+func writeSysctlAt(dir int, path, value string) error {
+	fd, err := unix.Openat(dir, path, unix.O_WRONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return err
 	}

@@ -15,6 +15,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	"github.com/vishvananda/netlink"
+	vnetns "github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 
 	"github.com/scratchnet/scratchnet/guard"
@@ -163,6 +164,42 @@ var _ = Describe("labs", func() {
 		}
 	})
 
+	It("adds many hosts in one call, each a namespace of its own, in the order given", func() {
+		l := lab.New()
+		names := []string{"h1", "h2", "h3", "h4", "h5", "h6", "h7"}
+		hosts := l.AddHosts(names...)
+		inos := map[uint64]bool{}
+		for i, h := range hosts {
+			Expect(h.Name).To(Equal(names[i]))
+			Expect(l.Hosts()).To(HaveKeyWithValue(names[i], BeIdenticalTo(h)))
+			inos[netns.Ino(h.Netns())] = true
+		}
+		Expect(inos).To(HaveLen(len(names)))
+		ifaces := l.Segment("lan").Attach(hosts...)
+		Expect(talkTCP(hosts[6], hosts[0], ifaces[6].IPv6.Addr())).To(Equal("hi from h1"))
+		Expect(talkTCP(hosts[0], hosts[6], ifaces[0].IPv4.Addr())).To(Equal("hi from h7"))
+	})
+
+	// Each port's IPv6 link-local address would cost the kernel routes,
+	// multicast reports and deferred work that grow with the ports before
+	// it; a switch's ports have no addresses anyway.
+	It("gives a segment's bridge and ports no IPv6 addresses", func() {
+		l := lab.New()
+		lan := l.Segment("lan")
+		lan.Attach(l.Host("alice"), l.Host("bob"))
+		h, err := netlink.NewHandleAt(vnetns.NsHandle(lan.Netns()), unix.NETLINK_ROUTE)
+		Expect(err).NotTo(HaveOccurred())
+		DeferCleanup(h.Close)
+		links, err := h.LinkList()
+		Expect(err).NotTo(HaveOccurred())
+		Expect(links).To(HaveLen(4), "lo, the bridge and two ports")
+		addrs, err := nsops.RetryDump(func() ([]netlink.Addr, error) { return h.AddrList(nil, netlink.FAMILY_V6) })
+		Expect(err).NotTo(HaveOccurred())
+		for _, a := range addrs {
+			Expect(a.IP.IsLoopback()).To(BeTrue(), "IPv6 address %s on link index %d of the segment's namespace", a.IPNet, a.LinkIndex)
+		}
+	})
+
 	It("routes between two subnets through a router", func() {
 		l := lab.New()
 		alice, router, bob := l.Host("alice"), l.Router("router"), l.Host("bob")
@@ -202,6 +239,10 @@ var _ = Describe("labs", func() {
 			`cannot add host "alice" to lab, reason: host names must be unique`),
 		Entry("a host name no interface can carry", func(l *lab.Lab) { l.Host("a/b") },
 			"interface names cannot hold"),
+		Entry("one name twice in AddHosts", func(l *lab.Lab) { l.AddHosts("a", "b", "a") },
+			`cannot add host "a" to lab, reason: host names must be unique`),
+		Entry("a name in AddHosts that a host has", func(l *lab.Lab) { l.Host("b"); l.AddHosts("a", "b") },
+			`cannot add host "b" to lab, reason: host names must be unique`),
 		Entry("a wire from a host to itself", func(l *lab.Lab) { a := l.Host("a"); l.Connect(a, a) },
 			"need two different hosts of this lab"),
 		Entry("a bad subnet", func(l *lab.Lab) { l.Connect(l.Host("a"), l.Host("b"), lab.Subnet("10.0.0.0")) },

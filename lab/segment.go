@@ -12,7 +12,8 @@ import (
 
 // Segment is a shared Ethernet segment: a bridge in a network namespace of
 // its own, with one veth pair per attached host, like hosts plugged into
-// one switch.
+// one switch. IPv6 is off for the links of that namespace (the bridge and
+// its ports have no addresses); it carries the hosts' IPv6 all the same.
 type Segment struct {
 	// Name is the segment's name; it is also the name of each member's
 	// interface on it and of the bridge.
@@ -24,7 +25,12 @@ type Segment struct {
 	mu     sync.Mutex
 	addrs  *addressing
 	ports  map[*Host]*Iface
-	// portNames are the names of the bridge's ports, by host.
+	// ifNames are the names taken in the segment's namespace: the
+	// bridge's and its ports'. Kept, rather than gathered per attach, so
+	// that a port costs the same whatever the number before it.
+	ifNames map[string]bool
+	// portNames are the names of the bridge's ports, by host, for the
+	// diagram.
 	portNames map[*Host]string
 }
 
@@ -42,12 +48,12 @@ func (l *Lab) Segment(name string, opts ...Opt) *Segment {
 	if taken || name == "" {
 		l.t.Fatalf("cannot add segment %q to lab, reason: segment names must be unique and not empty", name)
 	}
-	s := &Segment{Name: name, lab: l, ports: map[*Host]*Iface{}, portNames: map[*Host]string{}}
+	s := &Segment{Name: name, lab: l, ports: map[*Host]*Iface{}, ifNames: map[string]bool{name: true}, portNames: map[*Host]string{}}
 	s.addrs = l.newAddressing(fmt.Sprintf("segment %q", name), opts)
 	if len(s.addrs.links.macs) > 0 {
 		l.t.Fatalf("cannot add segment %q to lab, reason: WithHardwareAddrs applies to wires and to single members (AttachWith)", name)
 	}
-	s.netns = l.newNetns(fmt.Sprintf("segment %q", name), "segment "+name)
+	s.netns = l.newNetns(fmt.Sprintf("segment %q", name), "segment "+name, segmentNs)
 	// The bridge is set up but not waited for: without ports it may have
 	// no carrier, and it needs none to forward between ports.
 	s.bridge = link.NewTransientT(l.t, &netlink.Bridge{LinkAttrs: netlink.LinkAttrs{Name: name}}, "lab-",
@@ -98,11 +104,7 @@ func (s *Segment) attach(h *Host, member *addressing) *Iface {
 	// The first end is the bridge port, created as the bridge's slave; the
 	// peer is the host's interface. Ports are named after their hosts, as
 	// far as an interface name can hold them.
-	taken := map[string]bool{s.bridge.Attrs().Name: true}
-	for _, port := range s.portNames {
-		taken[port] = true
-	}
-	port := uniqueIfName(h.Name, taken)
+	port := uniqueIfName(h.Name, s.ifNames)
 	tmpl := &netlink.Veth{
 		LinkAttrs: netlink.LinkAttrs{Name: port, MasterIndex: s.bridge.Attrs().Index},
 		PeerName:  h.uniqueName(s.Name),
@@ -117,6 +119,7 @@ func (s *Segment) attach(h *Host, member *addressing) *Iface {
 	h.addIface(i)
 	links.impairMember(i, portEnd)
 	s.ports[h] = i
+	s.ifNames[port] = true
 	s.portNames[h] = port
 	return i
 }

@@ -56,12 +56,15 @@ const yieldTries = 20
 // joined yet, or the zero Addr when there is none.
 func unjoined(h *netlink.Handle, l netlink.Link) (netip.Addr, error) {
 	// Both dumps race with the very work waited for, and the kernel
-	// interrupts a dump whose table changes under it.
-	addrs, err := nsops.RetryDump(func() ([]netlink.Addr, error) { return h.AddrList(l, netlink.FAMILY_V6) })
+	// interrupts a dump whose table changes under it. Each asks for this
+	// link's entries only: dumping the namespace's would make every new
+	// port of a bridge pay for all the earlier ones.
+	index := l.Attrs().Index
+	addrs, err := nsops.RetryDump(func() ([]nsops.IfAddr, error) { return nsops.IPv6Addrs(h, index) })
 	if err != nil || len(addrs) == 0 {
 		return netip.Addr{}, err
 	}
-	groups, err := nsops.RetryDump(func() ([]netip.Addr, error) { return nsops.IPv6Groups(h, l.Attrs().Index) })
+	groups, err := nsops.RetryDump(func() ([]netip.Addr, error) { return nsops.IPv6Groups(h, index) })
 	if err != nil {
 		return netip.Addr{}, err
 	}
@@ -70,8 +73,8 @@ func unjoined(h *netlink.Handle, l netlink.Link) (netip.Addr, error) {
 		joined[g] = true
 	}
 	for _, a := range addrs {
-		ip, ok := netip.AddrFromSlice(a.IP)
-		if !ok || !ip.Is6() || ip.Is4In6() || a.Flags&unix.IFA_F_DADFAILED != 0 {
+		ip := a.Addr
+		if !ip.Is6() || ip.Is4In6() || a.Flags&unix.IFA_F_DADFAILED != 0 {
 			continue
 		}
 		if !joined[solicitedNode(ip)] {

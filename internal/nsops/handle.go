@@ -163,29 +163,17 @@ func SubscribeLinksAt(fd int) (*nl.NetlinkSocket, error) {
 // IPv6Groups lists the IPv6 multicast groups that the link with the given
 // index has joined, as the kernel's RTM_GETMULTICAST dump through h tells
 // them: the groups of the namespace h is bound to. vishvananda/netlink has
-// no request for it, so it is sent on h's own NETLINK_ROUTE socket.
+// no request for it, so it is sent on h's own NETLINK_ROUTE socket, for that
+// one link only (see [IPv6Addrs]).
 func IPv6Groups(h *netlink.Handle, index int) ([]netip.Addr, error) {
-	sockets, err := socketsOf(h)
-	if err != nil {
-		return nil, err
-	}
-	req := nl.NewNetlinkRequest(unix.RTM_GETMULTICAST, unix.NLM_F_DUMP)
-	req.AddData(nl.NewIfAddrmsg(unix.AF_INET6))
-	req.Sockets = sockets
 	// The kernel answers this dump with messages of type RTM_GETMULTICAST,
 	// not RTM_NEWMULTICAST: take them whatever their type.
-	msgs, err := req.Execute(unix.NETLINK_ROUTE, 0)
-	if err != nil {
+	msgs, err := dumpIPv6Of(h, unix.RTM_GETMULTICAST, index)
+	if err != nil && !errors.Is(err, netlink.ErrDumpInterrupted) {
 		return nil, fmt.Errorf("cannot list IPv6 multicast groups, reason: %w", err)
 	}
 	var groups []netip.Addr
 	for _, m := range msgs {
-		if len(m) < unix.SizeofIfAddrmsg {
-			continue
-		}
-		if int(nl.DeserializeIfAddrmsg(m).Index) != index {
-			continue
-		}
 		attrs, err := nl.ParseRouteAttr(m[unix.SizeofIfAddrmsg:])
 		if err != nil {
 			return nil, fmt.Errorf("cannot parse IPv6 multicast groups, reason: %w", err)
@@ -199,5 +187,94 @@ func IPv6Groups(h *netlink.Handle, index int) ([]netip.Addr, error) {
 			}
 		}
 	}
-	return groups, nil
+	return groups, err
+}
+
+// IfAddr is an address of a link and its IFA_F_* flags.
+type IfAddr struct {
+	Addr  netip.Addr
+	Flags uint32
+}
+
+// IPv6Addrs lists the IPv6 addresses of the link with the given index in
+// the namespace h is bound to, by an RTM_GETADDR dump for that link only.
+//
+// vishvananda/netlink's AddrList dumps every address of the namespace and
+// picks the link's: on a bridge's namespace with a thousand ports, that
+// makes each new port pay for all earlier ones. Here the request names the
+// link's index, and the socket asks for strict checking of the request
+// (NETLINK_GET_STRICT_CHK, Linux 4.20 and later) for its duration, under
+// which the kernel dumps that one link's addresses only; a kernel that
+// ignores the option dumps them all, and the answer is filtered here too.
+// Like vishvananda/netlink's dumps, an interrupted dump returns what it got
+// with netlink.ErrDumpInterrupted, for [RetryDump].
+func IPv6Addrs(h *netlink.Handle, index int) ([]IfAddr, error) {
+	msgs, err := dumpIPv6Of(h, unix.RTM_GETADDR, index)
+	if err != nil && !errors.Is(err, netlink.ErrDumpInterrupted) {
+		return nil, fmt.Errorf("cannot list IPv6 addresses, reason: %w", err)
+	}
+	var addrs []IfAddr
+	for _, m := range msgs {
+		hdr := nl.DeserializeIfAddrmsg(m)
+		attrs, err := nl.ParseRouteAttr(m[unix.SizeofIfAddrmsg:])
+		if err != nil {
+			return nil, fmt.Errorf("cannot parse IPv6 addresses, reason: %w", err)
+		}
+		a := IfAddr{Flags: uint32(hdr.Flags)}
+		for _, at := range attrs {
+			switch at.Attr.Type {
+			case unix.IFA_ADDRESS:
+				a.Addr, _ = netip.AddrFromSlice(at.Value)
+			case unix.IFA_FLAGS:
+				if len(at.Value) == 4 {
+					a.Flags = native.Uint32(at.Value)
+				}
+			}
+		}
+		if a.Addr.IsValid() {
+			addrs = append(addrs, a)
+		}
+	}
+	return addrs, err
+}
+
+// native is the byte order of netlink attributes: the host's.
+var native = nl.NativeEndian()
+
+// dumpIPv6Of sends an AF_INET6 dump request of type msgType for the link
+// with the given index on h's NETLINK_ROUTE socket, with strict checking on
+// while it runs, and returns the answers about that link, also with
+// netlink.ErrDumpInterrupted. h must not be used by another goroutine
+// meanwhile.
+func dumpIPv6Of(h *netlink.Handle, msgType uint16, index int) ([][]byte, error) {
+	sockets, err := socketsOf(h)
+	if err != nil {
+		return nil, err
+	}
+	route, ok := sockets[unix.NETLINK_ROUTE]
+	if !ok {
+		return nil, errors.New("the handle has no NETLINK_ROUTE socket")
+	}
+	fd := route.Socket.GetFd()
+	// Kernels before 4.20 refuse the option, and dump everything: the
+	// answer is filtered below either way.
+	if unix.SetsockoptInt(fd, unix.SOL_NETLINK, unix.NETLINK_GET_STRICT_CHK, 1) == nil {
+		defer unix.SetsockoptInt(fd, unix.SOL_NETLINK, unix.NETLINK_GET_STRICT_CHK, 0)
+	}
+	req := nl.NewNetlinkRequest(int(msgType), unix.NLM_F_DUMP)
+	msg := nl.NewIfAddrmsg(unix.AF_INET6)
+	msg.Index = uint32(index)
+	req.AddData(msg)
+	req.Sockets = sockets
+	msgs, err := req.Execute(unix.NETLINK_ROUTE, 0)
+	if err != nil && !errors.Is(err, netlink.ErrDumpInterrupted) {
+		return nil, err
+	}
+	out := msgs[:0]
+	for _, m := range msgs {
+		if len(m) >= unix.SizeofIfAddrmsg && int(nl.DeserializeIfAddrmsg(m).Index) == index {
+			out = append(out, m)
+		}
+	}
+	return out, err
 }
