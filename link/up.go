@@ -15,7 +15,12 @@ import (
 )
 
 // DefaultUpWithin is how long [EnsureUp] waits when no duration is given.
-const DefaultUpWithin = 2 * time.Second
+// A link on an idle machine is UP, its IPv6 addresses ready, within a
+// millisecond; the kernel's deferred work behind both waits for the RTNL
+// lock, which a loaded CI machine (test binaries of many packages at once,
+// or an emulated kernel) can hold off for seconds. The wait ends as soon as
+// the link is ready, so the margin costs a passing test nothing.
+const DefaultUpWithin = 5 * time.Second
 
 // EnsureUp sets the link up and waits until its operational state is UP or
 // UNKNOWN (the state of links without a carrier notion, such as dummy or lo;
