@@ -44,6 +44,52 @@ func portMatch(name string, proto byte, port uint16) Match {
 	return m
 }
 
+// TCPSourcePort matches TCP packets from this source port: a server's
+// packets on its listening port, or those of a client's connections to a
+// server of that port when the client's replies come back.
+func TCPSourcePort(port uint16) Match {
+	m := Match{desc: fmt.Sprintf("tcp sport %d", port), proto: unix.IPPROTO_TCP}
+	if port == 0 {
+		m.err = fmt.Errorf("tcp port 0 matches nothing")
+	}
+	m.exprs = func() []expr.Any {
+		return []expr.Any{
+			&expr.Meta{Key: expr.MetaKeyL4PROTO, Register: 1},
+			&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{unix.IPPROTO_TCP}},
+			&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseTransportHeader, Offset: 0, Len: 2},
+			&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: be16(port)},
+		}
+	}
+	return m
+}
+
+// AnyTCP matches every TCP packet, of any port.
+func AnyTCP() Match {
+	return Match{desc: "meta l4proto tcp", proto: unix.IPPROTO_TCP, exprs: func() []expr.Any {
+		return []expr.Any{
+			&expr.Meta{Key: expr.MetaKeyL4PROTO, Register: 1},
+			&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{unix.IPPROTO_TCP}},
+		}
+	}}
+}
+
+// ConnBytesOver matches the packets of connections that have carried more
+// than n bytes, both directions together, as connection tracking counts
+// them: whole IP packets, headers included, from when the connection was
+// first tracked. The kernel counts only for connections tracked after it
+// first loaded such a rule in the namespace, and from then on for all new
+// ones: the rule turns on the namespace's sysctl
+// net.netfilter.nf_conntrack_acct, which stays on after the rule is gone.
+func ConnBytesOver(n uint64) Match {
+	return Match{desc: fmt.Sprintf("ct bytes > %d", n), exprs: func() []expr.Any {
+		return []expr.Any{
+			&expr.Ct{Key: expr.CtKeyBYTES, Register: 1},
+			&expr.Byteorder{SourceRegister: 1, DestRegister: 1, Op: expr.ByteorderHton, Len: 8, Size: 8},
+			&expr.Cmp{Op: expr.CmpOpGt, Register: 1, Data: binary.BigEndian.AppendUint64(nil, n)},
+		}
+	}}
+}
+
 // From matches packets from a source address or prefix, such as "10.0.1.2"
 // or "10.0.1.0/24" or "fd00::/64".
 func From(cidr string) Match { return addrMatch("From", "saddr", cidr, 12, 8) }
@@ -136,6 +182,7 @@ const (
 	chainPostrouting
 	chainInput
 	chainForward
+	chainOutput
 )
 
 func (k chainKind) chain(t *nftables.Table) *nftables.Chain {
@@ -150,6 +197,9 @@ func (k chainKind) chain(t *nftables.Table) *nftables.Chain {
 	case chainInput:
 		return &nftables.Chain{Name: "input", Table: t, Type: nftables.ChainTypeFilter,
 			Hooknum: nftables.ChainHookInput, Priority: nftables.ChainPriorityFilter, Policy: &accept}
+	case chainOutput:
+		return &nftables.Chain{Name: "output", Table: t, Type: nftables.ChainTypeFilter,
+			Hooknum: nftables.ChainHookOutput, Priority: nftables.ChainPriorityFilter, Policy: &accept}
 	default:
 		return &nftables.Chain{Name: "forward", Table: t, Type: nftables.ChainTypeFilter,
 			Hooknum: nftables.ChainHookForward, Priority: nftables.ChainPriorityFilter, Policy: &accept}
@@ -259,6 +309,37 @@ func Reject(matches ...Match) Rule {
 		}
 		return []expr.Any{&expr.Reject{Type: unix.NFT_REJECT_ICMPX_UNREACH, Code: unix.NFT_REJECT_ICMPX_PORT_UNREACH}}
 	})
+}
+
+// ClampMSS lowers the maximum segment size that the TCP handshake packets
+// that match announce to size bytes, where it is larger, arriving for this
+// namespace or routed through it (and, with [Rule.AlsoOutgoing], sent by it):
+// the connections they set up then carry segments of at most size bytes of
+// data. Connections set up before keep their segment size.
+func ClampMSS(size uint16, matches ...Match) Rule {
+	r := filterRule(fmt.Sprintf("tcp flags syn tcp option maxseg size set %d", size), matches, func() []expr.Any {
+		return []expr.Any{
+			&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseTransportHeader, Offset: 13, Len: 1},
+			&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: 1, Mask: []byte{0x02}, Xor: []byte{0}},
+			&expr.Cmp{Op: expr.CmpOpNeq, Register: 1, Data: []byte{0}},
+			&expr.Immediate{Register: 1, Data: be16(size)},
+			// The kernel only ever lowers a segment size this way.
+			&expr.Exthdr{SourceRegister: 1, Op: expr.ExthdrOpTcpopt, Type: 2, Offset: 2, Len: 2},
+		}
+	})
+	exprs := r.exprs
+	r.exprs = func() ([]expr.Any, error) {
+		if size < 64 {
+			return nil, fmt.Errorf("ClampMSS(%d): a segment size below 64 bytes is below what TCP stacks accept", size)
+		}
+		ex, err := exprs()
+		if err != nil {
+			return nil, err
+		}
+		// The syn flag is only there to check in a TCP packet.
+		return append(AnyTCP().exprs(), ex...), nil
+	}
+	return r
 }
 
 func filterRule(verb string, matches []Match, verdict func() []expr.Any) Rule {
