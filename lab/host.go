@@ -39,12 +39,29 @@ type Iface struct {
 
 	// peer is the other end of a wire; nil for an interface on a segment.
 	peer *Iface
+	// port is the bridge port of an interface on a segment, in the
+	// segment's namespace portNetns; nil for an end of a wire.
+	port      netlink.Link
+	portNetns int
 	// impairment is what Impair put on the interface's egress, or nil.
 	impairment *impair.Impairment
 }
 
 // Name is the interface's name in its host.
 func (i *Iface) Name() string { return i.Link.Attrs().Name }
+
+// FarEnd returns the other end of the interface's veth pair and an fd
+// referring to that end's network namespace: for an end of a wire, the
+// other host's interface; for an interface on a segment, its bridge port in
+// the segment's namespace. Setting the far end down takes the carrier from
+// this interface, as pulling its cable would. The fd stays open until the
+// lab is torn down; the caller must not close it.
+func (i *Iface) FarEnd() (netns int, end netlink.Link) {
+	if i.peer != nil {
+		return i.peer.Host.netns, i.peer.Link
+	}
+	return i.portNetns, i.port
+}
 
 // Netns returns an fd referring to the host's network namespace. It stays
 // open until the lab is torn down; the caller must not close it.

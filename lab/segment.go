@@ -103,7 +103,7 @@ func (s *Segment) attach(h *Host, member *addressing) *Iface {
 	opts := []link.Opt{link.WithLinkNamespace(s.netns), veth.WithPeerNamespace(h.netns), link.GoesWithNamespace()}
 	opts = append(opts, withAddrs(veth.WithPeerAddress, v4, v6)...)
 	portEnd, hostEnd := link.NewTransientPairT(s.lab.t, tmpl, "lab-", append(opts, link.WithUp(), veth.WithPeerUp())...)
-	i := &Iface{Host: h, Link: hostEnd, IPv4: v4, IPv6: v6}
+	i := &Iface{Host: h, Link: hostEnd, IPv4: v4, IPv6: v6, port: portEnd, portNetns: s.netns}
 	h.addIface(i)
 	links.impairMember(i, portEnd)
 	s.ports[h] = i
