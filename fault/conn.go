@@ -86,16 +86,15 @@ func PeerAddr(cidr string) ConnOpt {
 	}
 }
 
-// Reset resets the host's TCP connections: every packet of them that
-// arrives or leaves is answered with a TCP reset, so both ends of an
-// established connection fail with "connection reset by peer" (ECONNRESET)
-// at their next packet, and new connections are refused (ECONNREFUSED).
-// It is toxiproxy's reset_peer, in the kernel of the host. Heal lets
-// new connections through again.
+// Reset resets the host's TCP connections at both ends: the first packet
+// of an established connection that arrives or leaves becomes a TCP reset
+// to its destination, and the next one, which its sender retransmits, is
+// refused with a reset to the sender, so that both ends fail with
+// "connection reset by peer" (ECONNRESET); new connections are refused
+// (ECONNREFUSED). It is toxiproxy's reset_peer, in the kernel of the host,
+// built on firewall.Cut. Heal lets new connections through again.
 func Reset(h *lab.Host, opts ...ConnOpt) Fault {
-	return &connFault{verb: "reset", host: h, opts: opts, rule: func(m []firewall.Match) firewall.Rule {
-		return firewall.Reject(m...)
-	}}
+	return &connFault{verb: "reset", host: h, opts: opts, rules: firewall.Cut}
 }
 
 // Stall stalls the host's TCP connections: every packet of them, arriving
@@ -104,14 +103,14 @@ func Reset(h *lab.Host, opts ...ConnOpt) Fault {
 // the fault heals (and then go on) or their own timeouts end them. It is
 // toxiproxy's timeout toxic, with the timeout left to the code under test.
 func Stall(h *lab.Host, opts ...ConnOpt) Fault {
-	return &connFault{verb: "stall", host: h, opts: opts, rule: func(m []firewall.Match) firewall.Rule {
-		return firewall.Drop(m...)
+	return &connFault{verb: "stall", host: h, opts: opts, rules: func(m ...firewall.Match) []firewall.Rule {
+		return []firewall.Rule{firewall.Drop(m...)}
 	}}
 }
 
 // LimitData cuts each of the host's TCP connections once it has carried
-// more than bytes bytes, with a TCP reset to both ends, as toxiproxy's
-// limit_data does. The kernel's connection tracking counts: whole IP
+// more than bytes bytes, with TCP resets to both ends as [Reset] sends
+// them, as toxiproxy's limit_data does. The kernel's connection tracking counts: whole IP
 // packets, headers included, both directions together, from when it first
 // saw the connection (for a connection that was open before the fault was
 // applied, from then on). So a transfer stops somewhat short of the limit,
@@ -123,8 +122,8 @@ func Stall(h *lab.Host, opts ...ConnOpt) Fault {
 // that the host's connection tracking followed before the fault (for NAT or
 // stateful rules of its own) are not cut.
 func LimitData(h *lab.Host, bytes uint64, opts ...ConnOpt) Fault {
-	f := &connFault{verb: "limit", host: h, opts: opts, acct: true, rule: func(m []firewall.Match) firewall.Rule {
-		return firewall.Reject(append(m, firewall.ConnBytesOver(bytes))...)
+	f := &connFault{verb: "limit", host: h, opts: opts, acct: true, rules: func(m ...firewall.Match) []firewall.Rule {
+		return firewall.Cut(append(m, firewall.ConnBytesOver(bytes))...)
 	}}
 	f.suffix = fmt.Sprintf(" to %d bytes per connection", bytes)
 	return f
@@ -136,8 +135,8 @@ func LimitData(h *lab.Host, bytes uint64, opts ...ConnOpt) Fault {
 // set up before the fault keep their segment size. It is toxiproxy's
 // slicer, without its delay between the slices.
 func Slice(h *lab.Host, size uint16, opts ...ConnOpt) Fault {
-	f := &connFault{verb: "slice", host: h, opts: opts, rule: func(m []firewall.Match) firewall.Rule {
-		return firewall.ClampMSS(size, m...)
+	f := &connFault{verb: "slice", host: h, opts: opts, rules: func(m ...firewall.Match) []firewall.Rule {
+		return []firewall.Rule{firewall.ClampMSS(size, m...)}
 	}}
 	f.suffix = fmt.Sprintf(" into segments of %d bytes", size)
 	return f
@@ -150,7 +149,8 @@ type connFault struct {
 	suffix string
 	host   *lab.Host
 	opts   []ConnOpt
-	rule   func([]firewall.Match) firewall.Rule
+	// rules makes the fault's rules for packets that match.
+	rules func(...firewall.Match) []firewall.Rule
 	// acct marks a fault whose rules turn on connection tracking's byte
 	// counting, which Heal turns off again if it was off.
 	acct bool
@@ -215,7 +215,7 @@ func (f *connFault) apply() error {
 	if f.host == nil {
 		return errors.New("no host given")
 	}
-	rules, err := f.rules()
+	rules, err := f.allRules()
 	if err != nil {
 		return err
 	}
@@ -244,9 +244,9 @@ func (f *connFault) apply() error {
 	return nil
 }
 
-// rules returns the fault's rules: one for each port match and address
-// match, each applied to what the host receives, routes and sends.
-func (f *connFault) rules() ([]firewall.Rule, error) {
+// allRules returns the fault's rules: those for each port match and
+// address match, each applied to what the host receives, routes and sends.
+func (f *connFault) allRules() ([]firewall.Rule, error) {
 	var t target
 	for n, o := range f.opts {
 		if o == nil {
@@ -276,7 +276,9 @@ func (f *connFault) rules() ([]firewall.Rule, error) {
 	var rules []firewall.Rule
 	for _, pm := range ports {
 		for _, am := range addrs {
-			rules = append(rules, f.rule(append(append([]firewall.Match{}, am...), pm)).AlsoOutgoing())
+			for _, r := range f.rules(append(append([]firewall.Match{}, am...), pm)...) {
+				rules = append(rules, r.AlsoOutgoing())
+			}
 		}
 	}
 	return rules, nil

@@ -311,6 +311,87 @@ func Reject(matches ...Match) Rule {
 	})
 }
 
+// CutMark is the bit of the connection tracking mark that a [Cut] sets on
+// the connections it cuts. Their entries keep it until they expire.
+const CutMark = 0x40000000
+
+// Cut returns the rules that cut the TCP connections whose packets match,
+// at both ends, with TCP resets: a connection's first matching packet is
+// turned into a reset to its destination (and its connection tracking entry
+// gets the [CutMark] bit), and every later one is refused with a reset to
+// its sender, who retransmits what was not acknowledged. New connections
+// are refused at their first SYN. Resets themselves pass. The rules apply
+// where a [Reject] does; with [Rule.AlsoOutgoing], a cut packet that the
+// namespace sends resets the peer, and the next one the namespace's own
+// socket. Add them in the order returned.
+func Cut(matches ...Match) []Rule {
+	desc := describe(matches)
+	guard := func(ex []expr.Any, err error) ([]expr.Any, error) {
+		if err != nil {
+			return nil, err
+		}
+		ex = append(AnyTCP().exprs(), ex...)
+		return append(ex, tcpFlags(tcpRST, 0)...), nil
+	}
+	rule := func(verb string, verdict func() []expr.Any) Rule {
+		return Rule{
+			desc:   strings.TrimSpace(desc + " " + verb),
+			chains: []chainKind{chainInput, chainForward},
+			exprs: func() ([]expr.Any, error) {
+				ex, err := guard(matchExprs(matches))
+				if err != nil {
+					return nil, err
+				}
+				return append(ex, verdict()...), nil
+			},
+		}
+	}
+	reject := func() []expr.Any { return []expr.Any{&expr.Reject{Type: unix.NFT_REJECT_TCP_RST}} }
+	mark := binary.NativeEndian.AppendUint32(nil, CutMark)
+	return []Rule{
+		rule("tcp flags & (syn|ack) == syn reject with tcp reset", func() []expr.Any {
+			return append(tcpFlags(tcpSYN|tcpACK, tcpSYN), reject()...)
+		}),
+		rule(fmt.Sprintf("ct mark & 0x%x != 0 reject with tcp reset", CutMark), func() []expr.Any {
+			return append([]expr.Any{
+				&expr.Ct{Key: expr.CtKeyMARK, Register: 1},
+				&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: 4, Mask: mark, Xor: make([]byte, 4)},
+				&expr.Cmp{Op: expr.CmpOpNeq, Register: 1, Data: make([]byte, 4)},
+			}, reject()...)
+		}),
+		rule(fmt.Sprintf("ct mark set ct mark | 0x%x tcp flags set rst|ack", CutMark), func() []expr.Any {
+			return []expr.Any{
+				&expr.Ct{Key: expr.CtKeyMARK, Register: 1},
+				&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: 4,
+					Mask: binary.NativeEndian.AppendUint32(nil, ^uint32(CutMark)), Xor: mark},
+				&expr.Ct{Key: expr.CtKeyMARK, Register: 1, SourceRegister: true},
+				// The flags share a 16-bit checksum word with the data
+				// offset, which stays.
+				&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseTransportHeader, Offset: 12, Len: 2},
+				&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: 2, Mask: []byte{0xff, 0}, Xor: []byte{0, tcpRST | tcpACK}},
+				&expr.Payload{OperationType: expr.PayloadWrite, SourceRegister: 1, Base: expr.PayloadBaseTransportHeader,
+					Offset: 12, Len: 2, CsumType: expr.CsumTypeInet, CsumOffset: 16},
+			}
+		}),
+	}
+}
+
+// TCP header flags.
+const (
+	tcpSYN = 0x02
+	tcpRST = 0x04
+	tcpACK = 0x10
+)
+
+// tcpFlags matches TCP packets whose flags, masked with mask, are want.
+func tcpFlags(mask, want byte) []expr.Any {
+	return []expr.Any{
+		&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseTransportHeader, Offset: 13, Len: 1},
+		&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: 1, Mask: []byte{mask}, Xor: []byte{0}},
+		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{want}},
+	}
+}
+
 // ClampMSS lowers the maximum segment size that the TCP handshake packets
 // that match announce to size bytes, where it is larger, arriving for this
 // namespace or routed through it (and, with [Rule.AlsoOutgoing], sent by it):
@@ -318,14 +399,10 @@ func Reject(matches ...Match) Rule {
 // data. Connections set up before keep their segment size.
 func ClampMSS(size uint16, matches ...Match) Rule {
 	r := filterRule(fmt.Sprintf("tcp flags syn tcp option maxseg size set %d", size), matches, func() []expr.Any {
-		return []expr.Any{
-			&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseTransportHeader, Offset: 13, Len: 1},
-			&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: 1, Mask: []byte{0x02}, Xor: []byte{0}},
-			&expr.Cmp{Op: expr.CmpOpNeq, Register: 1, Data: []byte{0}},
+		return append(tcpFlags(tcpSYN, tcpSYN),
 			&expr.Immediate{Register: 1, Data: be16(size)},
 			// The kernel only ever lowers a segment size this way.
-			&expr.Exthdr{SourceRegister: 1, Op: expr.ExthdrOpTcpopt, Type: 2, Offset: 2, Len: 2},
-		}
+			&expr.Exthdr{SourceRegister: 1, Op: expr.ExthdrOpTcpopt, Type: 2, Offset: 2, Len: 2})
 	})
 	exprs := r.exprs
 	r.exprs = func() ([]expr.Any, error) {
