@@ -121,14 +121,14 @@ func tcpInfo(conn net.Conn) *unix.TCPInfo {
 }
 
 // download connects from the client to the server's port, reads until the
-// connection ends, and returns what arrived, the read's error (nil at
-// the end of the stream) and the connection.
-func (p pair) download(port uint16) (int64, error, net.Conn) {
+// connection ends, and returns the connection, how many bytes arrived and
+// the read's error (nil at the end of the stream).
+func (p pair) download(port uint16) (net.Conn, int64, error) {
 	GinkgoHelper()
 	conn := p.client.Dial("tcp", p.at(port))
 	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
 	n, err := io.Copy(io.Discard, conn)
-	return n, err, conn
+	return conn, n, err
 }
 
 // echo writes back what the connection reads. (io.Copy between two TCP
@@ -203,7 +203,7 @@ var _ = Describe("connection faults", func() {
 		Consistently(got).WithTimeout(300 * time.Millisecond).ShouldNot(Receive())
 
 		fault.Heal(f)
-		Eventually(got).WithTimeout(10 * time.Second).Should(Receive(Equal("ping")), "the retransmitted data after the heal")
+		Eventually(got).WithTimeout(10*time.Second).Should(Receive(Equal("ping")), "the retransmitted data after the heal")
 	})
 
 	It("limit data: a transfer is cut with a reset at the limit, and connections after the heal carry everything", func() {
@@ -215,7 +215,7 @@ var _ = Describe("connection faults", func() {
 
 		f := fault.Inject(fault.LimitData(p.server, limit, fault.Port(8080)))
 		Expect(f.String()).To(Equal("limit tcp :8080 on server to 524288 bytes per connection"))
-		n, err, _ := p.download(8080)
+		_, n, err := p.download(8080)
 		By(fmt.Sprintf("%d bytes arrived before the cut", n))
 		Expect(errors.Is(err, syscall.ECONNRESET)).To(BeTrue(), "the client's read at the limit: %v", err)
 		Expect(n).To(BeNumerically("<=", limit), "no byte beyond the limit")
@@ -223,7 +223,7 @@ var _ = Describe("connection faults", func() {
 
 		fault.Heal(f)
 		Expect(state(p.server)).To(Equal(before), "the heal leaves the server as it was, byte counting off again")
-		n, err, _ = p.download(8080)
+		_, n, err = p.download(8080)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(n).To(BeEquivalentTo(size))
 	})
@@ -232,7 +232,7 @@ var _ = Describe("connection faults", func() {
 		const clamp = 200
 		p := newPair()
 		p.serve(8080, sendAll(256<<10))
-		n, err, conn := p.download(8080)
+		conn, n, err := p.download(8080)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(n).To(BeEquivalentTo(256 << 10))
 		Expect(tcpInfo(conn).Rcv_mss).To(BeNumerically(">", clamp), "segments before the fault")
@@ -240,7 +240,7 @@ var _ = Describe("connection faults", func() {
 
 		f := fault.Inject(fault.Slice(p.server, clamp, fault.Port(8080)))
 		Expect(f.String()).To(Equal("slice tcp :8080 on server into segments of 200 bytes"))
-		n, err, conn = p.download(8080)
+		conn, n, err = p.download(8080)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(n).To(BeEquivalentTo(256 << 10))
 		info := tcpInfo(conn)
