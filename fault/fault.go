@@ -33,17 +33,17 @@ func InjectT(t testing.TB, f Fault) Fault {
 	sc := scope.Of(t)
 	tl := timelineOf(t, sc)
 	if err := f.Apply(); err != nil {
-		tl.record(f, "apply", "applied", err)
+		tl.record(f, "apply", "applied", "", err)
 		t.Fatalf("%v", err)
 	}
-	tl.record(f, "apply", "applied", nil)
+	tl.record(f, "apply", "applied", "", nil)
 	in := tl.track(f)
 	sc.Cleanup(t, func() {
 		if !tl.isApplied(in) {
 			return
 		}
 		err := f.Heal()
-		tl.record(f, "heal at cleanup", "healed at cleanup", err)
+		tl.record(f, "heal", "healed", "at cleanup", err)
 		if err != nil {
 			t.Errorf("%v", err)
 		}
@@ -62,7 +62,7 @@ func HealT(t testing.TB, f Fault) {
 	t.Helper()
 	tl := timelineOf(t, scope.Of(t))
 	err := f.Heal()
-	tl.record(f, "heal", "healed", err)
+	tl.record(f, "heal", "healed", "", err)
 	if err != nil {
 		t.Fatalf("%v", err)
 	}

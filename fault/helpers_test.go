@@ -11,6 +11,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/scratchnet/scratchnet/firewall"
+	"github.com/scratchnet/scratchnet/guard"
 	"github.com/scratchnet/scratchnet/internal/testsupport"
 	"github.com/scratchnet/scratchnet/lab"
 )
@@ -89,7 +90,14 @@ func settled(c *atomic.Int64) int64 {
 		stable := v == last
 		last = v
 		return stable
-	}).WithPolling(100 * time.Millisecond).WithTimeout(3 * time.Second).Should(BeTrue(), "the transfer stalls")
+	}).WithPolling(100*time.Millisecond).WithTimeout(3*time.Second).Should(BeTrue(), "the transfer stalls")
 	return last
 }
 
+// skipUnlessPartitions skips a spec where partitions cannot be made:
+// without privilege or without nftables.
+func skipUnlessPartitions() {
+	GinkgoHelper()
+	guard.SkipUnlessPrivileged()
+	firewall.SkipUnlessSupported(firewall.Tables)
+}

@@ -9,15 +9,11 @@ import (
 
 	"github.com/scratchnet/scratchnet/fault"
 	"github.com/scratchnet/scratchnet/firewall"
-	"github.com/scratchnet/scratchnet/guard"
 	"github.com/scratchnet/scratchnet/lab"
 )
 
 var _ = Describe("Partition", func() {
-	BeforeEach(func() {
-		guard.SkipUnlessPrivileged()
-		firewall.SkipUnlessSupported(firewall.Tables)
-	})
+	BeforeEach(skipUnlessPartitions)
 
 	// listen gives each host a TCP listener on port 7 of all its addresses.
 	listen := func(hosts ...*lab.Host) {

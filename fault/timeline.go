@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/ginkgo/v2"
 
 	"github.com/scratchnet/scratchnet/internal/diag"
 	"github.com/scratchnet/scratchnet/internal/scope"
@@ -51,8 +51,8 @@ func timelineOf(t testing.TB, sc *scope.Scope) *timeline {
 		return tl
 	}
 	tl := &timeline{start: time.Now(), fromFirst: true}
-	if _, ok := t.(*ginkgo.GinkgoTBWrapper); ok {
-		if st := ginkgo.CurrentSpecReport().StartTime; !st.IsZero() {
+	if _, ok := t.(*GinkgoTBWrapper); ok {
+		if st := CurrentSpecReport().StartTime; !st.IsZero() {
 			tl.start, tl.fromFirst = st, false
 		}
 	}
@@ -74,15 +74,18 @@ func (tl *timeline) note(what string) {
 }
 
 // record records what happened to f: done, such as "healed", or if err is
-// not nil, that doing it failed and why; and keeps track of the faults
-// Inject applied.
-func (tl *timeline) record(f Fault, doing, done string, err error) {
+// not nil, that doing it failed and why, each followed by context, such as
+// "at cleanup"; and keeps track of the faults Inject applied.
+func (tl *timeline) record(f Fault, doing, done, context string, err error) {
+	if context != "" {
+		context = " " + context
+	}
 	if err != nil {
 		// The fault's errors name the fault.
-		tl.note(doing + " failed: " + err.Error())
+		tl.note(doing + context + " failed: " + err.Error())
 		return
 	}
-	tl.note(done + " " + f.String())
+	tl.note(done + " " + f.String() + context)
 	if done == "applied" {
 		return
 	}
@@ -118,10 +121,9 @@ func (tl *timeline) lines() []string {
 	if len(tl.events) == 0 {
 		return nil
 	}
-	origin := "the spec's start"
-	start := tl.start
+	origin, start := "the spec's start", tl.origin()
 	if tl.fromFirst {
-		origin, start = "the first event", tl.events[0].at
+		origin = "the first event"
 	}
 	out := []string{fmt.Sprintf("times relative to %s (%s)", origin, start.Format("15:04:05.000000"))}
 	for _, e := range tl.events {
@@ -136,4 +138,45 @@ func (tl *timeline) targets() []diag.Target {
 		return nil
 	}
 	return []diag.Target{{Text: strings.Join(lines, "\n") + "\n"}}
+}
+
+// An Event is one entry of a spec's fault timeline.
+type Event struct {
+	// Since is the time from the spec's start (for a plain test, from its
+	// first event).
+	Since time.Duration
+	// Time is the wall-clock time, as captures stamp packets.
+	Time time.Time
+	// What tells what happened, such as "applied partition {a} | {b}".
+	What string
+}
+
+// Timeline returns the events of the current spec's fault timeline so far,
+// in order, such as to assert how long after a fault the code under test
+// reacted.
+func Timeline() []Event {
+	GinkgoHelper()
+	return TimelineT(GinkgoTB())
+}
+
+// TimelineT is [Timeline] for plain testing users.
+func TimelineT(t testing.TB) []Event {
+	t.Helper()
+	tl := timelineOf(t, scope.Of(t))
+	tl.mu.Lock()
+	defer tl.mu.Unlock()
+	start := tl.origin()
+	out := make([]Event, 0, len(tl.events))
+	for _, e := range tl.events {
+		out = append(out, Event{Since: e.at.Sub(start), Time: e.at, What: e.what})
+	}
+	return out
+}
+
+// origin is the time the timeline counts from; tl.mu is held.
+func (tl *timeline) origin() time.Time {
+	if tl.fromFirst && len(tl.events) > 0 {
+		return tl.events[0].at
+	}
+	return tl.start
 }

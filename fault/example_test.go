@@ -1,0 +1,73 @@
+package fault_test
+
+import (
+	"context"
+	"io"
+	"net/netip"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/scratchnet/scratchnet/fault"
+	"github.com/scratchnet/scratchnet/lab"
+)
+
+// A client that retries gets through once a partition heals: the partition
+// is injected at once and a plan heals it 500 ms later, while the client
+// keeps trying. The timeline tells when it got through.
+func ExamplePartition() {
+	It("a client reconnects after a partition heals", func() {
+		l := lab.New()
+		client, server := l.Host("client"), l.Host("server")
+		_, serverEnd := l.Connect(client, server)
+		ln := server.Listen("tcp", netip.AddrPortFrom(serverEnd.IPv4.Addr(), 7).String())
+		go func() { // a server that echoes four bytes
+			for {
+				conn, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				go func() {
+					defer conn.Close()
+					buf := make([]byte, 4)
+					if _, err := io.ReadFull(conn, buf); err == nil {
+						_, _ = conn.Write(buf)
+					}
+				}()
+			}
+		}()
+
+		cut := fault.Inject(fault.Partition([]*lab.Host{client}, []*lab.Host{server}))
+		fault.NewPlan(fault.HealAt(500*time.Millisecond, cut)).Start()
+
+		dialer, attempts := client.Dialer(), 0
+		ping := func() error {
+			attempts++
+			ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+			defer cancel()
+			conn, err := dialer.DialContext(ctx, "tcp", ln.Addr().String())
+			if err != nil {
+				return err
+			}
+			defer conn.Close()
+			_ = conn.SetDeadline(time.Now().Add(time.Second))
+			if _, err := conn.Write([]byte("ping")); err != nil {
+				return err
+			}
+			_, err = io.ReadFull(conn, make([]byte, 4))
+			return err
+		}
+		Eventually(ping).WithTimeout(5 * time.Second).WithPolling(50 * time.Millisecond).Should(Succeed())
+		Expect(attempts).To(BeNumerically(">", 1), "the first attempts fell into the partition")
+		healed := fault.Timeline()[len(fault.Timeline())-1]
+		Expect(healed.What).To(HavePrefix("healed partition {client} | {server}"))
+		GinkgoWriter.Printf("the client got through %v after the heal\n", time.Since(healed.Time))
+	})
+}
+
+// The recipe runs as a spec of the suite.
+var _ = Describe("recipes", func() {
+	BeforeEach(skipUnlessPartitions)
+	ExamplePartition()
+})
