@@ -9,6 +9,8 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/scratchnet/scratchnet/fault"
+	"github.com/scratchnet/scratchnet/firewall"
+	"github.com/scratchnet/scratchnet/guard"
 	"github.com/scratchnet/scratchnet/impair"
 	"github.com/scratchnet/scratchnet/lab"
 )
@@ -29,7 +31,10 @@ func ExampleReset() {
 				if err != nil {
 					return
 				}
-				go io.Copy(io.Discard, conn)
+				go func() {
+					defer conn.Close()
+					io.Copy(io.Discard, conn)
+				}()
 			}
 		}()
 		conn := client.Dial("tcp", addr)
@@ -96,3 +101,22 @@ func ExampleStall() {
 		fault.Heal(stall)
 	})
 }
+
+// The recipes run as specs of the suite, so the guide's snippets are known
+// to work.
+var _ = Describe("connection fault recipes", func() {
+	BeforeEach(func() {
+		guard.SkipUnlessPrivileged()
+		firewall.SkipUnlessSupported(firewall.RejectRules)
+	})
+	ExampleReset()
+	ExampleLimitData()
+	ExampleStall()
+	Context("with netem", func() {
+		BeforeEach(func() {
+			impair.SkipUnlessSupported("htb")
+			impair.SkipUnlessSupported("netem")
+		})
+		ExampleImpairPort()
+	})
+})
