@@ -118,9 +118,10 @@ func Stall(h *lab.Host, opts ...ConnOpt) Fault {
 //
 // Connection tracking counts bytes only for connections it begins tracking
 // after the namespace's sysctl net.netfilter.nf_conntrack_acct is on, which
-// the fault turns on and Heal turns off again if it was off: connections
-// that the host's connection tracking followed before the fault (for NAT or
-// stateful rules of its own) are not cut.
+// the fault turns on; the last of the host's LimitData faults to heal turns
+// it off again if it was off. Connections that the host's connection
+// tracking followed before the fault (for NAT or stateful rules of its own)
+// are not cut.
 func LimitData(h *lab.Host, bytes uint64, opts ...ConnOpt) Fault {
 	f := &connFault{verb: "limit", host: h, opts: opts, acct: true, rules: func(m ...firewall.Match) []firewall.Rule {
 		return firewall.Cut(append(m, firewall.ConnBytesOver(bytes))...)
@@ -161,8 +162,6 @@ type connFault struct {
 	nsfd    int
 	applied bool
 	table   string
-	// acctWasOff tells Heal to turn byte counting off again.
-	acctWasOff bool
 }
 
 // String describes the fault, such as "reset tcp :8080 on server".
@@ -223,24 +222,21 @@ func (f *connFault) apply() error {
 	if err != nil {
 		return fmt.Errorf("the host's namespace is gone: %v", err)
 	}
-	acctWasOff := false
 	if f.acct {
-		v, err := readAcct(nsfd)
-		if err != nil {
+		if err := acctHold(nsfd); err != nil {
 			unix.Close(nsfd)
 			return err
 		}
-		acctWasOff = v == "0"
 	}
 	table, err := firewall.Make(nsfd, rules...)
 	if err != nil {
-		if acctWasOff {
-			err = errors.Join(err, writeAcct(nsfd, "0"))
+		if f.acct {
+			err = errors.Join(err, acctRelease(nsfd))
 		}
 		unix.Close(nsfd)
 		return err
 	}
-	f.nsfd, f.table, f.acctWasOff, f.applied = nsfd, table, acctWasOff, true
+	f.nsfd, f.table, f.applied = nsfd, table, true
 	return nil
 }
 
@@ -294,14 +290,70 @@ func (f *connFault) Heal() error {
 		return nil
 	}
 	err := firewall.Remove(f.nsfd, f.table)
-	if err == nil && f.acctWasOff {
-		err = writeAcct(f.nsfd, "0")
+	if err == nil && f.acct {
+		err = acctRelease(f.nsfd)
 	}
 	if err != nil {
 		return fmt.Errorf("cannot heal %s, reason: %v", f, err)
 	}
 	unix.Close(f.nsfd)
 	f.nsfd, f.table, f.applied = -1, "", false
+	return nil
+}
+
+// acctHolds counts, by namespace inode, the applied faults that need
+// connection tracking's byte counting, and remembers whether it was off
+// before the first of them: the last one to heal turns it off again.
+var (
+	acctMu    sync.Mutex
+	acctHolds = map[uint64]*acctHolders{}
+)
+
+type acctHolders struct {
+	n      int
+	wasOff bool
+}
+
+// acctHold registers a fault that needs byte counting in the namespace.
+func acctHold(nsfd int) error {
+	ino, err := nsops.Ino(nsfd)
+	if err != nil {
+		return err
+	}
+	acctMu.Lock()
+	defer acctMu.Unlock()
+	if h, ok := acctHolds[ino]; ok {
+		h.n++
+		return nil
+	}
+	v, err := readAcct(nsfd)
+	if err != nil {
+		return err
+	}
+	acctHolds[ino] = &acctHolders{n: 1, wasOff: v == "0"}
+	return nil
+}
+
+// acctRelease unregisters a fault that needed byte counting, and turns it
+// off if it was off before and no other fault needs it.
+func acctRelease(nsfd int) error {
+	ino, err := nsops.Ino(nsfd)
+	if err != nil {
+		return err
+	}
+	acctMu.Lock()
+	defer acctMu.Unlock()
+	h, ok := acctHolds[ino]
+	if !ok {
+		return nil
+	}
+	if h.n--; h.n > 0 {
+		return nil
+	}
+	delete(acctHolds, ino)
+	if h.wasOff {
+		return writeAcct(nsfd, "0")
+	}
 	return nil
 }
 

@@ -305,7 +305,7 @@ var _ = Describe("connection faults", func() {
 		Expect(state(p.server)).To(Equal(before))
 	})
 
-	It("applies and heals again and again, and heals at the end of the node", func() {
+	It("applies and heals again and again, heals at the end of the node, and keeps byte counting on while a limit needs it", func() {
 		p := newPair()
 		before := state(p.server)
 		f := fault.Reset(p.server, fault.Port(9))
@@ -318,10 +318,13 @@ var _ = Describe("connection faults", func() {
 		}
 		rec := &testsupport.Recorder{}
 		rec.Run(func(t testing.TB) {
-			fault.InjectT(t, fault.LimitData(p.server, 1000))
-			Expect(state(p.server)).NotTo(Equal(before))
+			first := fault.InjectT(t, fault.LimitData(p.server, 1000))
+			fault.InjectT(t, fault.LimitData(p.server, 2000, fault.Port(80)))
+			Expect(acct(p.server)).To(Equal("1"))
+			fault.HealT(t, first)
+			Expect(acct(p.server)).To(Equal("1"), "the other limit still counts bytes")
 		})
 		Expect(rec.Failures()).To(BeEmpty())
-		Expect(state(p.server)).To(Equal(before))
+		Expect(state(p.server)).To(Equal(before), "the cleanup healed the other limit, and turned byte counting off")
 	})
 })
