@@ -93,6 +93,10 @@ func PeerAddr(cidr string) ConnOpt {
 // "connection reset by peer" (ECONNRESET); new connections are refused
 // (ECONNREFUSED). It is toxiproxy's reset_peer, in the kernel of the host,
 // built on firewall.Cut. Heal lets new connections through again.
+//
+// Turning packets into resets rewrites them, which kernels refuse in a
+// user namespace other than the initial one (the rootless sandbox): there
+// Apply fails; see firewall.SkipUnlessSupported(firewall.Rewrite).
 func Reset(h *lab.Host, opts ...ConnOpt) Fault {
 	return &connFault{verb: "reset", host: h, opts: opts, rules: firewall.Cut}
 }
@@ -110,7 +114,8 @@ func Stall(h *lab.Host, opts ...ConnOpt) Fault {
 
 // LimitData cuts each of the host's TCP connections once it has carried
 // more than bytes bytes, with TCP resets to both ends as [Reset] sends
-// them, as toxiproxy's limit_data does. The kernel's connection tracking counts: whole IP
+// them (and, as Reset, not in a user namespace other than the initial
+// one), as toxiproxy's limit_data does. The kernel's connection tracking counts: whole IP
 // packets, headers included, both directions together, from when it first
 // saw the connection (for a connection that was open before the fault was
 // applied, from then on). So a transfer stops somewhat short of the limit,

@@ -109,8 +109,11 @@ var _ = Describe("connection fault recipes", func() {
 		guard.SkipUnlessPrivileged()
 		firewall.SkipUnlessSupported(firewall.RejectRules)
 	})
-	ExampleReset()
-	ExampleLimitData()
+	Context("where packets can be rewritten", func() {
+		BeforeEach(func() { firewall.SkipUnlessSupported(firewall.Rewrite) })
+		ExampleReset()
+		ExampleLimitData()
+	})
 	ExampleStall()
 	Context("with netem", func() {
 		BeforeEach(func() {

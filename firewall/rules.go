@@ -323,7 +323,8 @@ const CutMark = 0x40000000
 // are refused at their first SYN. Resets themselves pass. The rules apply
 // where a [Reject] does; with [Rule.AlsoOutgoing], a cut packet that the
 // namespace sends resets the peer, and the next one the namespace's own
-// socket. Add them in the order returned.
+// socket. Add them in the order returned. Turning a packet into a reset
+// rewrites it, which needs [Rewrite] (see [SkipUnlessSupported]).
 func Cut(matches ...Match) []Rule {
 	desc := describe(matches)
 	guard := func(ex []expr.Any, err error) ([]expr.Any, error) {

@@ -232,5 +232,8 @@ func explain(err error) error {
 	if unsupportedErr(err) {
 		return fmt.Errorf("kernel does not support it (%w): see firewall.SkipUnlessSupported", err)
 	}
+	if errors.Is(err, unix.EPERM) && nsops.InUserNamespace() {
+		return fmt.Errorf("%w (in a user namespace other than the initial one, the kernel refuses rules that rewrite packets, such as those of Cut: see firewall.SkipUnlessSupported(firewall.Rewrite))", err)
+	}
 	return err
 }
