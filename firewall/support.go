@@ -36,8 +36,10 @@ const (
 )
 
 // SkipUnlessSupported skips the current spec, saying that the kernel does not
-// support the feature ([Tables], [NAT], [RejectRules] or [Rewrite]), or does
-// not permit it here, unless the kernel can make such rules. It probes in a throw-away network namespace and
+// support the feature ([Tables], [NAT], [RejectRules] or [Rewrite]), unless
+// the kernel can make such rules; [Rewrite] in a user namespace other than
+// the initial one skips as a missing privilege, whatever the environment
+// requires. It probes in a throw-away network namespace and
 // remembers only conclusive answers. If the feature is listed in the
 // environment variable named by [link.RequireKindsEnv] (or it holds "all"),
 // a missing feature fails the spec instead.
@@ -58,6 +60,11 @@ func SkipUnlessSupportedT(t testing.TB, feature string) {
 	}
 	if supported {
 		return
+	}
+	if feature == Rewrite && nsops.InUserNamespace() {
+		// A privilege the user namespace lacks, not a kernel feature:
+		// no kernel permits it there.
+		t.Skipf("needs root in the initial user namespace: %v", unsupported(feature))
 	}
 	link.SkipUnsupportedT(t, feature, feature, unsupported(feature))
 }
