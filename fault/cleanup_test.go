@@ -69,4 +69,16 @@ var _ = Describe("cleanup", func() {
 		})
 		Expect(rec.Failures()).To(BeEmpty())
 	})
+
+	It("heals quietly a fault whose link is gone", func() {
+		l := lab.New()
+		a, b := l.Host("a"), l.Host("b")
+		ia, ib := l.Connect(a, b)
+		rec := &testsupport.Recorder{}
+		rec.Run(func(t testing.TB) {
+			fault.InjectT(t, fault.Unplug(ia))
+			Expect(b.Handle().LinkDel(ib.Link)).To(Succeed())
+		})
+		Expect(rec.Failures()).To(BeEmpty())
+	})
 })

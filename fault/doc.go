@@ -1,32 +1,84 @@
 // Package fault changes a lab's network while a spec runs, and undoes the
-// change: partitions between groups of hosts that heal, links that lose
-// carrier and come back, wires that drop everything, on a schedule of
-// their own or at random times drawn from a seed. Every fault is a [Fault],
-// applied with [Inject] and healed with [Heal] (or at the end of the node),
-// and what happened when is kept on the spec's fault timeline, which a
-// failing spec's report shows under "fault timeline".
+// change exactly: partitions between groups of hosts, interfaces that lose
+// their carrier and get it back, wires that drop everything, on a plan of
+// their own or at random times drawn from a seed. Nothing sits in the path
+// and the code under test is not changed: the faults are made in the
+// kernels of the lab's hosts.
 //
-// A partition drops packets in the kernel of each host, with nothing in the
-// path and no change to the code under test:
+// Every fault is a [Fault], applied with [Inject] and healed with [Heal]
+// (or at the end of the node), and what happened when goes on the spec's
+// fault timeline, which a failing spec's report shows under "fault
+// timeline":
 //
 //	l := lab.New()
 //	a, b, c := l.Host("a"), l.Host("b"), l.Host("c")
 //	l.Segment("lan").Attach(a, b, c)
-//	p := fault.Inject(fault.Partition([]*lab.Host{a, b}, []*lab.Host{c}))
-//	// ... a and b cannot reach c, nor c them ...
-//	fault.Heal(p)
+//	cut := fault.Inject(fault.Partition([]*lab.Host{a, b}, []*lab.Host{c}))
+//	// ... a and b cannot reach c, nor c them; a and b still talk ...
+//	fault.Heal(cut)
+//
+// # Faults
+//
+//   - [Partition] cuts the traffic between groups of hosts both ways,
+//     [OneWay] one way only, [Isolate] one host from all others: the links
+//     stay up and packets vanish, for every protocol, on wires, segments
+//     and routed paths.
+//   - [Unplug] takes an interface's carrier, as pulling its cable would;
+//     [Flap] does so for a while, in the background, optionally again
+//     and again ([Repeat]).
+//   - [Blackhole] makes a wire (or a segment attachment) drop everything
+//     while both its ends stay up with carrier.
+//
+// # Plans
+//
+// A [Plan] applies and heals faults at times relative to its start, in the
+// background: [NewPlan] with [At], [HealAt] and [Every] steps, or [Random],
+// which draws faults and times from a seed. The seed is in the plan's name,
+// on the timeline and in GinkgoWriter; [Seed] replays it. [Plan.Stop], or
+// the end of the node, stops a plan and heals what it left applied.
 //
 // # The timeline
 //
 // Each event has its time relative to the spec's start and its wall-clock
-// time, in the format of the decoded packets of package capture, which
-// stamps them with the same clock. A plain test has no recorded start: its
-// times count from its first event.
+// time, in the format of the decoded packets that package capture puts in
+// the report, which are stamped by the same clock: a reader sees that the
+// client's last SYN left 1.2 s after the partition. [Timeline] returns the
+// events to the spec. A plain test has no recorded start: its times count
+// from its first event.
 //
 // # Cleanup
 //
 // Inject registers a cleanup that heals the fault at the end of the node
-// that injected it, before the lab's namespaces close. A heal is exact: a
-// partition deletes its own nftables table and touches no other; a link
-// fault sets the link as it was.
+// that injected it, which is before the lab's namespaces close when the lab
+// was made earlier. A heal is exact: a partition or a blackhole deletes the
+// nftables tables of its own (named [firewall.TablePrefix] "fault-" and
+// random characters) and touches no other; a link fault sets the far end as
+// it was. A fault keeps its namespaces open while it is applied, so its
+// heal works even when the lab was torn down first. Apply faults only while
+// their lab exists.
+//
+// # Kernel support and what is observable
+//
+//   - Partitions and blackholes need nftables (firewall.SkipUnlessSupported
+//     with firewall.Tables); a blackhole needs the netdev family too
+//     (CONFIG_NF_TABLES_NETDEV), which distribution kernels have.
+//   - A veth has no carrier of its own to lose: the far end is set down,
+//     and the interface stays up (IFF_UP) without IFF_LOWER_UP, as "ip link"
+//     shows NO-CARRIER. The flags change at once, but the kernel tells
+//     carrier changes through its link watch, at most about once a second
+//     per interface when both ends have the same index (as in a lab's
+//     namespaces), coalescing faster changes into one message of the last
+//     state: code that listens for RTM_NEWLINK may not see a flap shorter
+//     than a second at all. The far end's own messages (IFF_UP going off
+//     and on) come at once.
+//
+// # Pitfalls
+//
+//   - A partition cuts the addresses its hosts have when it is applied; an
+//     address added later is not cut until it is applied again.
+//   - A partition drops what arrives for a host, not what a host of a
+//     group routes for others: a router in a group still forwards between
+//     hosts outside it.
+//   - Neighbour entries fail while a blackhole or partition holds: the
+//     first connection attempt after the heal may wait for a resolution.
 package fault

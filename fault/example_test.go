@@ -66,8 +66,54 @@ func ExamplePartition() {
 	})
 }
 
-// The recipe runs as a spec of the suite.
+// A plan of faults at times from its start: at 500 ms a partition
+// {a b} | {c}, healed at 2 s, and a flap of the wire r1–r2 every 300 ms,
+// three times. Stop (or the end of the spec) heals what is applied.
+func ExampleNewPlan() {
+	It("runs a plan of faults", func() {
+		l := lab.New()
+		a, b, c := l.Host("a"), l.Host("b"), l.Host("c")
+		l.Segment("lan").Attach(a, b, c)
+		r1, r2 := l.Router("r1"), l.Router("r2")
+		r1End, _ := l.Connect(r1, r2)
+
+		cut := fault.Partition([]*lab.Host{a, b}, []*lab.Host{c})
+		plan := fault.NewPlan(
+			fault.At(500*time.Millisecond, cut),
+			fault.HealAt(2*time.Second, cut),
+			fault.Every(300*time.Millisecond, 3, fault.Flap(r1End, 100*time.Millisecond)),
+		)
+		plan.Start()
+		// ... the code under test runs here ...
+		plan.Wait()
+		plan.Stop()
+		Expect(fault.Timeline()).To(ContainElement(HaveField("What", "healed partition {a b} | {c} (plan, at 2s)")))
+	})
+}
+
+// A random plan draws its faults and their times from a seed, which the
+// timeline and GinkgoWriter show: Seed(n) replays a failed run's plan.
+func ExampleRandom() {
+	It("runs a random plan", func() {
+		l := lab.New()
+		a, b, c := l.Host("a"), l.Host("b"), l.Host("c")
+		ifs := l.Segment("lan").Attach(a, b, c)
+		plan := fault.Random([]fault.Fault{
+			fault.Isolate(l, a),
+			fault.OneWay([]*lab.Host{b}, []*lab.Host{c}),
+			fault.Blackhole(ifs[2]),
+		}, fault.Count(3)) // fault.Seed(n) to replay
+		plan.Start()
+		// ... the code under test runs here ...
+		plan.Wait()
+		plan.Stop()
+	})
+}
+
+// The examples run as specs of the suite.
 var _ = Describe("recipes", func() {
 	BeforeEach(skipUnlessPartitions)
 	ExamplePartition()
+	ExampleNewPlan()
+	ExampleRandom()
 })

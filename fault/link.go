@@ -1,7 +1,9 @@
 package fault
 
 import (
+	"errors"
 	"fmt"
+	"net"
 	"sync"
 	"time"
 
@@ -24,10 +26,12 @@ import (
 type cable struct {
 	end *lab.Iface
 	// held says the cable is pulled: nsfd is then the fault's own
-	// reference to the far end's namespace.
-	held bool
-	nsfd int
-	link netlink.Link
+	// reference to the far end's namespace, and wasUp says whether the
+	// far end was up before, to leave it as it was at the heal.
+	held  bool
+	wasUp bool
+	nsfd  int
+	link  netlink.Link
 }
 
 func (c *cable) what() string { return fmt.Sprintf("the far end of %s", c.end) }
@@ -39,7 +43,12 @@ func (c *cable) pull() error {
 		if err != nil {
 			return err
 		}
-		c.held, c.nsfd, c.link = true, own, l
+		up, err := isUp(own, l)
+		if err != nil {
+			unix.Close(own)
+			return err
+		}
+		c.held, c.nsfd, c.link, c.wasUp = true, own, l, up
 	}
 	return c.set(false)
 }
@@ -50,10 +59,30 @@ func (c *cable) plug() error {
 	if !c.held {
 		return nil
 	}
-	err := c.set(true)
+	var err error
+	if c.wasUp {
+		// A far end that is gone has no state to restore.
+		if err = c.set(true); errors.Is(err, unix.ENODEV) {
+			err = nil
+		}
+	}
 	unix.Close(c.nsfd)
 	c.held = false
 	return err
+}
+
+// isUp tells whether the link is up now in the namespace nsfd refers to.
+func isUp(nsfd int, l netlink.Link) (bool, error) {
+	h, err := nsops.RouteHandleAt(nsfd)
+	if err != nil {
+		return false, err
+	}
+	defer h.Close()
+	now, err := h.LinkByIndex(l.Attrs().Index)
+	if err != nil {
+		return false, fmt.Errorf("cannot find link %s in %s, reason: %w", l.Attrs().Name, nsops.Describe(nsfd), err)
+	}
+	return now.Attrs().Flags&net.FlagUp != 0, nil
 }
 
 func (c *cable) set(up bool) error {
@@ -83,7 +112,8 @@ type unplug struct {
 // until healed: end stays up and the kernel reports it without carrier
 // (IFF_LOWER_UP cleared), while the far end of its veth pair (the other
 // host's interface of a wire, or the bridge port of a segment member) is
-// set down.
+// set down. Heal sets the far end as it was. The package documentation
+// says how soon listeners for link messages see the change.
 func Unplug(end *lab.Iface) Fault { return &unplug{c: cable{end: end}} }
 
 func (u *unplug) String() string { return "unplug " + u.c.end.String() }
@@ -142,7 +172,9 @@ type flap struct {
 // after down, in the background: Apply returns once the cable is pulled.
 // With [Repeat] it pulls it again, periodically. Heal stops the flapping,
 // waiting for a pull or plug under way, and plugs the cable back if it is
-// pulled; it returns the first error of the background work.
+// pulled; it returns the first error of the background work. Code that
+// listens for link messages sees carrier changes a second apart at best
+// (see the package documentation): give down a second or more for it.
 func Flap(end *lab.Iface, down time.Duration, opts ...FlapOpt) Fault {
 	f := &flap{down: down, times: 1, c: cable{end: end}}
 	if down <= 0 {
