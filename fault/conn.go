@@ -94,9 +94,9 @@ func PeerAddr(cidr string) ConnOpt {
 // (ECONNREFUSED). It is toxiproxy's reset_peer, in the kernel of the host,
 // built on firewall.Cut. Heal lets new connections through again.
 //
-// Turning packets into resets rewrites them, which kernels refuse in a
-// user namespace other than the initial one (the rootless sandbox): there
-// Apply fails; see firewall.SkipUnlessSupported(firewall.Rewrite).
+// Turning packets into resets rewrites them, which recent kernels refuse
+// in a user namespace other than the initial one (the rootless sandbox):
+// there Apply fails; see firewall.SkipUnlessSupported(firewall.Rewrite).
 func Reset(h *lab.Host, opts ...ConnOpt) Fault {
 	return &connFault{verb: "reset", host: h, opts: opts, rules: firewall.Cut}
 }

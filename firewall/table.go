@@ -233,7 +233,7 @@ func explain(err error) error {
 		return fmt.Errorf("kernel does not support it (%w): see firewall.SkipUnlessSupported", err)
 	}
 	if errors.Is(err, unix.EPERM) && nsops.InUserNamespace() {
-		return fmt.Errorf("%w (in a user namespace other than the initial one, the kernel refuses rules that rewrite packets, such as those of Cut: see firewall.SkipUnlessSupported(firewall.Rewrite))", err)
+		return fmt.Errorf("%w (in a user namespace other than the initial one, recent kernels refuse rules that rewrite packets, such as those of Cut: see firewall.SkipUnlessSupported(firewall.Rewrite))", err)
 	}
 	return err
 }
