@@ -169,6 +169,8 @@ type Rule struct {
 	exprs  func() ([]expr.Any, error)
 	// masqOut names the interface a Masquerade rule applies to.
 	masqOut string
+	// rewrites marks a rule that rewrites packets (see Rewrite).
+	rewrites bool
 }
 
 // String describes the rule, much as nft lists it.
@@ -360,7 +362,7 @@ func Cut(matches ...Match) []Rule {
 				&expr.Cmp{Op: expr.CmpOpNeq, Register: 1, Data: make([]byte, 4)},
 			}, reject()...)
 		}),
-		rule(fmt.Sprintf("ct mark set ct mark | 0x%x tcp flags set rst|ack", CutMark), func() []expr.Any {
+		rewriting(rule(fmt.Sprintf("ct mark set ct mark | 0x%x tcp flags set rst|ack", CutMark), func() []expr.Any {
 			return []expr.Any{
 				&expr.Ct{Key: expr.CtKeyMARK, Register: 1},
 				&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: 4,
@@ -373,8 +375,14 @@ func Cut(matches ...Match) []Rule {
 				&expr.Payload{OperationType: expr.PayloadWrite, SourceRegister: 1, Base: expr.PayloadBaseTransportHeader,
 					Offset: 12, Len: 2, CsumType: expr.CsumTypeInet, CsumOffset: 16},
 			}
-		}),
+		})),
 	}
+}
+
+// rewriting marks r as a rule that rewrites packets.
+func rewriting(r Rule) Rule {
+	r.rewrites = true
+	return r
 }
 
 // TCP header flags.

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -123,8 +124,12 @@ func addRules(nsfd int, table *nftables.Table, chains map[chainKind]*nftables.Ch
 		}
 	}
 	if err := c.Flush(); err != nil {
+		err = explain(err)
+		if errors.Is(err, unix.EPERM) && nsops.InUserNamespace() && slices.ContainsFunc(rules, func(r Rule) bool { return r.rewrites }) {
+			err = fmt.Errorf("%w (in a user namespace other than the initial one, recent kernels refuse rules that rewrite packets, such as those of Cut: see firewall.SkipUnlessSupported(firewall.Rewrite))", err)
+		}
 		return fmt.Errorf("cannot add rules %q to nftables table %q in %s, reason: %v",
-			describeRules(rules), table.Name, nsops.Describe(nsfd), explain(err))
+			describeRules(rules), table.Name, nsops.Describe(nsfd), err)
 	}
 	return nil
 }
@@ -231,9 +236,6 @@ func randomSuffix() string {
 func explain(err error) error {
 	if unsupportedErr(err) {
 		return fmt.Errorf("kernel does not support it (%w): see firewall.SkipUnlessSupported", err)
-	}
-	if errors.Is(err, unix.EPERM) && nsops.InUserNamespace() {
-		return fmt.Errorf("%w (in a user namespace other than the initial one, recent kernels refuse rules that rewrite packets, such as those of Cut: see firewall.SkipUnlessSupported(firewall.Rewrite))", err)
 	}
 	return err
 }
