@@ -29,8 +29,8 @@ const (
 	// nf_reject_ipv4, nf_reject_ipv6).
 	RejectRules = "nftables-reject"
 	// Rewrite is rewriting packet headers (nftables payload statements),
-	// which [Cut] needs. Recent kernels (this project's 6.18 and Debian's
-	// 7.2, not Debian's 5.10) refuse it (EPERM) to a network namespace
+	// which [Cut] needs. Recent kernels (6.18, Debian's 7.2; not Debian's
+	// 5.10, 6.1 or 6.12) refuse it (EPERM) to a network namespace
 	// owned by a user namespace other than the initial one, as in the
 	// rootless sandbox.
 	Rewrite = "nftables-rewrite"
