@@ -25,6 +25,13 @@
 // namespace is a transient one that is torn down in the same scope: the
 // rules then go with the namespace.
 //
+// Helpers that add and remove rules at times of their own, such as the
+// connection faults of package fault, use [Make] and [Remove] instead: they
+// return errors and register no cleanup. Such helpers also use the rules
+// that only they need: [Cut] (reset connections at both ends),
+// [ClampMSS], [ConnBytesOver], and [Rule.AlsoOutgoing] for the packets the
+// namespace sends itself.
+//
 // # Kernel support
 //
 // nftables needs CONFIG_NF_TABLES and CONFIG_NF_TABLES_INET, NAT rules

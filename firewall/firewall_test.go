@@ -195,3 +195,39 @@ var _ = Describe("nftables rule sets", func() {
 		Expect(tables(ns)).To(BeEmpty(), "every recorder's cleanup deleted its table")
 	})
 })
+
+var _ = Describe("tables that callers manage", func() {
+
+	BeforeEach(func() {
+		guard.SkipUnlessPrivileged()
+		firewall.SkipUnlessSupported(firewall.Tables)
+	})
+
+	It("makes a table with Make and deletes it with Remove, leaving other tables alone, and leaves none when a rule fails", func() {
+		ns := netns.NewTransient()
+		other := firewall.New(ns, firewall.Drop(firewall.UDP(9)))
+		name, err := firewall.Make(ns, firewall.Drop(firewall.TCPSourcePort(80)).AlsoOutgoing(), firewall.ClampMSS(500, firewall.AnyTCP()))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(tables(ns)).To(ConsistOf(other.Name(), name))
+		Expect(firewall.Remove(ns, name)).To(Succeed())
+		Expect(firewall.Remove(ns, name)).To(Succeed(), "a table that is gone already is fine")
+		Expect(tables(ns)).To(ConsistOf(other.Name()))
+
+		_, err = firewall.Make(ns, firewall.Drop(firewall.UDP(9)), firewall.Masquerade("wan").AlsoOutgoing())
+		Expect(err).To(MatchError(ContainSubstring(`AlsoOutgoing: "oifname \"wan\" masquerade" is not a filter rule`)))
+		Expect(tables(ns)).To(ConsistOf(other.Name()), "nothing of the failed Make stays")
+		Expect(firewall.Remove(ns, "mine")).To(MatchError(ContainSubstring(`the library's tables are named "scratchnet-"`)))
+	})
+
+	It("describes the rules of a cut", func() {
+		var descs []string
+		for _, r := range firewall.Cut(firewall.TCP(8080)) {
+			descs = append(descs, r.String())
+		}
+		Expect(descs).To(Equal([]string{
+			"tcp dport 8080 tcp flags & (syn|ack) == syn reject with tcp reset",
+			"tcp dport 8080 ct mark & 0x40000000 != 0 reject with tcp reset",
+			"tcp dport 8080 ct mark set ct mark | 0x40000000 tcp flags set rst|ack",
+		}))
+	})
+})

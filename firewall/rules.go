@@ -44,6 +44,52 @@ func portMatch(name string, proto byte, port uint16) Match {
 	return m
 }
 
+// TCPSourcePort matches TCP packets from this source port: a server's
+// packets on its listening port, or those of a client's connections to a
+// server of that port when the client's replies come back.
+func TCPSourcePort(port uint16) Match {
+	m := Match{desc: fmt.Sprintf("tcp sport %d", port), proto: unix.IPPROTO_TCP}
+	if port == 0 {
+		m.err = fmt.Errorf("tcp port 0 matches nothing")
+	}
+	m.exprs = func() []expr.Any {
+		return []expr.Any{
+			&expr.Meta{Key: expr.MetaKeyL4PROTO, Register: 1},
+			&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{unix.IPPROTO_TCP}},
+			&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseTransportHeader, Offset: 0, Len: 2},
+			&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: be16(port)},
+		}
+	}
+	return m
+}
+
+// AnyTCP matches every TCP packet, of any port.
+func AnyTCP() Match {
+	return Match{desc: "meta l4proto tcp", proto: unix.IPPROTO_TCP, exprs: func() []expr.Any {
+		return []expr.Any{
+			&expr.Meta{Key: expr.MetaKeyL4PROTO, Register: 1},
+			&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{unix.IPPROTO_TCP}},
+		}
+	}}
+}
+
+// ConnBytesOver matches the packets of connections that have carried more
+// than n bytes, both directions together, as connection tracking counts
+// them: whole IP packets, headers included, from when the connection was
+// first tracked. The kernel counts only for connections tracked after it
+// first loaded such a rule in the namespace, and from then on for all new
+// ones: the rule turns on the namespace's sysctl
+// net.netfilter.nf_conntrack_acct, which stays on after the rule is gone.
+func ConnBytesOver(n uint64) Match {
+	return Match{desc: fmt.Sprintf("ct bytes > %d", n), exprs: func() []expr.Any {
+		return []expr.Any{
+			&expr.Ct{Key: expr.CtKeyBYTES, Register: 1},
+			&expr.Byteorder{SourceRegister: 1, DestRegister: 1, Op: expr.ByteorderHton, Len: 8, Size: 8},
+			&expr.Cmp{Op: expr.CmpOpGt, Register: 1, Data: binary.BigEndian.AppendUint64(nil, n)},
+		}
+	}}
+}
+
 // From matches packets from a source address or prefix, such as "10.0.1.2"
 // or "10.0.1.0/24" or "fd00::/64".
 func From(cidr string) Match { return addrMatch("From", "saddr", cidr, 12, 8) }
@@ -123,6 +169,8 @@ type Rule struct {
 	exprs  func() ([]expr.Any, error)
 	// masqOut names the interface a Masquerade rule applies to.
 	masqOut string
+	// rewrites marks a rule that rewrites packets (see Rewrite).
+	rewrites bool
 }
 
 // String describes the rule, much as nft lists it.
@@ -136,6 +184,7 @@ const (
 	chainPostrouting
 	chainInput
 	chainForward
+	chainOutput
 )
 
 func (k chainKind) chain(t *nftables.Table) *nftables.Chain {
@@ -150,6 +199,9 @@ func (k chainKind) chain(t *nftables.Table) *nftables.Chain {
 	case chainInput:
 		return &nftables.Chain{Name: "input", Table: t, Type: nftables.ChainTypeFilter,
 			Hooknum: nftables.ChainHookInput, Priority: nftables.ChainPriorityFilter, Policy: &accept}
+	case chainOutput:
+		return &nftables.Chain{Name: "output", Table: t, Type: nftables.ChainTypeFilter,
+			Hooknum: nftables.ChainHookOutput, Priority: nftables.ChainPriorityFilter, Policy: &accept}
 	default:
 		return &nftables.Chain{Name: "forward", Table: t, Type: nftables.ChainTypeFilter,
 			Hooknum: nftables.ChainHookForward, Priority: nftables.ChainPriorityFilter, Policy: &accept}
@@ -259,6 +311,121 @@ func Reject(matches ...Match) Rule {
 		}
 		return []expr.Any{&expr.Reject{Type: unix.NFT_REJECT_ICMPX_UNREACH, Code: unix.NFT_REJECT_ICMPX_PORT_UNREACH}}
 	})
+}
+
+// CutMark is the bit of the connection tracking mark that a [Cut] sets on
+// the connections it cuts. Their entries keep it until they expire.
+const CutMark = 0x40000000
+
+// Cut returns the rules that cut the TCP connections whose packets match,
+// at both ends, with TCP resets: a connection's first matching packet is
+// turned into a reset to its destination (and its connection tracking entry
+// gets the [CutMark] bit), and every later one is refused with a reset to
+// its sender, who retransmits what was not acknowledged. New connections
+// are refused at their first SYN. Resets themselves pass. The rules apply
+// where a [Reject] does; with [Rule.AlsoOutgoing], a cut packet that the
+// namespace sends resets the peer, and the next one the namespace's own
+// socket. Add them in the order returned. Turning a packet into a reset
+// rewrites it, which needs [Rewrite] (see [SkipUnlessSupported]).
+func Cut(matches ...Match) []Rule {
+	desc := describe(matches)
+	guard := func(ex []expr.Any, err error) ([]expr.Any, error) {
+		if err != nil {
+			return nil, err
+		}
+		ex = append(AnyTCP().exprs(), ex...)
+		return append(ex, tcpFlags(tcpRST, 0)...), nil
+	}
+	rule := func(verb string, verdict func() []expr.Any) Rule {
+		return Rule{
+			desc:   strings.TrimSpace(desc + " " + verb),
+			chains: []chainKind{chainInput, chainForward},
+			exprs: func() ([]expr.Any, error) {
+				ex, err := guard(matchExprs(matches))
+				if err != nil {
+					return nil, err
+				}
+				return append(ex, verdict()...), nil
+			},
+		}
+	}
+	reject := func() []expr.Any { return []expr.Any{&expr.Reject{Type: unix.NFT_REJECT_TCP_RST}} }
+	mark := binary.NativeEndian.AppendUint32(nil, CutMark)
+	return []Rule{
+		rule("tcp flags & (syn|ack) == syn reject with tcp reset", func() []expr.Any {
+			return append(tcpFlags(tcpSYN|tcpACK, tcpSYN), reject()...)
+		}),
+		rule(fmt.Sprintf("ct mark & 0x%x != 0 reject with tcp reset", CutMark), func() []expr.Any {
+			return append([]expr.Any{
+				&expr.Ct{Key: expr.CtKeyMARK, Register: 1},
+				&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: 4, Mask: mark, Xor: make([]byte, 4)},
+				&expr.Cmp{Op: expr.CmpOpNeq, Register: 1, Data: make([]byte, 4)},
+			}, reject()...)
+		}),
+		rewriting(rule(fmt.Sprintf("ct mark set ct mark | 0x%x tcp flags set rst|ack", CutMark), func() []expr.Any {
+			return []expr.Any{
+				&expr.Ct{Key: expr.CtKeyMARK, Register: 1},
+				&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: 4,
+					Mask: binary.NativeEndian.AppendUint32(nil, ^uint32(CutMark)), Xor: mark},
+				&expr.Ct{Key: expr.CtKeyMARK, Register: 1, SourceRegister: true},
+				// The flags share a 16-bit checksum word with the data
+				// offset, which stays.
+				&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseTransportHeader, Offset: 12, Len: 2},
+				&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: 2, Mask: []byte{0xff, 0}, Xor: []byte{0, tcpRST | tcpACK}},
+				&expr.Payload{OperationType: expr.PayloadWrite, SourceRegister: 1, Base: expr.PayloadBaseTransportHeader,
+					Offset: 12, Len: 2, CsumType: expr.CsumTypeInet, CsumOffset: 16},
+			}
+		})),
+	}
+}
+
+// rewriting marks r as a rule that rewrites packets.
+func rewriting(r Rule) Rule {
+	r.rewrites = true
+	return r
+}
+
+// TCP header flags.
+const (
+	tcpSYN = 0x02
+	tcpRST = 0x04
+	tcpACK = 0x10
+)
+
+// tcpFlags matches TCP packets whose flags, masked with mask, are want.
+func tcpFlags(mask, want byte) []expr.Any {
+	return []expr.Any{
+		&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseTransportHeader, Offset: 13, Len: 1},
+		&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: 1, Mask: []byte{mask}, Xor: []byte{0}},
+		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{want}},
+	}
+}
+
+// ClampMSS lowers the maximum segment size that the TCP handshake packets
+// that match announce to size bytes, where it is larger, arriving for this
+// namespace or routed through it (and, with [Rule.AlsoOutgoing], sent by it):
+// the connections they set up then carry segments of at most size bytes of
+// data. Connections set up before keep their segment size.
+func ClampMSS(size uint16, matches ...Match) Rule {
+	r := filterRule(fmt.Sprintf("tcp flags syn tcp option maxseg size set %d", size), matches, func() []expr.Any {
+		return append(tcpFlags(tcpSYN, tcpSYN),
+			&expr.Immediate{Register: 1, Data: be16(size)},
+			// The kernel only ever lowers a segment size this way.
+			&expr.Exthdr{SourceRegister: 1, Op: expr.ExthdrOpTcpopt, Type: 2, Offset: 2, Len: 2})
+	})
+	exprs := r.exprs
+	r.exprs = func() ([]expr.Any, error) {
+		if size < 64 {
+			return nil, fmt.Errorf("ClampMSS(%d): a segment size below 64 bytes is below what TCP stacks accept", size)
+		}
+		ex, err := exprs()
+		if err != nil {
+			return nil, err
+		}
+		// The syn flag is only there to check in a TCP packet.
+		return append(AnyTCP().exprs(), ex...), nil
+	}
+	return r
 }
 
 func filterRule(verb string, matches []Match, verdict func() []expr.Any) Rule {

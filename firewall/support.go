@@ -28,11 +28,19 @@ const (
 	// CONFIG_NFT_REJECT_INET; modules nft_reject, nft_reject_inet,
 	// nf_reject_ipv4, nf_reject_ipv6).
 	RejectRules = "nftables-reject"
+	// Rewrite is rewriting packet headers (nftables payload statements),
+	// which [Cut] needs. Recent kernels (6.18, Debian's 7.2; not Debian's
+	// 5.10, 6.1 or 6.12) refuse it (EPERM) to a network namespace
+	// owned by a user namespace other than the initial one, as in the
+	// rootless sandbox.
+	Rewrite = "nftables-rewrite"
 )
 
 // SkipUnlessSupported skips the current spec, saying that the kernel does not
-// support the feature ([Tables], [NAT] or [RejectRules]), unless the kernel
-// can make such rules. It probes in a throw-away network namespace and
+// support the feature ([Tables], [NAT], [RejectRules] or [Rewrite]), unless
+// the kernel can make such rules; [Rewrite] in a user namespace other than
+// the initial one skips as a missing privilege, whatever the environment
+// requires. It probes in a throw-away network namespace and
 // remembers only conclusive answers. If the feature is listed in the
 // environment variable named by [link.RequireKindsEnv] (or it holds "all"),
 // a missing feature fails the spec instead.
@@ -44,8 +52,8 @@ func SkipUnlessSupported(feature string) {
 // SkipUnlessSupportedT is [SkipUnlessSupported] for plain testing users.
 func SkipUnlessSupportedT(t testing.TB, feature string) {
 	t.Helper()
-	if !slices.Contains([]string{Tables, NAT, RejectRules}, feature) {
-		t.Fatalf("cannot probe kernel support for %q, reason: the features are %q, %q and %q", feature, Tables, NAT, RejectRules)
+	if !slices.Contains([]string{Tables, NAT, RejectRules, Rewrite}, feature) {
+		t.Fatalf("cannot probe kernel support for %q, reason: the features are %q, %q, %q and %q", feature, Tables, NAT, RejectRules, Rewrite)
 	}
 	supported, err := probe(feature)
 	if err != nil {
@@ -53,6 +61,11 @@ func SkipUnlessSupportedT(t testing.TB, feature string) {
 	}
 	if supported {
 		return
+	}
+	if feature == Rewrite && nsops.InUserNamespace() {
+		// A privilege the user namespace lacks, not a kernel feature:
+		// no kernel permits it there.
+		t.Skipf("needs root in the initial user namespace: %v", unsupported(feature))
 	}
 	link.SkipUnsupportedT(t, feature, feature, unsupported(feature))
 }
@@ -62,7 +75,7 @@ var probes link.ProbeCache // by feature
 func probe(feature string) (bool, error) {
 	return probes.Get(feature, func() (bool, error) {
 		err := probeOnce(feature)
-		if err != nil && !unsupportedErr(err) {
+		if err != nil && !unsupportedErr(err) && !(feature == Rewrite && errors.Is(err, unix.EPERM)) {
 			return false, err
 		}
 		return err == nil, nil
@@ -93,6 +106,8 @@ func probeOnce(feature string) error {
 		r = Drop(TCP(9))
 	case NAT:
 		r = Masquerade("probe")
+	case Rewrite:
+		r = Cut(TCP(9))[2]
 	default:
 		r = Reject(UDP(9))
 	}
@@ -116,6 +131,9 @@ func unsupportedErr(err error) bool {
 }
 
 func unsupported(feature string) error {
+	if feature == Rewrite && nsops.InUserNamespace() {
+		return fmt.Errorf("kernel does not permit %s in this user namespace, only to the initial one's root", feature)
+	}
 	if nsops.InUserNamespace() {
 		return fmt.Errorf("kernel does not support %s in this user namespace (if it comes in modules, load them on the host first)", feature)
 	}

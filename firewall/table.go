@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -87,35 +88,50 @@ func (tb *Table) Add(rules ...Rule) {
 	tb.t.Helper()
 	tb.mu.Lock()
 	defer tb.mu.Unlock()
-	c := conn(tb.nsfd)
-	for n, r := range rules {
-		if r.exprs == nil {
-			tb.t.Fatalf("cannot add rule %d to nftables table %q, reason: the rule is empty", n+1, tb.table.Name)
-		}
-		ex, err := r.exprs()
-		if err != nil {
-			tb.t.Fatalf("cannot add rule %q to nftables table %q, reason: %v", r.desc, tb.table.Name, err)
-		}
-		for _, k := range r.chains {
-			ch, ok := tb.chains[k]
-			if !ok {
-				ch = c.AddChain(k.chain(tb.table))
-				tb.chains[k] = ch
-			}
-			c.AddRule(&nftables.Rule{Table: tb.table, Chain: ch, Exprs: ex})
-		}
-	}
-	if err := c.Flush(); err != nil {
+	if err := addRules(tb.nsfd, tb.table, tb.chains, rules); err != nil {
 		// The batch is one transaction: none of it took effect.
 		for k := range tb.chains {
 			if !tb.chainUsed(k) {
 				delete(tb.chains, k)
 			}
 		}
-		tb.t.Fatalf("cannot add rules %q to nftables table %q in %s, reason: %v",
-			describeRules(rules), tb.table.Name, nsops.Describe(tb.nsfd), explain(err))
+		tb.t.Fatalf("%v", err)
 	}
 	tb.rules = append(tb.rules, rules...)
+}
+
+// addRules appends the rules, in order, to the table in the namespace nsfd
+// refers to, in one batch, making the base chains they need that are not in
+// chains yet and adding them there. The batch is one transaction: on error
+// none of it took effect, but chains may hold chains it would have made.
+func addRules(nsfd int, table *nftables.Table, chains map[chainKind]*nftables.Chain, rules []Rule) error {
+	c := conn(nsfd)
+	for n, r := range rules {
+		if r.exprs == nil {
+			return fmt.Errorf("cannot add rule %d to nftables table %q, reason: the rule is empty", n+1, table.Name)
+		}
+		ex, err := r.exprs()
+		if err != nil {
+			return fmt.Errorf("cannot add rule %q to nftables table %q, reason: %v", r.desc, table.Name, err)
+		}
+		for _, k := range r.chains {
+			ch, ok := chains[k]
+			if !ok {
+				ch = c.AddChain(k.chain(table))
+				chains[k] = ch
+			}
+			c.AddRule(&nftables.Rule{Table: table, Chain: ch, Exprs: ex})
+		}
+	}
+	if err := c.Flush(); err != nil {
+		err = explain(err)
+		if errors.Is(err, unix.EPERM) && nsops.InUserNamespace() && slices.ContainsFunc(rules, func(r Rule) bool { return r.rewrites }) {
+			err = fmt.Errorf("%w (in a user namespace other than the initial one, recent kernels refuse rules that rewrite packets, such as those of Cut: see firewall.SkipUnlessSupported(firewall.Rewrite))", err)
+		}
+		return fmt.Errorf("cannot add rules %q to nftables table %q in %s, reason: %v",
+			describeRules(rules), table.Name, nsops.Describe(nsfd), err)
+	}
+	return nil
 }
 
 // chainUsed tells whether a rule added before needs the chain.

@@ -12,7 +12,9 @@
 //	imp.Remove()                       // clean again
 //
 // What it impairs is what the link sends (its egress): impair both ends of a
-// veth pair to impair both directions.
+// veth pair to impair both directions. [AddPort] impairs only the TCP
+// segments of one port (for helpers that remove it at times of their own,
+// with [RemovePort], such as package fault's ImpairPort).
 //
 // # Cleanup
 //

@@ -226,12 +226,17 @@ func (i *Impairment) root(h *netlink.Handle) (netlink.Qdisc, error) {
 
 // qdiscs returns the queueing disciplines cfg needs, root first.
 func (c *config) qdiscs(index int) []netlink.Qdisc {
+	return c.qdiscsAt(index, netlink.HANDLE_ROOT, rootHandle, netemClass, childHandle)
+}
+
+// qdiscsAt returns the queueing disciplines cfg needs, the first one at
+// parent with the given handle; when there are two, the second one has
+// handle second, under the first one's class netemClass.
+func (c *config) qdiscsAt(index int, parent, handle, netemClass, second uint32) []netlink.Qdisc {
 	var out []netlink.Qdisc
-	parent := uint32(netlink.HANDLE_ROOT)
-	handle := rootHandle
 	if c.netem != nil {
 		out = append(out, netlink.NewNetem(netlink.QdiscAttrs{LinkIndex: index, Parent: parent, Handle: handle}, *c.netem))
-		parent, handle = netemClass, childHandle
+		parent, handle = netemClass, second
 	}
 	if c.rate > 0 {
 		bytesPerSecond := c.rate / 8

@@ -47,7 +47,7 @@
 //     not work fails instead of skipping. Each binary also writes a Ginkgo
 //     JUnit report, from which a small awk script (skips.awk) prints the
 //     specs that skipped themselves, with their reasons. The modules some
-//     packages alone need (nftables for lab and firewall: packageModules in
+//     packages alone need (nftables for lab, firewall and fault: packageModules in
 //     initscript.go) are loaded by init just before that package's binary
 //     and removed right after it, in both passes.
 //  5. It boots each kernel under qemu (KVM when a short probe boot works,

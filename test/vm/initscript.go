@@ -88,6 +88,9 @@ var nftablesModules = []guestModule{
 var packageModules = map[string][]guestModule{
 	"./firewall": nftablesModules,
 	"./lab":      nftablesModules,
+	// Partitions and connection faults are nftables rules; a port's
+	// impairment finds the port's packets with u32 filters.
+	"./fault": slices.Concat(nftablesModules, []guestModule{{Name: "cls_u32"}}),
 	// The nftables summary of failure reports.
 	"./internal/diag": nftablesModules,
 }
