@@ -34,10 +34,10 @@ type cut struct {
 // a group is left alone, and so is traffic that hosts of a group only route.
 //
 // Each host of a group gets an nftables table of the fault's own (made by
-// [firewall.Make]) that drops what arrives for it from the addresses of the hosts of the other groups:
-// all their global IPv4 and IPv6 addresses, as the kernel lists them when
-// the fault is applied. Connections keep their state; a sender retransmits
-// into the void until the heal or its timeout.
+// [firewall.Make]) that drops what arrives for it from the addresses of the
+// hosts of the other groups: all their global IPv4 and IPv6 addresses, as
+// the kernel lists them when the fault is applied. Connections keep their
+// state; a sender retransmits into the void until the heal or its timeout.
 func Partition(groups ...[]*lab.Host) Fault {
 	c := &cut{name: "partition " + groupNames(groups, " | "), from: map[*lab.Host][]*lab.Host{}}
 	for n, g := range groups {

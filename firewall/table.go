@@ -110,8 +110,8 @@ func (tb *Table) Add(rules ...Rule) {
 // addRules appends the rules, in order, to the table in the namespace nsfd
 // refers to, in one batch, making the base chains they need that are not in
 // chains yet and adding them there, and first the table itself if
-// newTable. The batch is one transaction: on error
-// none of it took effect, but chains may hold chains it would have made.
+// newTable. The batch is one transaction: on error none of it took effect,
+// but chains may hold chains it would have made.
 func addRules(nsfd int, table *nftables.Table, newTable bool, chains map[chainKind]*nftables.Chain, rules []Rule) error {
 	c, err := conn(nsfd)
 	if err != nil {
