@@ -230,12 +230,14 @@ func conn(nsfd int) (*nftables.Conn, error) {
 }
 
 // release closes the connection's socket in the background (see package
-// closer). Closing a netfilter socket waits, in nf_tables' release notifier,
-// for the kernel to free what transactions deleted, its own or any other
-// namespace's, an RCU grace period after them (about 10 ms here): the
-// deletion took effect when the batch was acknowledged, and nothing needs
-// to wait for the memory. A short-lived socket per Flush, as google/nftables
-// makes without AsLasting, would make every deletion cost that wait.
+// closer). Closing a netfilter socket runs nf_tables' release notifier
+// (nft_rcv_nl_event), which flushes the work that frees what transactions
+// deleted, its own or any other namespace's, and that work waits for an
+// RCU grace period first (about 10 ms here), with the namespace's nftables
+// lock held: the next change there waits for it too. The deletion took
+// effect when the batch was acknowledged; nothing needs to wait for the
+// memory. A short-lived socket per Flush, as google/nftables makes without
+// AsLasting, would make every deletion cost that wait.
 func release(c *nftables.Conn) { closer.Close(closeFunc(c.CloseLasting)) }
 
 // closeFunc is a close function as an io.Closer.
