@@ -2,6 +2,7 @@ package fault_test
 
 import (
 	"net/netip"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -16,9 +17,10 @@ import (
 	"github.com/scratchnet/scratchnet/lab"
 )
 
-// faultTables lists the nftables tables of the fault package in the
-// namespace nsfd refers to.
-func faultTables(nsfd int) []string {
+// faultTables lists the library's nftables tables in the namespace nsfd
+// refers to but those named in except (a spec's own firewall): the faults'
+// tables.
+func faultTables(nsfd int, except ...string) []string {
 	GinkgoHelper()
 	c, err := nftables.New(nftables.WithNetNSFd(nsfd))
 	Expect(err).NotTo(HaveOccurred())
@@ -26,7 +28,7 @@ func faultTables(nsfd int) []string {
 	Expect(err).NotTo(HaveOccurred())
 	var out []string
 	for _, t := range tables {
-		if strings.HasPrefix(t.Name, firewall.TablePrefix+"fault-") {
+		if strings.HasPrefix(t.Name, firewall.TablePrefix) && !slices.Contains(except, t.Name) {
 			out = append(out, t.Name)
 		}
 	}

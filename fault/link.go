@@ -7,10 +7,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/google/nftables"
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
+	"github.com/scratchnet/scratchnet/firewall"
 	"github.com/scratchnet/scratchnet/internal/nsops"
 	"github.com/scratchnet/scratchnet/lab"
 )
@@ -297,40 +297,25 @@ func (b *blackhole) Apply() error {
 		return fmt.Errorf("cannot apply %s, reason: it is applied already", b)
 	}
 	farNs, far := b.end.FarEnd()
-	for _, e := range []struct {
-		nsfd int
-		name string
-	}{{b.end.Netns(), b.end.Name()}, {farNs, far.Attrs().Name}} {
-		ft, err := newFaultTable(e.nsfd, nftables.TableFamilyNetdev, func(c *nftables.Conn, t *nftables.Table) {
-			accept := nftables.ChainPolicyAccept
-			ch := c.AddChain(&nftables.Chain{Name: "ingress", Table: t, Type: nftables.ChainTypeFilter,
-				Hooknum: nftables.ChainHookIngress, Priority: nftables.ChainPriorityFilter, Device: e.name, Policy: &accept})
-			c.AddRule(&nftables.Rule{Table: t, Chain: ch, Exprs: dropAll()})
-		})
-		if err != nil {
-			for _, done := range b.tables {
-				_ = done.delete()
-			}
-			b.tables = nil
-			return fmt.Errorf("cannot apply %s at %s, reason: %w", b, e.name, err)
-		}
-		b.tables = append(b.tables, ft)
+	jobs := []tableJob{
+		{nsfd: b.end.Netns(), make: func(nsfd int) (string, error) { return firewall.MakeIngressDrop(nsfd, b.end.Name()) }},
+		{nsfd: farNs, make: func(nsfd int) (string, error) { return firewall.MakeIngressDrop(nsfd, far.Attrs().Name) }},
 	}
+	tables, failed, err := makeTables(jobs)
+	if err != nil {
+		return fmt.Errorf("cannot apply %s at %s, reason: %w", b, []string{b.end.Name(), far.Attrs().Name}[failed], err)
+	}
+	b.tables = tables
 	return nil
 }
 
 func (b *blackhole) Heal() error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	var first error
-	for _, ft := range b.tables {
-		if err := ft.delete(); err != nil && first == nil {
-			first = err
-		}
-	}
+	err := deleteTables(b.tables)
 	b.tables = nil
-	if first != nil {
-		return fmt.Errorf("cannot heal %s, reason: %w", b, first)
+	if err != nil {
+		return fmt.Errorf("cannot heal %s, reason: %w", b, err)
 	}
 	return nil
 }

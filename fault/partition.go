@@ -6,11 +6,10 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/google/nftables"
-	"github.com/google/nftables/expr"
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
+	"github.com/scratchnet/scratchnet/firewall"
 	"github.com/scratchnet/scratchnet/internal/nsops"
 	"github.com/scratchnet/scratchnet/lab"
 )
@@ -34,11 +33,11 @@ type cut struct {
 // whether they go over a wire, a segment or through routers. Traffic within
 // a group is left alone, and so is traffic that hosts of a group only route.
 //
-// Each host of a group gets an nftables table of the fault's own that drops
-// what arrives for it from the addresses of the hosts of the other groups:
-// all their global IPv4 and IPv6 addresses, as the kernel lists them when
-// the fault is applied. Connections keep their state; a sender retransmits
-// into the void until the heal or its timeout.
+// Each host of a group gets an nftables table of the fault's own (made by
+// [firewall.Make]) that drops what arrives for it from the addresses of the
+// hosts of the other groups: all their global IPv4 and IPv6 addresses, as
+// the kernel lists them when the fault is applied. Connections keep their
+// state; a sender retransmits into the void until the heal or its timeout.
 func Partition(groups ...[]*lab.Host) Fault {
 	c := &cut{name: "partition " + groupNames(groups, " | "), from: map[*lab.Host][]*lab.Host{}}
 	for n, g := range groups {
@@ -96,8 +95,8 @@ func groupNames(groups [][]*lab.Host, sep string) string {
 
 func (c *cut) String() string { return c.name }
 
-// Apply adds the fault's table to each receiving host. A host cut from no
-// address gets none.
+// Apply adds the fault's table to each receiving host, all hosts at once.
+// A host cut from no address gets none.
 func (c *cut) Apply() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -117,31 +116,26 @@ func (c *cut) Apply() error {
 			addrs[s] = a
 		}
 	}
+	var jobs []tableJob
+	var hosts []*lab.Host
 	for _, h := range c.order {
-		var drop []netip.Addr
+		var drop []firewall.Rule
 		for _, s := range c.from[h] {
-			drop = append(drop, addrs[s]...)
+			for _, a := range addrs[s] {
+				drop = append(drop, firewall.Drop(firewall.From(a.String())).OnlyArriving())
+			}
 		}
 		if len(drop) == 0 {
 			continue
 		}
-		ft, err := newFaultTable(h.Netns(), nftables.TableFamilyINet, func(conn *nftables.Conn, t *nftables.Table) {
-			accept := nftables.ChainPolicyAccept
-			ch := conn.AddChain(&nftables.Chain{Name: "input", Table: t, Type: nftables.ChainTypeFilter,
-				Hooknum: nftables.ChainHookInput, Priority: nftables.ChainPriorityRaw, Policy: &accept})
-			for _, a := range drop {
-				conn.AddRule(&nftables.Rule{Table: t, Chain: ch, Exprs: fromAddr(a)})
-			}
-		})
-		if err != nil {
-			healErr := c.healLocked()
-			if healErr != nil {
-				return fmt.Errorf("cannot apply %s to host %q, reason: %w (and undoing it: %v)", c.name, h.Name, err, healErr)
-			}
-			return fmt.Errorf("cannot apply %s to host %q, reason: %w", c.name, h.Name, err)
-		}
-		c.tables = append(c.tables, ft)
+		hosts = append(hosts, h)
+		jobs = append(jobs, tableJob{nsfd: h.Netns(), make: func(nsfd int) (string, error) { return firewall.Make(nsfd, drop...) }})
 	}
+	tables, failed, err := makeTables(jobs)
+	if err != nil {
+		return fmt.Errorf("cannot apply %s to host %q, reason: %w", c.name, hosts[failed].Name, err)
+	}
+	c.tables = tables
 	return nil
 }
 
@@ -156,28 +150,9 @@ func (c *cut) Heal() error {
 }
 
 func (c *cut) healLocked() error {
-	var first error
-	for _, ft := range c.tables {
-		if err := ft.delete(); err != nil && first == nil {
-			first = err
-		}
-	}
+	err := deleteTables(c.tables)
 	c.tables = nil
-	return first
-}
-
-// fromAddr returns the expressions of a rule that drops packets from a.
-func fromAddr(a netip.Addr) []expr.Any {
-	fam, off := byte(unix.NFPROTO_IPV4), uint32(12)
-	if a.Is6() {
-		fam, off = unix.NFPROTO_IPV6, 8
-	}
-	return append([]expr.Any{
-		&expr.Meta{Key: expr.MetaKeyNFPROTO, Register: 1},
-		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{fam}},
-		&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: off, Len: uint32(len(a.AsSlice()))},
-		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: a.AsSlice()},
-	}, dropAll()...)
+	return err
 }
 
 // globalAddrs lists the addresses of global scope in the namespace, IPv4

@@ -121,10 +121,10 @@ var _ = Describe("Partition", func() {
 		for range 2 {
 			fault.Inject(p)
 			Expect(faultTables(a.Netns())).To(HaveLen(1))
-			Expect(faultTables(b.Netns())).To(HaveLen(1))
+			Expect(faultTables(b.Netns(), user.Name())).To(HaveLen(1))
 			fault.Heal(p)
 			Expect(faultTables(a.Netns())).To(BeEmpty())
-			Expect(faultTables(b.Netns())).To(BeEmpty())
+			Expect(faultTables(b.Netns(), user.Name())).To(BeEmpty())
 			Expect(user.Rules()).To(ConsistOf(`tcp dport 9 drop`))
 			Eventually(reaches).WithArguments(a, ifs[1].IPv4.Addr(), uint16(7)).WithTimeout(3 * time.Second).Should(BeTrue())
 		}

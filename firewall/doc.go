@@ -26,11 +26,19 @@
 // rules then go with the namespace.
 //
 // Helpers that add and remove rules at times of their own, such as the
-// connection faults of package fault, use [Make] and [Remove] instead: they
-// return errors and register no cleanup. Such helpers also use the rules
-// that only they need: [Cut] (reset connections at both ends),
-// [ClampMSS], [ConnBytesOver], and [Rule.AlsoOutgoing] for the packets the
-// namespace sends itself.
+// faults of package fault, use [Make] and [Remove] instead: they return
+// errors and register no cleanup. [MakeIngressDrop] makes, for them, a
+// table of the netdev family that drops every frame arriving at one
+// interface. Such helpers also use the rules that only they need: [Cut]
+// (reset connections at both ends), [ClampMSS], [ConnBytesOver],
+// [Rule.AlsoOutgoing] for the packets the namespace sends itself and
+// [Rule.OnlyArriving] for those that arrive for it, not those it routes.
+//
+// Each operation uses one nftables netlink socket, whose close is left to
+// the background: closing a netfilter socket waits, after a deletion
+// anywhere in the kernel, for an RCU grace period (about 10 ms), while the
+// deletion itself took effect before. Until that close is done, the next
+// change in the same namespace waits for it.
 //
 // # Kernel support
 //

@@ -219,6 +219,33 @@ var _ = Describe("tables that callers manage", func() {
 		Expect(firewall.Remove(ns, "mine")).To(MatchError(ContainSubstring(`the library's tables are named "scratchnet-"`)))
 	})
 
+	It("drops only what arrives for the namespace with OnlyArriving, and every frame arriving at an interface with MakeIngressDrop", func() {
+		top := newTopology()
+		route.AddDefault(top.server, "10.2.0.1")
+		testsupport.ServeTCP(top.server, "10.2.0.2:80")
+		other := firewall.New(top.router, firewall.Drop(firewall.UDP(9)))
+		name, err := firewall.Make(top.router, firewall.Drop(firewall.From("10.2.0.2")).OnlyArriving())
+		Expect(err).NotTo(HaveOccurred())
+		_, err = testsupport.DialTCP(top.router, "10.2.0.2:80", 300*time.Millisecond)
+		Expect(testsupport.IsTimeout(err)).To(BeTrue(), "the router drops what the server sends it: %v", err)
+		_, err = testsupport.DialTCP(top.client, "10.2.0.2:80", 2*time.Second)
+		Expect(err).NotTo(HaveOccurred(), "the router still routes what the server sends the client")
+		Expect(firewall.Remove(top.router, name)).To(Succeed())
+
+		_, err = firewall.Make(top.router, firewall.Masquerade("wan").OnlyArriving())
+		Expect(err).To(MatchError(ContainSubstring(`OnlyArriving: "oifname \"wan\" masquerade" is not a filter rule`)))
+
+		name, err = firewall.MakeIngressDrop(top.router, top.wan)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(tables(top.router)).To(ConsistOf(other.Name(), name))
+		_, err = testsupport.DialTCP(top.router, "10.2.0.2:80", 300*time.Millisecond)
+		Expect(testsupport.IsTimeout(err)).To(BeTrue(), "the server's answers do not arrive at the router: %v", err)
+		Expect(firewall.Remove(top.router, name)).To(Succeed())
+		Expect(tables(top.router)).To(ConsistOf(other.Name()), "Remove finds a table of the netdev family")
+		_, err = testsupport.DialTCP(top.router, "10.2.0.2:80", 2*time.Second)
+		Expect(err).NotTo(HaveOccurred(), "the router reaches the server again")
+	})
+
 	It("describes the rules of a cut", func() {
 		var descs []string
 		for _, r := range firewall.Cut(firewall.TCP(8080)) {

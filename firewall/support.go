@@ -90,7 +90,11 @@ func probeOnce(feature string) error {
 		return err
 	}
 	defer unix.Close(nsfd)
-	c := conn(nsfd)
+	c, err := conn(nsfd)
+	if err != nil {
+		return err
+	}
+	defer release(c)
 	// Without nf_tables, a request outside a batch fails with EINVAL
 	// (nfnetlink knows no such subsystem), while a batch gets one error
 	// for all its messages.

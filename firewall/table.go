@@ -14,6 +14,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	"golang.org/x/sys/unix"
 
+	"github.com/scratchnet/scratchnet/internal/closer"
 	"github.com/scratchnet/scratchnet/internal/nsops"
 	"github.com/scratchnet/scratchnet/internal/scope"
 )
@@ -61,9 +62,15 @@ func NewT(t testing.TB, netnsfd int, rules ...Rule) *Table {
 		table:  &nftables.Table{Name: TablePrefix + randomSuffix(), Family: nftables.TableFamilyINet},
 		chains: map[chainKind]*nftables.Chain{},
 	}
-	c := conn(own)
+	c, err := conn(own)
+	if err != nil {
+		unix.Close(own)
+		t.Fatalf("cannot make nftables table %q, reason: %v", tb.table.Name, err)
+	}
 	c.AddTable(tb.table)
-	if err := c.Flush(); err != nil {
+	err = c.Flush()
+	release(c)
+	if err != nil {
 		unix.Close(own)
 		t.Fatalf("cannot make nftables table %q in %s, reason: %v", tb.table.Name, nsops.Describe(own), explain(err))
 	}
@@ -88,7 +95,7 @@ func (tb *Table) Add(rules ...Rule) {
 	tb.t.Helper()
 	tb.mu.Lock()
 	defer tb.mu.Unlock()
-	if err := addRules(tb.nsfd, tb.table, tb.chains, rules); err != nil {
+	if err := addRules(tb.nsfd, tb.table, false, tb.chains, rules); err != nil {
 		// The batch is one transaction: none of it took effect.
 		for k := range tb.chains {
 			if !tb.chainUsed(k) {
@@ -102,10 +109,18 @@ func (tb *Table) Add(rules ...Rule) {
 
 // addRules appends the rules, in order, to the table in the namespace nsfd
 // refers to, in one batch, making the base chains they need that are not in
-// chains yet and adding them there. The batch is one transaction: on error
-// none of it took effect, but chains may hold chains it would have made.
-func addRules(nsfd int, table *nftables.Table, chains map[chainKind]*nftables.Chain, rules []Rule) error {
-	c := conn(nsfd)
+// chains yet and adding them there, and first the table itself if
+// newTable. The batch is one transaction: on error none of it took effect,
+// but chains may hold chains it would have made.
+func addRules(nsfd int, table *nftables.Table, newTable bool, chains map[chainKind]*nftables.Chain, rules []Rule) error {
+	c, err := conn(nsfd)
+	if err != nil {
+		return fmt.Errorf("cannot add rules %q to nftables table %q, reason: %v", describeRules(rules), table.Name, err)
+	}
+	defer release(c)
+	if newTable {
+		c.AddTable(table)
+	}
 	for n, r := range rules {
 		if r.exprs == nil {
 			return fmt.Errorf("cannot add rule %d to nftables table %q, reason: the rule is empty", n+1, table.Name)
@@ -176,15 +191,17 @@ func (tb *Table) Masquerades() []string {
 }
 
 // delete deletes the table if it is still there.
-func (tb *Table) delete() error {
-	c := conn(tb.nsfd)
-	if _, err := c.ListTableOfFamily(tb.table.Name, tb.table.Family); err != nil {
-		if errors.Is(err, unix.ENOENT) {
-			return nil
-		}
+func (tb *Table) delete() error { return deleteTable(tb.nsfd, tb.table) }
+
+// deleteTable deletes the table from the namespace nsfd refers to, with its
+// chains and rules, if it is still there.
+func deleteTable(nsfd int, table *nftables.Table) error {
+	c, err := conn(nsfd)
+	if err != nil {
 		return err
 	}
-	c.DelTable(tb.table)
+	defer release(c)
+	c.DelTable(table)
 	if err := c.Flush(); err != nil && !errors.Is(err, unix.ENOENT) {
 		return err
 	}
@@ -195,19 +212,38 @@ func (tb *Table) delete() error {
 // netlink socket.
 const replyTimeout = 10 * time.Second
 
-// conn returns an nftables connection whose netlink sockets, one per Flush
-// or listing, are made in the namespace nsfd refers to.
+// conn returns a lasting nftables connection: one netlink socket, made in
+// the namespace nsfd refers to, for all its requests. Hand it to release
+// when done.
 //
 // google/nftables waits for one acknowledgement per message of a batch, but
 // a kernel without nf_tables answers a whole batch with one error: without a
-// deadline on each socket, Flush would wait for the others forever.
-func conn(nsfd int) *nftables.Conn {
-	// Only a lasting connection can fail to be made.
-	c, _ := nftables.New(nftables.WithNetNSFd(nsfd), nftables.WithSockOptions(func(nc *netlink.Conn) error {
+// deadline on the socket, Flush would wait for the others forever.
+func conn(nsfd int) (*nftables.Conn, error) {
+	c, err := nftables.New(nftables.AsLasting(), nftables.WithNetNSFd(nsfd), nftables.WithSockOptions(func(nc *netlink.Conn) error {
 		return nc.SetDeadline(time.Now().Add(replyTimeout))
 	}))
-	return c
+	if err != nil {
+		return nil, fmt.Errorf("cannot open an nftables netlink socket in %s, reason: %w", nsops.Describe(nsfd), explain(err))
+	}
+	return c, nil
 }
+
+// release closes the connection's socket in the background (see package
+// closer). Closing a netfilter socket runs nf_tables' release notifier
+// (nft_rcv_nl_event), which flushes the work that frees what transactions
+// deleted, its own or any other namespace's, and that work waits for an
+// RCU grace period first (about 10 ms here), with the namespace's nftables
+// lock held: the next change there waits for it too. The deletion took
+// effect when the batch was acknowledged; nothing needs to wait for the
+// memory. A short-lived socket per Flush, as google/nftables makes without
+// AsLasting, would make every deletion cost that wait.
+func release(c *nftables.Conn) { closer.Close(closeFunc(c.CloseLasting)) }
+
+// closeFunc is a close function as an io.Closer.
+type closeFunc func() error
+
+func (f closeFunc) Close() error { return f() }
 
 func describeRules(rules []Rule) string {
 	s := ""
