@@ -184,13 +184,15 @@ func labChain(k int) {
 }
 
 // rawSegment does the kernel work of labSegment directly: a namespace with
-// a bridge, set up; per host a namespace (lo up, no DAD), a veth from the
+// IPv6 off for new links (no DAD) and bridged frames kept out of its
+// netfilter hooks, with a bridge, set up; per host a namespace (lo up, no DAD, no
+// router solicitations), a veth from the
 // segment's namespace whose one end is the bridge's port and whose other is
 // in the host, an IPv4 and an IPv6 address (no DAD) on the host's end, both
 // ends set up, the host's end polled until operationally UP. Then every
 // namespace is closed.
 func rawSegment(k int) {
-	segFd, seg := rawHost()
+	segFd, seg := rawSegmentNs()
 	br := &netlink.Bridge{LinkAttrs: netlink.LinkAttrs{Name: "lan"}}
 	Expect(seg.LinkAdd(br)).To(Succeed())
 	Expect(seg.LinkSetUp(br)).To(Succeed())
@@ -219,10 +221,33 @@ func rawSegment(k int) {
 	}
 }
 
+// rawSegmentNs creates a namespace as a lab segment's is: lo up, IPv6 off
+// for new links, the bridge netfilter knobs off where br_netfilter has
+// them.
+func rawSegmentNs() (int, *netlink.Handle) {
+	var h *netlink.Handle
+	fd := rawNetnsDoing(func() {
+		var err error
+		h, err = netlink.NewHandle(unix.NETLINK_ROUTE)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(h.LinkSetUp(&netlink.Device{LinkAttrs: netlink.LinkAttrs{Index: 1}})).To(Succeed())
+		for _, knob := range []string{"ipv6/conf/default/accept_dad", "ipv6/conf/all/accept_dad"} {
+			rawSysctl(knob, "0")
+		}
+		rawSysctl("ipv6/conf/default/disable_ipv6", "1")
+		if _, err := os.Stat("/proc/sys/net/bridge"); err == nil {
+			for _, knob := range []string{"arptables", "iptables", "ip6tables"} {
+				rawSysctl("bridge/bridge-nf-call-"+knob, "0")
+			}
+		}
+	})
+	return fd, h
+}
+
 // rawChain does the kernel work of labChain directly: k namespaces (lo up,
-// no DAD, forwarding on), a veth between each and the next, an IPv4 and an
-// IPv6 address (no DAD) on each end, both ends set up and polled until
-// operationally UP. Then every namespace is closed.
+// no DAD, no router solicitations, forwarding on), a veth between each and
+// the next, an IPv4 and an IPv6 address (no DAD) on each end, both ends set
+// up and polled until operationally UP. Then every namespace is closed.
 func rawChain(k int) {
 	var fds []int
 	var handles []*netlink.Handle
@@ -236,6 +261,7 @@ func rawChain(k int) {
 			for _, knob := range []string{"ipv6/conf/default/accept_dad", "ipv6/conf/all/accept_dad"} {
 				rawSysctl(knob, "0")
 			}
+			rawSysctl("ipv6/conf/default/router_solicitations", "0")
 			for _, knob := range []string{"ipv4/ip_forward", "ipv6/conf/all/forwarding"} {
 				rawSysctl(knob, "1")
 			}
