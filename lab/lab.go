@@ -172,9 +172,10 @@ func unshareNs(role nsRole) (int, error) {
 			// IPv6 and ARP netfilter hooks, once per port it leaves by:
 			// a flooded frame costs as many hook traversals as the segment
 			// has members (measured on 6.18: 1.25 µs per member reached
-			// with the hooks, 0.94 µs without). The lab puts no rules in a segment's namespace;
-			// without br_netfilter (most machines) the knobs do not exist
-			// and bridged frames skip those hooks already.
+			// with the hooks, 0.94 µs without). The lab puts no rules in
+			// a segment's namespace; without br_netfilter (most machines)
+			// the knobs do not exist and bridged frames skip those hooks
+			// already.
 			for _, knob := range []string{"arptables", "iptables", "ip6tables"} {
 				err := writeSysctlAt(unix.AT_FDCWD, "/proc/sys/net/bridge/bridge-nf-call-"+knob, "0")
 				if err != nil && !errors.Is(err, unix.ENOENT) {
@@ -208,9 +209,10 @@ func (l *Lab) adopt(fd int, label string) {
 // Host adds a host: a transient network namespace with lo up. Its
 // interfaces send no IPv6 router solicitations (router_solicitations is 0
 // for every link made in it; they still take the advertisements a router
-// sends unasked). Host names are unique within a lab. Until the lab is torn down, the failure messages
-// of every helper given the host's namespace name the host, as `network
-// namespace "alice" (net:[4026532307])`.
+// sends unasked). Host names are unique within a lab. Until the lab is
+// torn down, the failure messages of every helper given the host's
+// namespace name the host, as `network namespace "alice"
+// (net:[4026532307])`.
 func (l *Lab) Host(name string) *Host {
 	l.t.Helper()
 	return l.addHost("host", name, hostNs)
