@@ -13,7 +13,8 @@ import (
 
 // rawHost creates a namespace as a lab host is, written directly against the
 // kernel: unshare on a locked thread, a netlink handle opened inside, lo
-// set up by index, duplicate address detection turned off, switch back.
+// set up by index, duplicate address detection and router solicitations
+// turned off, switch back.
 func rawHost() (int, *netlink.Handle) {
 	var h *netlink.Handle
 	fd := rawNetnsDoing(func() {
@@ -28,6 +29,11 @@ func rawHost() (int, *netlink.Handle) {
 			Expect(err).NotTo(HaveOccurred())
 			unix.Close(f)
 		}
+		f, err := unix.Open("/proc/sys/net/ipv6/conf/default/router_solicitations", unix.O_WRONLY|unix.O_CLOEXEC, 0)
+		Expect(err).NotTo(HaveOccurred())
+		_, err = unix.Write(f, []byte("0"))
+		Expect(err).NotTo(HaveOccurred())
+		unix.Close(f)
 	})
 	return fd, h
 }

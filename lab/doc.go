@@ -50,7 +50,9 @@
 // refused with a message naming Members. IPv6
 // duplicate address detection is off in a lab's namespaces, for link-local
 // addresses too (a router needs one to resolve a forwarded packet's next
-// hop), and when the call returns every interface is up and operationally
+// hop), hosts send no router solicitations (a segment would flood each to
+// all its members; advertisements a router sends unasked still count), and
+// when the call returns every interface is up and operationally
 // UP, with its IPv6 addresses ready (none tentative, each in its
 // solicited-node group): traffic flows at once, and no first neighbour
 // solicitation goes unanswered.

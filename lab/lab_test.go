@@ -200,6 +200,51 @@ var _ = Describe("labs", func() {
 		}
 	})
 
+	It("keeps hosts from sending router solicitations, which a segment would flood to every member", func() {
+		l := lab.New()
+		alice := l.Host("alice")
+		lan := l.Segment("lan")
+		iface := lan.Attach(alice, l.Host("bob"))[0]
+		// The kernel counts what each interface sent, per ICMPv6 type.
+		sent := func(counter string) func() int {
+			return func() int {
+				var n int
+				Expect(netns.Do(alice.Netns(), func() error {
+					stats, err := os.ReadFile("/proc/thread-self/net/dev_snmp6/" + iface.Link.Attrs().Name)
+					if err != nil {
+						return err
+					}
+					m := regexp.MustCompile(`(?m)^` + counter + `\s+(\d+)$`).FindSubmatch(stats)
+					Expect(m).NotTo(BeNil(), "no %s in dev_snmp6", counter)
+					_, err = fmt.Sscan(string(m[1]), &n)
+					return err
+				})).To(Succeed())
+				return n
+			}
+		}
+		// The solicitation would go out as the interface's IPv6 comes
+		// up, as its multicast listener reports do.
+		Eventually(sent("Icmp6OutMLDv2Reports")).Should(BeNumerically(">", 0))
+		Consistently(sent("Icmp6OutRouterSolicits"), 300*time.Millisecond, 20*time.Millisecond).Should(BeZero())
+	})
+
+	It("keeps the frames a segment's bridge forwards out of its namespace's IP and ARP netfilter hooks", func() {
+		lan := lab.New().Segment("lan")
+		for _, knob := range []string{"arptables", "iptables", "ip6tables"} {
+			var value []byte
+			err := netns.Do(lan.Netns(), func() error {
+				var err error
+				value, err = os.ReadFile("/proc/sys/net/bridge/bridge-nf-call-" + knob)
+				return err
+			})
+			if os.IsNotExist(err) {
+				Skip("kernel has no bridge netfilter (br_netfilter not loaded): " + err.Error())
+			}
+			Expect(err).NotTo(HaveOccurred())
+			Expect(string(value)).To(Equal("0\n"), "bridge-nf-call-%s in the segment's namespace", knob)
+		}
+	})
+
 	It("routes between two subnets through a router", func() {
 		l := lab.New()
 		alice, router, bob := l.Host("alice"), l.Router("router"), l.Host("bob")

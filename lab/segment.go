@@ -14,6 +14,8 @@ import (
 // its own, with one veth pair per attached host, like hosts plugged into
 // one switch. IPv6 is off for the links of that namespace (the bridge and
 // its ports have no addresses); it carries the hosts' IPv6 all the same.
+// The frames it forwards skip its namespace's IP and ARP netfilter hooks
+// even where br_netfilter is loaded (bridge-nf-call-* are 0 there).
 type Segment struct {
 	// Name is the segment's name; it is also the name of each member's
 	// interface on it and of the bridge.
