@@ -3,10 +3,12 @@
 package bench_test
 
 import (
+	"bufio"
 	"fmt"
 	"net"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -17,7 +19,6 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/scratchnet/scratchnet/guard"
-	"github.com/scratchnet/scratchnet/internal/testsupport"
 	"github.com/scratchnet/scratchnet/lab"
 )
 
@@ -30,7 +31,7 @@ import (
 // size weighs about the same in the run), the lab and its raw twin in turns,
 // the first of a pair alternating. Between any two builds the suite waits
 // until the kernel has destroyed the namespaces of the previous one (see
-// testsupport.SettleNamespaces): a build that starts while the kernel still tears down
+// settleNamespaces): a build that starts while the kernel still tears down
 // a thousand namespaces in the background is slower by half or more.
 //
 // What still makes a segment's later hosts dearer is the kernel's, and
@@ -106,16 +107,54 @@ func medianFloat(fs []float64) float64 {
 // timeBuild waits for the kernel to settle, then times build(k), teardown
 // included.
 func timeBuild(k int, build func(k int)) time.Duration {
-	testsupport.SettleNamespaces(quietNamespaces+20, 30*time.Second)
+	settleNamespaces()
 	start := time.Now()
 	build(k)
 	return time.Since(start)
 }
 
-// quietNamespaces is the number of namespaces the kernel held when the
-// bench started, before it made any: builds wait until the kernel is back
-// to it (see testsupport.SettleNamespaces).
-var quietNamespaces, _ = testsupport.LiveNamespaces()
+// settleNamespaces waits until the kernel has finished destroying the
+// network namespaces closed before: closing a namespace's last reference
+// only queues its destruction (cleanup_net, on a kernel worker), and that
+// work competes with whatever is built next. The number of live struct
+// net objects shows in /proc/slabinfo (root only) as the active objects of
+// the net_namespace cache; the wait ends when it stops falling for 100ms, or
+// after 30s. Without that line (a kernel that merged the cache into
+// another) it waits a fixed 2s.
+func settleNamespaces() {
+	count, ok := liveNamespaces()
+	if !ok {
+		time.Sleep(2 * time.Second)
+		return
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+		now, _ := liveNamespaces()
+		if now >= count {
+			return
+		}
+		count = now
+	}
+}
+
+// liveNamespaces reads the active net_namespace objects from /proc/slabinfo.
+func liveNamespaces() (int, bool) {
+	f, err := os.Open("/proc/slabinfo")
+	if err != nil {
+		return 0, false
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) > 1 && fields[0] == "net_namespace" {
+			n, err := strconv.Atoi(fields[1])
+			return n, err == nil
+		}
+	}
+	return 0, false
+}
 
 // scaleSubnet holds the IPv4 addresses of a thousand segment members.
 const scaleSubnet = "10.0.0.0/16"

@@ -3,14 +3,12 @@ package lab
 import (
 	"fmt"
 	"strings"
-	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
 	"github.com/scratchnet/scratchnet/guard"
 	"github.com/scratchnet/scratchnet/internal/diag"
-	"github.com/scratchnet/scratchnet/internal/testsupport"
 )
 
 var _ = Describe("failure reports of big labs", func() {
@@ -27,12 +25,6 @@ var _ = Describe("failure reports of big labs", func() {
 
 	It("hold a segment of 300 members attached at once, and stay bounded, describing only the hosts the failure names, in natural order", func() {
 		guard.SkipUnlessPrivileged()
-		// The kernel destroys the lab's namespaces after the spec, holding
-		// the RTNL lock while it unregisters their links: the next spec
-		// must not wait for that in its own link set-up.
-		if before, ok := testsupport.LiveNamespaces(); ok {
-			DeferCleanup(testsupport.SettleNamespaces, before+20, 60*time.Second)
-		}
 		l := New()
 		hosts := make([]*Host, 300)
 		for n := range hosts {
