@@ -23,7 +23,7 @@ var _ = Describe("failure reports of big labs", func() {
 		}
 	})
 
-	It("hold a segment of 300 members attached at once, and stay bounded, describing only the hosts the failure names, in natural order", func() {
+	It("hold a segment of 300 members attached at once, and stay bounded, describing only the hosts the failure names, in natural order", Label("big"), func() {
 		guard.SkipUnlessPrivileged()
 		l := New()
 		hosts := make([]*Host, 300)
