@@ -3,10 +3,8 @@
 package bench_test
 
 import (
-	"fmt"
 	"runtime"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -213,30 +211,18 @@ const (
 )
 
 func renderTable(exp *gmeasure.Experiment, ratios map[string][]float64) string {
-	med := func(name string) time.Duration {
-		return exp.GetStats(name).DurationFor(gmeasure.StatMedian).Round(time.Microsecond)
-	}
-	ratio := func(key string) float64 {
-		r := slices.Clone(ratios[key])
-		slices.Sort(r)
-		return r[len(r)/2]
-	}
-	var sb strings.Builder
-	row := func(name, note string, args ...any) {
-		fmt.Fprintf(&sb, "%-40s %12s  %s\n", name, med(name), fmt.Sprintf(note, args...))
-	}
-	fmt.Fprintf(&sb, "%-40s %12s  %s\n", "measurement (median per iteration)", "time", "ratio (median of back-to-back pairs) / target")
-	row(rowA, "")
-	row(rowB, "")
-	row(rowC, "(c)/(a) = %.2f, target <= 1.40", ratio("c/a"))
-	row(rowC2, "(c2)/(b) = %.2f, target <= 1.10", ratio("c2/b"))
-	row(rowD, "(d)/(a) = %.2f, target <= 1.50", ratio("d/a"))
-	row(rowD0, "(d0)/(a) = %.2f, (d)/(d0) = %.2f", ratio("d0/a"), ratio("d/d0"))
-	row(rowD1, "(d1)/(a) = %.2f", ratio("d1/a"))
-	row(rowE, "target < 5ms")
-	row(rowF1, "")
-	row(rowF2, "last/first = %.2f, target: no slow-down", float64(med(rowF2))/float64(med(rowF1)))
-	row(rowG, "(g)/(d) = %.2f, the cost of capturing", ratio("g/d"))
-	row(rowH, "(h)/(d) = %.2f, a client behind NAT, a tbf-limited wire", ratio("h/d"))
-	return sb.String()
+	t := newTable("measurement (median per iteration)", exp, ratios)
+	t.row(rowA, "")
+	t.row(rowB, "")
+	t.row(rowC, "(c)/(a) = %.2f, target <= 1.40", t.ratio("c/a"))
+	t.row(rowC2, "(c2)/(b) = %.2f, target <= 1.10", t.ratio("c2/b"))
+	t.row(rowD, "(d)/(a) = %.2f, target <= 1.50", t.ratio("d/a"))
+	t.row(rowD0, "(d0)/(a) = %.2f, (d)/(d0) = %.2f", t.ratio("d0/a"), t.ratio("d/d0"))
+	t.row(rowD1, "(d1)/(a) = %.2f", t.ratio("d1/a"))
+	t.row(rowE, "target < 5ms")
+	t.row(rowF1, "")
+	t.row(rowF2, "last/first = %.2f, target: no slow-down", float64(t.med(rowF2))/float64(t.med(rowF1)))
+	t.row(rowG, "(g)/(d) = %.2f, the cost of capturing", t.ratio("g/d"))
+	t.row(rowH, "(h)/(d) = %.2f, a client behind NAT, a tbf-limited wire", t.ratio("h/d"))
+	return t.String()
 }

@@ -3,9 +3,6 @@
 package bench_test
 
 import (
-	"fmt"
-	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -48,7 +45,7 @@ var _ = Describe("capturing", Serial, func() {
 			}
 		}
 		withCapture, without := measure(capturing, true), measure(plain, false)
-		var ratios []float64
+		ratios := map[string][]float64{}
 		for i := range samples / 2 {
 			var dg, dd time.Duration
 			if i%2 == 0 {
@@ -56,16 +53,11 @@ var _ = Describe("capturing", Serial, func() {
 			} else {
 				dd, dg = without(), withCapture()
 			}
-			ratios = append(ratios, float64(dg)/float64(dd))
+			ratios["g/d"] = append(ratios["g/d"], float64(dg)/float64(dd))
 		}
-		slices.Sort(ratios)
-		med := func(name string) time.Duration {
-			return exp.GetStats(name).DurationFor(gmeasure.StatMedian).Round(time.Microsecond)
-		}
-		var sb strings.Builder
-		fmt.Fprintf(&sb, "%-40s %12s  %s\n", "capturing (median per iteration)", "time", "ratio (median of back-to-back pairs) / target")
-		fmt.Fprintf(&sb, "%-40s %12s\n", plain, med(plain))
-		fmt.Fprintf(&sb, "%-40s %12s  (g)/(d) = %.2f, target <= 1.50\n", capturing, med(capturing), ratios[len(ratios)/2])
-		publish(sb.String())
+		t := newTable("capturing (median per iteration)", exp, ratios)
+		t.row(plain, "")
+		t.row(capturing, "(g)/(d) = %.2f, target <= 1.50", t.ratio("g/d"))
+		publish(t.String())
 	})
 })

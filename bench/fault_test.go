@@ -3,9 +3,6 @@
 package bench_test
 
 import (
-	"fmt"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/google/nftables"
@@ -174,26 +171,14 @@ func rawDropBatches(c *nftables.Conn) {
 }
 
 func renderFaultTable(exp *gmeasure.Experiment, ratios map[string][]float64) string {
-	med := func(name string) time.Duration {
-		return exp.GetStats(name).DurationFor(gmeasure.StatMedian).Round(time.Microsecond)
-	}
-	ratio := func(key string) float64 {
-		r := slices.Clone(ratios[key])
-		slices.Sort(r)
-		return r[len(r)/2]
-	}
-	var sb strings.Builder
-	row := func(name, note string, args ...any) {
-		fmt.Fprintf(&sb, "%-40s %12s  %s\n", name, med(name), fmt.Sprintf(note, args...))
-	}
-	fmt.Fprintf(&sb, "%-40s %12s  %s\n", "fault: apply + heal (median)", "time", "ratio (median of back-to-back pairs) / target")
-	row(rowFP, "(p)/(p0) = %.2f, (p)/(p1) = %.2f, target: a few ms", ratio("p/p0"), ratio("p/p1"))
-	row(rowFP0, "")
-	row(rowFP1, "")
-	row(rowFF, "(l)/(l0) = %.2f, target: a few ms", ratio("l/l0"))
-	row(rowFF0, "")
-	row(rowFR, "(r)/(p0) = %.2f", ratio("r/p0"))
-	row(rowFD, "(t)/(r) = %.2f, byte counting's sysctl read and restored", ratio("t/r"))
-	row(rowFI, "")
-	return sb.String()
+	t := newTable("fault: apply + heal (median)", exp, ratios)
+	t.row(rowFP, "(p)/(p0) = %.2f, (p)/(p1) = %.2f, target: a few ms", t.ratio("p/p0"), t.ratio("p/p1"))
+	t.row(rowFP0, "")
+	t.row(rowFP1, "")
+	t.row(rowFF, "(l)/(l0) = %.2f, target: a few ms", t.ratio("l/l0"))
+	t.row(rowFF0, "")
+	t.row(rowFR, "(r)/(p0) = %.2f", t.ratio("r/p0"))
+	t.row(rowFD, "(t)/(r) = %.2f, byte counting's sysctl read and restored", t.ratio("t/r"))
+	t.row(rowFI, "")
+	return t.String()
 }
