@@ -93,6 +93,8 @@ var packageModules = map[string][]guestModule{
 	"./fault": slices.Concat(nftablesModules, []guestModule{{Name: "cls_u32"}}),
 	// The nftables summary of failure reports.
 	"./internal/diag": nftablesModules,
+	// Snapshots read nftables through the same code as failure reports.
+	"./snapshot": nftablesModules,
 }
 
 // packageKey is a test binary's key in packageModules.
