@@ -11,31 +11,39 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// rawHost creates a namespace as a lab host is, written directly against the
-// kernel: unshare on a locked thread, a netlink handle opened inside, lo
-// set up by index, duplicate address detection and router solicitations
-// turned off, switch back.
-func rawHost() (int, *netlink.Handle) {
+// rawLabNs creates a namespace as the lab makes its namespaces, written
+// directly against the kernel: unshare on a locked thread, a netlink handle
+// opened inside, lo set up by index, duplicate address detection turned
+// off, then what role does for the namespace's role, and switch back.
+func rawLabNs(role func()) (int, *netlink.Handle) {
 	var h *netlink.Handle
 	fd := rawNetnsDoing(func() {
 		var err error
 		h, err = netlink.NewHandle(unix.NETLINK_ROUTE)
 		Expect(err).NotTo(HaveOccurred())
 		Expect(h.LinkSetUp(&netlink.Device{LinkAttrs: netlink.LinkAttrs{Index: 1}})).To(Succeed())
-		for _, knob := range []string{"default", "all"} {
-			f, err := unix.Open("/proc/sys/net/ipv6/conf/"+knob+"/accept_dad", unix.O_WRONLY|unix.O_CLOEXEC, 0)
-			Expect(err).NotTo(HaveOccurred())
-			_, err = unix.Write(f, []byte("0"))
-			Expect(err).NotTo(HaveOccurred())
-			unix.Close(f)
+		for _, knob := range []string{"ipv6/conf/default/accept_dad", "ipv6/conf/all/accept_dad"} {
+			rawSysctl(knob, "0")
 		}
-		f, err := unix.Open("/proc/sys/net/ipv6/conf/default/router_solicitations", unix.O_WRONLY|unix.O_CLOEXEC, 0)
-		Expect(err).NotTo(HaveOccurred())
-		_, err = unix.Write(f, []byte("0"))
-		Expect(err).NotTo(HaveOccurred())
-		unix.Close(f)
+		role()
 	})
 	return fd, h
+}
+
+// rawHost creates a namespace as a lab host's is: rawLabNs with router
+// solicitations turned off.
+func rawHost() (int, *netlink.Handle) {
+	return rawLabNs(func() { rawSysctl("ipv6/conf/default/router_solicitations", "0") })
+}
+
+// rawSysctl writes a knob below /proc/sys/net of the calling thread's
+// namespace.
+func rawSysctl(knob, value string) {
+	f, err := unix.Open("/proc/sys/net/"+knob, unix.O_WRONLY|unix.O_CLOEXEC, 0)
+	Expect(err).NotTo(HaveOccurred())
+	_, err = unix.Write(f, []byte(value))
+	Expect(err).NotTo(HaveOccurred())
+	unix.Close(f)
 }
 
 // rawLab does the kernel work of row (d) with nothing else: two hosts, a

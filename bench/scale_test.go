@@ -239,15 +239,7 @@ func rawSegment(k int) {
 // for new links, the bridge netfilter knobs off where br_netfilter has
 // them.
 func rawSegmentNs() (int, *netlink.Handle) {
-	var h *netlink.Handle
-	fd := rawNetnsDoing(func() {
-		var err error
-		h, err = netlink.NewHandle(unix.NETLINK_ROUTE)
-		Expect(err).NotTo(HaveOccurred())
-		Expect(h.LinkSetUp(&netlink.Device{LinkAttrs: netlink.LinkAttrs{Index: 1}})).To(Succeed())
-		for _, knob := range []string{"ipv6/conf/default/accept_dad", "ipv6/conf/all/accept_dad"} {
-			rawSysctl(knob, "0")
-		}
+	return rawLabNs(func() {
 		rawSysctl("ipv6/conf/default/disable_ipv6", "1")
 		if _, err := os.Stat("/proc/sys/net/bridge"); err == nil {
 			for _, knob := range []string{"arptables", "iptables", "ip6tables"} {
@@ -255,7 +247,6 @@ func rawSegmentNs() (int, *netlink.Handle) {
 			}
 		}
 	})
-	return fd, h
 }
 
 // rawChain does the kernel work of labChain directly: k namespaces (lo up,
@@ -266,15 +257,7 @@ func rawChain(k int) {
 	var fds []int
 	var handles []*netlink.Handle
 	router := func() (int, *netlink.Handle) {
-		var h *netlink.Handle
-		fd := rawNetnsDoing(func() {
-			var err error
-			h, err = netlink.NewHandle(unix.NETLINK_ROUTE)
-			Expect(err).NotTo(HaveOccurred())
-			Expect(h.LinkSetUp(&netlink.Device{LinkAttrs: netlink.LinkAttrs{Index: 1}})).To(Succeed())
-			for _, knob := range []string{"ipv6/conf/default/accept_dad", "ipv6/conf/all/accept_dad"} {
-				rawSysctl(knob, "0")
-			}
+		fd, h := rawLabNs(func() {
 			rawSysctl("ipv6/conf/default/router_solicitations", "0")
 			for _, knob := range []string{"ipv4/ip_forward", "ipv6/conf/all/forwarding"} {
 				rawSysctl(knob, "1")
@@ -306,14 +289,6 @@ func rawChain(k int) {
 	for _, fd := range fds {
 		unix.Close(fd)
 	}
-}
-
-func rawSysctl(knob, value string) {
-	f, err := unix.Open("/proc/sys/net/"+knob, unix.O_WRONLY|unix.O_CLOEXEC, 0)
-	Expect(err).NotTo(HaveOccurred())
-	_, err = unix.Write(f, []byte(value))
-	Expect(err).NotTo(HaveOccurred())
-	unix.Close(f)
 }
 
 // rawAddr adds ip/bits to l, IPv6 without DAD.
